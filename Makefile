@@ -1,0 +1,162 @@
+# mkt -- one plain GNU Makefile, no configure.
+#
+#   make                 build bin/mkt and bin/mkt-*
+#   make check           build, lint the man pages, run every test (TAP under
+#                        prove), then the library/parser tests and the program
+#                        tests again under AddressSanitizer + UBSan, then a
+#                        short libFuzzer run when clang is available
+#   make bench           benchmarks against baselines run in the same command
+#   make fuzz            build the libFuzzer harnesses (clang)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+VERSION = 0.1.0
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+override CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-sign-compare -D_GNU_SOURCE \
+	-DMKT_VERSION='"$(VERSION)"' -Ilib $(CFLAGS)
+LDLIBS = -lm
+
+# A sanitizer build lives in its own directory: make SANITIZE=address,undefined
+ifdef SANITIZE
+B = build-san
+override CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZE) \
+	-fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=$(SANITIZE)
+else
+B = build
+endif
+
+# Libraries come from pkg-config; a missing one stops the build and names
+# the Debian package that provides it.  (The offline programs need none.)
+need_pkg = $(if $(shell pkg-config --exists $(1) && echo y),,$(error \
+	pkg-config cannot find '$(1)': apt-get install $(2)))
+
+# The library, one module per concern.
+LIB_MODULES = err buf fixed json event keymap book bands in out sig timeutil
+LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
+
+# The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
+PROGS = book depth diff
+BINS = $(B)/bin/mkt $(PROGS:%=$(B)/bin/mkt-%)
+
+# C unit tests: tests/unit/NAME.c, TAP on stdout.
+UNIT = $(patsubst tests/unit/%.c,%,$(filter-out tests/unit/tap.c,$(wildcard tests/unit/*.c)))
+UNIT_BINS = $(UNIT:%=$(B)/tests/%)
+
+# Helpers the tests and benchmarks run (generators, a test producer).
+TOOLS = $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
+TOOL_BINS = $(TOOLS:%=$(B)/tools/%)
+
+MAN = $(wildcard man/*.[157])
+
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
+ifndef SANITIZE
+	@mkdir -p bin && for f in $(BINS); do ln -sf ../$$f bin/; done
+endif
+
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/cmd/%.o: cmd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libmkt.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/bin/mkt: $(B)/cmd/mkt.o $(B)/libmkt.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/mkt-%: $(B)/cmd/%.o $(B)/libmkt.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+
+$(B)/tests/%: $(B)/tests/%.o $(B)/tests/tap.o $(B)/libmkt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tools/%.o: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tools/%: $(B)/tools/%.o $(B)/libmkt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Shell tests find the programs through MKT_BIN and the helpers through
+# MKT_TOOLS; the sanitizer pass points both at build-san.
+PROVE = prove --exec '' --timer
+SHELL_TESTS = $(sort $(wildcard tests/[0-9]*.sh))
+
+check: all lint-man
+	MKT_BIN=$(CURDIR)/build/bin MKT_TOOLS=$(CURDIR)/build/tools \
+		$(PROVE) $(UNIT_BINS) $(SHELL_TESTS)
+	$(MAKE) SANITIZE=address,undefined check-san
+	$(MAKE) fuzz-check
+
+check-san: all
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	MKT_BIN=$(CURDIR)/build-san/bin MKT_TOOLS=$(CURDIR)/build-san/tools \
+	MKT_SANITIZED=1 $(PROVE) $(UNIT_BINS) $(SHELL_TESTS)
+
+lint-man:
+	@command -v mandoc >/dev/null || { echo 'mandoc not found: apt-get install mandoc'; exit 1; }
+	mandoc -Tlint -Wwarning $(MAN)
+
+# libFuzzer harnesses: tests/fuzz/NAME.c, built with clang.
+FUZZ = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZ_CC = clang
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -DMKT_VERSION='"$(VERSION)"' \
+	-Ilib -fsanitize=fuzzer,address,undefined
+FUZZ_SECONDS ?= 10
+
+fuzz: $(FUZZ:%=build-fuzz/%)
+
+build-fuzz/%: tests/fuzz/%.c $(LIB_MODULES:%=lib/%.c) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_MODULES:%=lib/%.c) -lm
+
+# A short run of every harness on its seed corpus when clang is present;
+# `make fuzz FUZZ_SECONDS=600` and run the binaries by hand for longer.
+fuzz-check:
+	@if command -v $(FUZZ_CC) >/dev/null; then \
+		$(MAKE) fuzz && for f in $(FUZZ); do \
+			mkdir -p build-fuzz/corpus-$$f && \
+			echo "fuzz $$f: $(FUZZ_SECONDS)s" && \
+			build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+				-print_final_stats=0 build-fuzz/corpus-$$f tests/fuzz/seed-$$f \
+				2>build-fuzz/$$f.log || { tail -40 build-fuzz/$$f.log; exit 1; }; \
+		done; \
+	else echo 'clang not found: fuzzing skipped (apt-get install clang)'; fi
+
+bench: all
+	bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	for m in $(MAN); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	if ls systemd/*.service >/dev/null 2>&1; then \
+		install -d $(DESTDIR)$(UNITDIR) && \
+		install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR); fi
+
+clean:
+	rm -rf build build-san build-fuzz bin
+
+.PHONY: all check check-san lint-man fuzz fuzz-check bench install clean
+.SECONDARY:
+
+-include $(wildcard $(B)/*/*.d)
