@@ -1,0 +1,280 @@
+#!/bin/sh
+# bench/run.sh: the benchmarks behind `make bench`.
+#
+# Generates a synthetic Binance spot depth stream (gen-depth: 1 000 000
+# events, 1000 levels a side, cached in bench/out/ until the generator
+# changes), then times, on that one file and in this one run, two
+# baselines (cat and `jq -c .`) and the mkt programs reading it with
+# `< FILE` (not through a pipe), each writing to /dev/null.  Fast commands
+# run BENCH_RUNS times (default 3) and the median is reported; jq runs
+# once.  Last, the memory one 5000-level book costs in mkt-book and
+# mkt-depth: peak RSS on a 5000-level stream minus peak RSS on empty input.
+#
+# The table goes to standard output and to bench/out/results.txt.
+#
+# Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), BENCH_EVENTS
+# (1000000), BENCH_RUNS (3), BENCH_JQ=0 to skip jq (no ratio column then).
+# Exit status: 0, or 1 when a program failed or a stream could not be made.
+set -u
+
+BIN=${MKT_BIN:-build/bin}
+TOOLS=${MKT_TOOLS:-build/tools}
+EVENTS=${BENCH_EVENTS:-1000000}
+RUNS=${BENCH_RUNS:-3}
+OUT=bench/out
+GEN=$TOOLS/gen-depth
+FILE=$OUT/depth-$EVENTS.ndjson
+FILE5K=$OUT/depth-5000lv.ndjson
+RESULTS=$OUT/results.txt
+TABLE=$OUT/results.tmp
+failed=0
+
+# out: append what is printed to the table as well.
+out() {
+	tee -a "$TABLE"
+}
+
+case $EVENTS in ''|*[!0-9]*) echo "bench: BENCH_EVENTS: not a number" >&2; exit 2;; esac
+case $RUNS in ''|*[!0-9]*|0) echo "bench: BENCH_RUNS: not a number >= 1" >&2; exit 2;; esac
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[ -x "$GEN" ] || die "$GEN not built (run make first)"
+mkdir -p "$OUT" || die "cannot create $OUT"
+
+# Peak RSS: GNU time when it is there, else a small python3 wrapper that
+# waits for the one child and reads its own rusage; wall time from date.
+if /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+	rss_tool=gnu
+elif command -v python3 >/dev/null; then
+	rss_tool=python
+else
+	rss_tool=none
+fi
+
+now_ns() {
+	date +%s%N
+}
+
+# run_rss INPUT RSSFILE CMD...: run CMD < INPUT > /dev/null, peak RSS (KiB)
+# into RSSFILE; the command's exit status.
+run_rss() {
+	_in=$1 _rss=$2
+	shift 2
+	case $rss_tool in
+	gnu)
+		/usr/bin/time -f %M -o "$_rss" "$@" <"$_in" >/dev/null
+		;;
+	python)
+		python3 -c '
+import os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+open(sys.argv[1], "w").write("%d\n" % ru.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+' "$_rss" "$@" <"$_in" >/dev/null
+		;;
+	*)
+		echo - >"$_rss"
+		"$@" <"$_in" >/dev/null
+		;;
+	esac
+}
+
+# gen_stream FILE ARGS...: FILE and FILE.meta from gen-depth, unless they
+# are there and newer than the generator.
+gen_stream() {
+	_f=$1
+	shift
+	if [ -s "$_f" ] && [ -s "$_f.meta" ] && ! [ "$GEN" -nt "$_f" ]; then
+		return 0
+	fi
+	echo "bench: generating $_f ($*)" >&2
+	_t0=$(now_ns)
+	"$GEN" "$@" --meta "$_f.meta.tmp" >"$_f.tmp" &&
+		mv "$_f.meta.tmp" "$_f.meta" && mv "$_f.tmp" "$_f" ||
+		{ rm -f "$_f.tmp" "$_f.meta.tmp"; die "cannot generate $_f"; }
+	echo "bench: generated in $(secs "$_t0" "$(now_ns)") s" >&2
+}
+
+secs() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'
+}
+
+meta() {
+	sed -n "s/^$2=//p" "$1.meta"
+}
+
+# measure NAME RUNS CMD...: median wall time (s) and the largest peak RSS
+# (KiB) of RUNS runs of CMD < FILE, as "WALL RSS", or "FAIL STATUS".
+measure() {
+	_runs=$2
+	shift 2
+	_walls= _maxrss=0 _i=0
+	while [ "$_i" -lt "$_runs" ]; do
+		_t0=$(now_ns)
+		run_rss "$FILE" "$OUT/rss.tmp" "$@"
+		_st=$?
+		_t1=$(now_ns)
+		if [ "$_st" -ne 0 ]; then
+			echo "FAIL $_st"
+			return
+		fi
+		_walls="$_walls $(awk -v a="$_t0" -v b="$_t1" \
+			'BEGIN { printf "%.4f", (b - a) / 1e9 }')"
+		_r=$(tail -1 "$OUT/rss.tmp")
+		case $_r in
+		*[!0-9]*|'') _maxrss=- ;;
+		*) if [ "$_maxrss" != - ] && [ "$_r" -gt "$_maxrss" ]; then
+			_maxrss=$_r
+		   fi ;;
+		esac
+		_i=$((_i + 1))
+	done
+	_wall=$(printf '%s\n' $_walls | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	echo "$_wall $_maxrss"
+}
+
+# Thousands grouped with a thin space, as in MEASUREMENTS.md.
+AWK_FMT='
+function grp(x,    s, r) {
+	s = sprintf("%.0f", x); r = ""
+	while (length(s) > 3) { r = " " substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+	return s r
+}'
+
+row_header() {
+	printf '%-44s %8s %11s %12s %8s %8s %8s\n' \
+		command "wall s" "events/s" "levels/s" "MB/s" "RSS MB" "x jq"
+}
+
+# row LABEL RESULT: one line of the table from measure's "WALL RSS".
+row() {
+	_label=$1
+	set -- $2
+	if [ "$1" = FAIL ]; then
+		printf '%-44s   FAILED (exit status %s)\n' "$_label" "$2" | out
+		return
+	fi
+	awk -v label="$_label" -v wall="$1" -v rss="$2" -v ev="$events" \
+	    -v lv="$levels" -v by="$bytes" -v jq="${jq_eps:-}" "$AWK_FMT"'
+	BEGIN {
+		eps = ev / wall
+		r = rss == "-" ? "-" : sprintf("%.1f", rss / 1024)
+		x = jq == "" ? "-" : sprintf("%.1f", eps / jq)
+		printf "%-44s %8.3f %11s %12s %8.1f %8s %8s\n", label, wall,
+		    grp(eps), grp(lv / wall), by / 1e6 / wall, r, x
+	}' | out
+}
+
+# bench LABEL RUNS CMD...: measure and print a row; a missing program is
+# a row saying so, a failing one a failed row and exit status 1.
+bench() {
+	_label=$1 _n=$2
+	shift 2
+	case $1 in
+	*/*)	if ! [ -x "$1" ]; then
+			printf '%-44s   not built\n' "$_label" | out
+			return
+		fi ;;
+	esac
+	_res=$(measure "$_label" "$_n" "$@")
+	case $_res in FAIL*) failed=1 ;; esac
+	row "$_label" "$_res"
+}
+
+# rss_of INPUT CMD...: peak RSS in KiB of one run, or "-" when it failed.
+rss_of() {
+	_in=$1
+	shift
+	if run_rss "$_in" "$OUT/rss.tmp" "$@"; then
+		tail -1 "$OUT/rss.tmp"
+	else
+		echo -
+	fi
+}
+
+# book_mem LABEL CMD...: MB one 5000-level book costs in CMD.
+book_mem() {
+	_label=$1
+	shift
+	if ! [ -x "$1" ]; then
+		printf '%-44s   not built\n' "$_label" | out
+		return
+	fi
+	_full=$(rss_of "$FILE5K" "$@")
+	_empty=$(rss_of /dev/null "$@")
+	case $_full$_empty in *-*) failed=1 ;; esac
+	awk -v label="$_label" -v full="$_full" -v empty="$_empty" 'BEGIN {
+		if (full == "-" || empty == "-") {
+			printf "%-44s   no measurement\n", label
+			exit
+		}
+		printf "%-44s %6.2f MB per 5000-level book (peak %.1f, empty input %.1f)\n",
+		    label, (full - empty) / 1024, full / 1024, empty / 1024
+	}' | out
+}
+
+gen_stream "$FILE" --events "$EVENTS"
+gen_stream "$FILE5K" --levels 5000 --events 20000
+
+events=$(meta "$FILE" events)
+levels=$(meta "$FILE" levels)
+bytes=$(meta "$FILE" bytes)
+deletions=$(meta "$FILE" deletions)
+[ "$events" -gt 0 ] 2>/dev/null || die "$FILE: no events"
+
+{
+	echo "mkt bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -m)," \
+		"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) CPU" \
+		"($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -1))"
+	awk -v f="$FILE" -v ev="$events" -v lv="$levels" -v by="$bytes" \
+	    -v del="$deletions" -v bl="$(meta "$FILE" book_levels)" 'BEGIN {
+		printf "stream %s: %d depth events after a %d-level snapshot, %.1f MB,\n", f, ev, bl, by / 1e6
+		printf "  %.0f bytes/event, %.1f changed levels/event, %.1f %% deletions\n",
+		    by / ev, lv / ev, 100 * del / lv
+	}'
+	echo "median of $RUNS runs (jq: 1), input with < FILE, output to /dev/null," \
+		"peak RSS by $rss_tool"
+	echo
+	row_header
+} >"$TABLE"
+cat "$TABLE"
+
+# Warm the page cache so that the first timed command does not pay for
+# the disk.
+cat "$FILE" >/dev/null
+
+jq_eps=
+bench "cat FILE" "$RUNS" cat
+if [ "${BENCH_JQ:-1}" != 0 ] && command -v jq >/dev/null; then
+	jq_res=$(measure "jq -c ." 1 jq -c .)
+	case $jq_res in
+	FAIL*) failed=1 ;;
+	*) jq_eps=$(echo "$jq_res" |
+		awk -v ev="$events" '{ printf "%.3f", ev / $1 }') ;;
+	esac
+	row "jq -c ." "$jq_res"
+fi
+bench "mkt-book --levels 20 --interval 1s" "$RUNS" \
+	"$BIN/mkt-book" --levels 20 --interval 1s
+bench "mkt-book --levels 1" "$RUNS" "$BIN/mkt-book" --levels 1
+bench "mkt-depth (bands after every event)" "$RUNS" "$BIN/mkt-depth"
+bench "mkt-depth --interval 1m" "$RUNS" "$BIN/mkt-depth" --interval 1m
+echo | out
+book_mem "mkt-book --levels 1 --interval 1h" \
+	"$BIN/mkt-book" --levels 1 --interval 1h
+book_mem "mkt-depth --interval 1h" "$BIN/mkt-depth" --interval 1h
+
+rm -f "$OUT/rss.tmp"
+mv "$TABLE" "$RESULTS" || die "cannot write $RESULTS"
+exit "$failed"

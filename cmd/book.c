@@ -1,0 +1,163 @@
+/*
+ * mkt-book: keep exact L2 order books from snapshot and depth events and
+ * write them as book events (mkt-book(1)).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bookset.h"
+#include "err.h"
+#include "event.h"
+#include "run.h"
+#include "timeutil.h"
+
+static const char usage_text[] =
+    "usage: mkt-book [--levels N] [--interval DUR] [--no-pass]\n"
+    "                [-i INPUT] [-o OUTPUT]\n";
+
+struct opts {
+	size_t levels;
+	int64_t interval;
+	int pass;
+	const char *input, *output;
+};
+
+static void
+usage(void)
+{
+	fputs(usage_text, stdout);
+	fputs("\n"
+	    "  --levels N       levels per side in each book event (0: all; "
+	    "default 20)\n"
+	    "  --interval DUR   one book per changed symbol per window of "
+	    "event time\n"
+	    "                   (0: after every update, the default)\n"
+	    "  --no-pass        drop events that are not consumed\n"
+	    "  -i, --input SPEC   read from a file or unix:PATH (default "
+	    "stdin)\n"
+	    "  -o, --output SPEC  write to a file or unix:PATH (default "
+	    "stdout)\n"
+	    "  -h, --help       this text\n"
+	    "  --version        the version\n", stdout);
+	exit(0);
+}
+
+static size_t
+parse_count(const char *s, const char *opt)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > 1000000000ULL)
+		die_usage("bad %s '%s': want a number of levels", opt, s);
+	return (size_t)v;
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_LEVELS = 256, OPT_INTERVAL, OPT_NO_PASS, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "levels", required_argument, NULL, OPT_LEVELS },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "no-pass", no_argument, NULL, OPT_NO_PASS },
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->levels = 20;
+	o->interval = 0;
+	o->pass = 1;
+	o->input = o->output = NULL;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hi:o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LEVELS:
+			o->levels = parse_count(optarg, "--levels");
+			break;
+		case OPT_INTERVAL:
+			if (dur_parse(optarg, &o->interval) < 0)
+				die_usage("bad --interval '%s': want a duration "
+				    "like 250ms, 1s, 1m", optarg);
+			break;
+		case OPT_NO_PASS:
+			o->pass = 0;
+			break;
+		case 'i':
+			o->input = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'h':
+			usage();
+			break;
+		case OPT_VERSION:
+			printf("mkt-book %s\n", MKT_VERSION);
+			exit(0);
+		default:
+			die_usage("unknown or incomplete option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+}
+
+static void
+render_book(void *ctx, struct buf *out, struct book *b)
+{
+	const struct opts *o = ctx;
+
+	book_render(out, b, o->levels);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct run r;
+	struct bookset bs;
+	struct event ev;
+	const char *line;
+	size_t len;
+	char why[256];
+
+	err_init("mkt-book");
+	parse_opts(argc, argv, &o);
+	run_open(&r, o.input, o.output, o.pass);
+	bookset_init(&bs, "mkt-book", o.interval, render_book, &o);
+	while (run_next(&r, &line, &len)) {
+		if (event_parse(line, len, &ev, why, sizeof why) < 0) {
+			err_line(run_lineno(&r), "%s", why);
+			continue;
+		}
+		/* Book events are this program's output, not its input. */
+		if (!bookset_wants(ev.type) || ev.type == EV_BOOK) {
+			run_pass(&r, line, len);
+			continue;
+		}
+		if (bookset_feed(&bs, &ev, &r.ob, why, sizeof why) < 0) {
+			if (errno == ENOMEM)
+				die_nomem();
+			err_line(run_lineno(&r), "%s", why);
+		}
+		/* Tickers are checked, not consumed. */
+		if (ev.type == EV_TICKER)
+			run_pass(&r, line, len);
+		run_flush_events(&r);
+	}
+	bookset_finish(&bs, &r.ob);
+	run_flush_events(&r);
+	bookset_free(&bs);
+	run_close(&r);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * mkt: the front end.  `mkt NAME ARGS...` runs `mkt-NAME ARGS...`, looked
+ * up first beside this program, then in PATH (as git runs its dashed
+ * commands).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+
+static const char usage_text[] =
+    "usage: mkt NAME [ARGS...]\n"
+    "       mkt -h | --help | --version\n"
+    "\n"
+    "Runs mkt-NAME with ARGS.  Programs:\n"
+    "  book     exact L2 order books from snapshot and depth events\n"
+    "  depth    depth bands: volume and value within percents of the best\n"
+    "  diff     buyer/seller imbalance per symbol and aggregated\n"
+    "\n"
+    "See mkt(7).\n";
+
+/* Try dir/mkt-NAME; returns only when it could not be run. */
+static void
+exec_in(const char *dir, size_t dn, const char *name, char **argv)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof path, "%.*s/mkt-%s", (int)dn, dir, name);
+
+	if (n < 0 || (size_t)n >= sizeof path)
+		return;
+	argv[0] = path;
+	execv(path, argv);
+}
+
+int
+main(int argc, char **argv)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	const char *name, *slash;
+	char cmd[PATH_MAX];
+
+	err_init("mkt");
+	if (argc < 2)
+		die_usage("no program named");
+	name = argv[1];
+	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(name, "--version") == 0) {
+		printf("mkt %s\n", MKT_VERSION);
+		return 0;
+	}
+	if (name[0] == '-' || strchr(name, '/'))
+		die_usage("bad program name '%s'", name);
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash)
+			exec_in(self, (size_t)(slash - self), name, argv + 1);
+	}
+	/* Then PATH, as a shell would. */
+	if (snprintf(cmd, sizeof cmd, "mkt-%s", name) >= (int)sizeof cmd)
+		die_usage("bad program name '%s'", name);
+	argv[1] = cmd;
+	execvp(cmd, argv + 1);
+	if (errno == ENOENT)
+		die_usage("'%s' is not a mkt program", name);
+	die_errno("cannot run '%s'", cmd);
+}

@@ -1,0 +1,659 @@
+/*
+ * book: exact L2 books and sync rules (see book.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "book.h"
+
+static char *
+dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+struct book *
+book_new(const char *venue, size_t vn, const char *market, size_t mn,
+    const char *symbol, size_t sn)
+{
+	struct book *b = calloc(1, sizeof *b);
+
+	if (!b)
+		return NULL;
+	b->venue = dup_n(venue, vn);
+	b->market = dup_n(market, mn);
+	b->symbol = dup_n(symbol, sn);
+	if (!b->venue || !b->market || !b->symbol) {
+		book_free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->is_bybit = strcmp(b->venue, "bybit") == 0;
+	return b;
+}
+
+static void
+side_free(struct book_side *s)
+{
+	free(s->lv);
+	free(s->cq);
+	free(s->cv);
+}
+
+void
+book_free(struct book *b)
+{
+	if (!b)
+		return;
+	side_free(&b->bid);
+	side_free(&b->ask);
+	free(b->tmp);
+	free(b->venue);
+	free(b->market);
+	free(b->symbol);
+	free(b);
+}
+
+static int
+side_reserve(struct book_side *s, size_t n)
+{
+	struct book_level *lv;
+	size_t cap;
+
+	if (n <= s->cap)
+		return 0;
+	cap = s->cap ? s->cap : 64;
+	while (cap < n)
+		cap *= 2;
+	lv = realloc(s->lv, cap * sizeof *lv);
+	if (!lv)
+		return -1;
+	s->lv = lv;
+	s->cap = cap;
+	return 0;
+}
+
+/* Multiply every key or quantity by 10^k; -1 if any would overflow. */
+static int
+side_rescale(struct book_side *s, int key_k, int qty_k)
+{
+	int64_t kf = 1, qf = 1;
+	size_t i;
+
+	while (key_k-- > 0)
+		if (__builtin_mul_overflow(kf, 10, &kf))
+			return -1;
+	while (qty_k-- > 0)
+		if (__builtin_mul_overflow(qf, 10, &qf))
+			return -1;
+	for (i = 0; i < s->n; i++) {
+		int64_t k, q;
+
+		if (__builtin_mul_overflow(s->lv[i].key, kf, &k) ||
+		    __builtin_mul_overflow(s->lv[i].qty, qf, &q))
+			return -1;
+		s->lv[i].key = k;
+		s->lv[i].qty = q;
+	}
+	if (s->has_deepest && __builtin_mul_overflow(s->deepest, kf,
+	    &s->deepest))
+		return -1;
+	s->clean = 0;
+	return 0;
+}
+
+/* Widen the book's scales to cover ps/qs.  All or nothing. */
+static int
+book_widen(struct book *b, int ps, int qs)
+{
+	struct book_side bid, ask;
+	int dk = ps > b->ps ? ps - b->ps : 0;
+	int dq = qs > b->qs ? qs - b->qs : 0;
+
+	if (!dk && !dq)
+		return 0;
+	/* Try on copies of the counters first so a failure changes nothing:
+	 * rescale checks every level before the book is touched. */
+	bid = b->bid;
+	ask = b->ask;
+	if (b->bid.n + b->ask.n > 0) {
+		size_t i;
+		int64_t kf = 1, qf = 1, t;
+		int k;
+
+		for (k = 0; k < dk; k++)
+			if (__builtin_mul_overflow(kf, 10, &kf))
+				return -1;
+		for (k = 0; k < dq; k++)
+			if (__builtin_mul_overflow(qf, 10, &qf))
+				return -1;
+		for (i = 0; i < bid.n; i++)
+			if (__builtin_mul_overflow(bid.lv[i].key, kf, &t) ||
+			    __builtin_mul_overflow(bid.lv[i].qty, qf, &t))
+				return -1;
+		for (i = 0; i < ask.n; i++)
+			if (__builtin_mul_overflow(ask.lv[i].key, kf, &t) ||
+			    __builtin_mul_overflow(ask.lv[i].qty, qf, &t))
+				return -1;
+	}
+	if (side_rescale(&b->bid, dk, dq) < 0 ||
+	    side_rescale(&b->ask, dk, dq) < 0)
+		return -1;
+	b->ps += dk;
+	b->qs += dq;
+	return 0;
+}
+
+/*
+ * Convert decoded levels to the book's integer form in b->tmp, widening
+ * the book's scales first when the event is finer.  neg negates prices
+ * (the ask side).  -1 when a number does not fit 64 bits.
+ */
+static int
+convert_levels(struct book *b, const struct levels *l, int neg,
+    struct book_level *dst)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		fx_i128 k, q;
+
+		if (fx_at_scale(l->lv[i].px, b->ps, &k) < 0 ||
+		    fx_at_scale(l->lv[i].qty, b->qs, &q) < 0 ||
+		    k > INT64_MAX || q > INT64_MAX)
+			return -1;
+		dst[i].key = neg ? -(int64_t)k : (int64_t)k;
+		dst[i].qty = (int64_t)q;
+	}
+	return 0;
+}
+
+static void
+max_scales(const struct levels *l, int *ps, int *qs)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->lv[i].px.s > *ps)
+			*ps = l->lv[i].px.s;
+		if (l->lv[i].qty.s > *qs)
+			*qs = l->lv[i].qty.s;
+	}
+}
+
+/* Convert both sides of an event into b->tmp: bids first, then asks. */
+static int
+convert_event(struct book *b, const struct levels *bids,
+    const struct levels *asks)
+{
+	size_t n = bids->n + asks->n;
+	int ps = b->ps, qs = b->qs;
+
+	if (n > b->tmpcap) {
+		size_t cap = b->tmpcap ? b->tmpcap : 64;
+		struct book_level *t;
+
+		while (cap < n)
+			cap *= 2;
+		t = realloc(b->tmp, cap * sizeof *t);
+		if (!t)
+			return -1;
+		b->tmp = t;
+		b->tmpcap = cap;
+	}
+	max_scales(bids, &ps, &qs);
+	max_scales(asks, &ps, &qs);
+	if (ps > FX_MAX_DIGITS || qs > FX_MAX_DIGITS ||
+	    book_widen(b, ps, qs) < 0)
+		return -1;
+	if (convert_levels(b, bids, 0, b->tmp) < 0 ||
+	    convert_levels(b, asks, 1, b->tmp + bids->n) < 0)
+		return -1;
+	return 0;
+}
+
+/* Index of the first level with key >= k (binary search). */
+static size_t
+side_lower_bound(const struct book_side *s, int64_t k)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->lv[mid].key < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Set one level: insert, replace, or remove when qty is 0. */
+static int
+side_set(struct book_side *s, int64_t key, int64_t qty)
+{
+	size_t i = side_lower_bound(s, key);
+	int found = i < s->n && s->lv[i].key == key;
+
+	if (i < s->clean)
+		s->clean = i;
+	if (qty == 0) {
+		/* Removing an unknown level is normal: the venue does not
+		 * know which levels we hold. */
+		if (found) {
+			memmove(&s->lv[i], &s->lv[i + 1],
+			    (s->n - i - 1) * sizeof *s->lv);
+			s->n--;
+		}
+		return 0;
+	}
+	if (found) {
+		s->lv[i].qty = qty;
+		return 0;
+	}
+	if (side_reserve(s, s->n + 1) < 0)
+		return -1;
+	memmove(&s->lv[i + 1], &s->lv[i], (s->n - i) * sizeof *s->lv);
+	s->lv[i].key = key;
+	s->lv[i].qty = qty;
+	s->n++;
+	return 0;
+}
+
+static int
+cmp_level(const void *a, const void *b)
+{
+	int64_t x = ((const struct book_level *)a)->key;
+	int64_t y = ((const struct book_level *)b)->key;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Load a side from converted snapshot levels (any order; of repeated
+ * prices one is kept; zero quantities dropped).
+ */
+static int
+side_load(struct book_side *s, const struct book_level *src, size_t n)
+{
+	size_t i, j;
+
+	if (side_reserve(s, n) < 0)
+		return -1;
+	s->n = 0;
+	for (i = 0; i < n; i++)
+		s->lv[s->n++] = src[i];
+	/* Snapshots come best first: reversing gives ascending keys without
+	 * a sort in the usual case. */
+	for (i = 0, j = s->n; i + 1 < j; i++, j--) {
+		struct book_level t = s->lv[i];
+
+		s->lv[i] = s->lv[j - 1];
+		s->lv[j - 1] = t;
+	}
+	for (i = 1; i < s->n && s->lv[i - 1].key < s->lv[i].key; i++)
+		;
+	if (i < s->n) {
+		/* Out of order or repeated: sort, then squeeze repeats. */
+		qsort(s->lv, s->n, sizeof *s->lv, cmp_level);
+		for (i = 0, j = 0; i < s->n; i++) {
+			if (j > 0 && s->lv[j - 1].key == s->lv[i].key)
+				j--;
+			s->lv[j++] = s->lv[i];
+		}
+		s->n = j;
+	}
+	for (i = 0, j = 0; i < s->n; i++)
+		if (s->lv[i].qty != 0)
+			s->lv[j++] = s->lv[i];
+	s->n = j;
+	s->clean = 0;
+	s->has_deepest = s->n > 0;
+	s->deepest = s->n ? s->lv[0].key : 0;
+	return 0;
+}
+
+int64_t
+book_best_bid(const struct book *b)
+{
+	return b->bid.n ? b->bid.lv[b->bid.n - 1].key : 0;
+}
+
+int64_t
+book_best_ask(const struct book *b)
+{
+	return b->ask.n ? -b->ask.lv[b->ask.n - 1].key : 0;
+}
+
+static int
+crossed(const struct book *b)
+{
+	return b->bid.n && b->ask.n && book_best_bid(b) >= book_best_ask(b);
+}
+
+static void
+status_clear(struct book_status *st)
+{
+	memset(st, 0, sizeof *st);
+}
+
+/* Mark the book invalid for reason; returns BOOK_BROKEN. */
+static int
+book_break(struct book *b, struct book_status *st, const char *reason)
+{
+	b->state = BOOK_INVALID;
+	b->pending = 0;
+	st->reason = reason;
+	return BOOK_BROKEN;
+}
+
+static void
+note_times(struct book *b, const struct event *ev)
+{
+	b->has = ev->has & (EV_HAS_TIME | EV_HAS_RECV);
+	b->time = ev->time;
+	b->recv = ev->recv;
+}
+
+int
+book_snapshot(struct book *b, const struct event *ev,
+    const struct levels *bids, const struct levels *asks,
+    struct book_status *st)
+{
+	int was_invalid = b->state == BOOK_INVALID;
+
+	status_clear(st);
+	note_times(b, ev);
+	/* A snapshot stands alone: start from its scales. */
+	b->bid.n = b->ask.n = 0;
+	b->bid.has_deepest = b->ask.has_deepest = 0;
+	b->ps = b->qs = 0;
+	if (convert_event(b, bids, asks) < 0)
+		return book_break(b, st, "bad_level");
+	if (side_load(&b->bid, b->tmp, bids->n) < 0 ||
+	    side_load(&b->ask, b->tmp + bids->n, asks->n) < 0)
+		return book_break(b, st, "bad_level");
+	b->last_id = ev->has & EV_HAS_LAST_ID ? ev->last_id : 0;
+	st->got_last_id = b->last_id;
+	if (crossed(b))
+		return book_break(b, st, "crossed");
+	b->state = BOOK_FRESH;
+	b->reported = 0;
+	return was_invalid ? BOOK_RESTORED : BOOK_APPLIED;
+}
+
+/* Check the ids of a depth event; BOOK_APPLIED means "go ahead". */
+static int
+check_sequence(struct book *b, const struct event *ev,
+    struct book_status *st)
+{
+	int64_t id = b->last_id;
+	int fresh = b->state == BOOK_FRESH;
+
+	st->got_first_id = ev->first_id;
+	st->got_last_id = ev->last_id;
+	st->has_prev = (ev->has & EV_HAS_PREV_ID) != 0;
+	st->got_prev_id = ev->prev_id;
+	if (b->is_bybit) {
+		if (ev->last_id <= id)
+			return BOOK_STALE;
+		st->expected_id = id + 1;
+		return ev->last_id == id + 1 ? BOOK_APPLIED : BOOK_BROKEN;
+	}
+	if (ev->has & EV_HAS_PREV_ID) {
+		if (ev->last_id < id)
+			return BOOK_STALE;
+		st->expected_id = id;
+		if (ev->prev_id == id)
+			return BOOK_APPLIED;
+		if (fresh && ev->first_id <= id && id <= ev->last_id)
+			return BOOK_APPLIED;
+		return BOOK_BROKEN;
+	}
+	if (ev->last_id <= id)
+		return BOOK_STALE;
+	st->expected_id = id + 1;
+	if (fresh ? ev->first_id <= id + 1 : ev->first_id == id + 1)
+		return BOOK_APPLIED;
+	return BOOK_BROKEN;
+}
+
+int
+book_depth(struct book *b, const struct event *ev,
+    const struct levels *bids, const struct levels *asks,
+    struct book_status *st)
+{
+	size_t i;
+	int v;
+
+	status_clear(st);
+	if (b->state == BOOK_EMPTY) {
+		note_times(b, ev);
+		st->got_first_id = ev->first_id;
+		st->got_last_id = ev->last_id;
+		return book_break(b, st, "no_snapshot");
+	}
+	if (b->state == BOOK_INVALID)
+		return BOOK_IGNORED;
+	v = check_sequence(b, ev, st);
+	if (v == BOOK_STALE)
+		return v;
+	/* Statuses carry the time of the event that caused them. */
+	note_times(b, ev);
+	if (v == BOOK_BROKEN)
+		return book_break(b, st, "gap");
+	if (convert_event(b, bids, asks) < 0)
+		return book_break(b, st, "bad_level");
+	for (i = 0; i < bids->n + asks->n; i++) {
+		struct book_side *s = i < bids->n ? &b->bid : &b->ask;
+
+		if (side_set(s, b->tmp[i].key, b->tmp[i].qty) < 0)
+			return book_break(b, st, "bad_level");
+	}
+	b->last_id = ev->last_id;
+	b->state = BOOK_LIVE;
+	if (crossed(b)) {
+		st->got_last_id = ev->last_id;
+		return book_break(b, st, "crossed");
+	}
+	return BOOK_APPLIED;
+}
+
+/* Does the book's top level on one side equal (px, qty)? */
+static int
+top_equals(const struct book *b, const struct book_side *s, int neg,
+    struct fx px, struct fx qty)
+{
+	fx_i128 k, q;
+
+	if (!s->n)
+		return qty.m == 0;
+	if (fx_at_scale(px, b->ps, &k) < 0 || fx_at_scale(qty, b->qs, &q) < 0)
+		return 0;
+	return (neg ? -k : k) == s->lv[s->n - 1].key &&
+	    q == s->lv[s->n - 1].qty;
+}
+
+int
+book_check_ticker(struct book *b, const struct event *ev,
+    struct book_status *st)
+{
+	struct fx bid = fx_trim(ev->bid), bq = fx_trim(ev->bid_qty);
+	struct fx ask = fx_trim(ev->ask), aq = fx_trim(ev->ask_qty);
+
+	status_clear(st);
+	if (!book_valid(b) || !(ev->has & EV_HAS_LAST_ID) ||
+	    ev->last_id != b->last_id)
+		return BOOK_APPLIED;
+	/* Trimmed first: a ticker may carry more zeros than the book. */
+	if (top_equals(b, &b->bid, 0, bid, bq) &&
+	    top_equals(b, &b->ask, 1, ask, aq))
+		return BOOK_APPLIED;
+	st->got_last_id = ev->last_id;
+	st->ticker = ev;
+	return book_break(b, st, "ticker_mismatch");
+}
+
+void
+book_render_head(struct buf *out, const struct book *b, const char *type)
+{
+	buf_adds(out, "{\"type\":\"");
+	buf_adds(out, type);
+	buf_adds(out, "\",\"venue\":");
+	buf_add_jstr(out, b->venue, strlen(b->venue));
+	buf_adds(out, ",\"market\":");
+	buf_add_jstr(out, b->market, strlen(b->market));
+	buf_adds(out, ",\"symbol\":");
+	buf_add_jstr(out, b->symbol, strlen(b->symbol));
+	if (b->has & EV_HAS_TIME) {
+		buf_adds(out, ",\"time\":");
+		buf_addi(out, b->time);
+	}
+	if (b->has & EV_HAS_RECV) {
+		buf_adds(out, ",\"recv\":");
+		buf_addi(out, b->recv);
+	}
+}
+
+static void
+render_side(struct buf *out, const struct book *b, const struct book_side *s,
+    int neg, size_t levels)
+{
+	char tmp[FX_BUFSZ];
+	size_t i, n = levels && levels < s->n ? levels : s->n;
+
+	buf_addc(out, '[');
+	for (i = 0; i < n; i++) {
+		const struct book_level *l = &s->lv[s->n - 1 - i];
+
+		if (i)
+			buf_addc(out, ',');
+		buf_addc(out, '[');
+		buf_add(out, tmp, fx_format_ms(neg ? -l->key : l->key, b->ps,
+		    tmp) - tmp);
+		buf_addc(out, ',');
+		buf_add(out, tmp, fx_format_ms(l->qty, b->qs, tmp) - tmp);
+		buf_addc(out, ']');
+	}
+	buf_addc(out, ']');
+}
+
+void
+book_render(struct buf *out, const struct book *b, size_t levels)
+{
+	book_render_head(out, b, "book");
+	buf_adds(out, ",\"last_id\":");
+	buf_addi(out, b->last_id);
+	buf_adds(out, ",\"bids\":");
+	render_side(out, b, &b->bid, 0, levels);
+	buf_adds(out, ",\"asks\":");
+	render_side(out, b, &b->ask, 1, levels);
+	buf_adds(out, "}\n");
+}
+
+static void
+add_id(struct buf *out, const char *name, int64_t v)
+{
+	buf_adds(out, ",\"");
+	buf_adds(out, name);
+	buf_adds(out, "\":");
+	buf_addi(out, v);
+}
+
+static void
+add_price(struct buf *out, const char *name, fx_i128 m, int s)
+{
+	char tmp[FX_BUFSZ];
+
+	buf_adds(out, ",\"");
+	buf_adds(out, name);
+	buf_adds(out, "\":");
+	buf_add(out, tmp, fx_format_ms(m, s, tmp) - tmp);
+}
+
+static void
+add_fx(struct buf *out, const char *name, struct fx v)
+{
+	buf_adds(out, ",\"");
+	buf_adds(out, name);
+	buf_adds(out, "\":");
+	buf_add_fx(out, v);
+}
+
+static void
+render_status_head(struct buf *out, const struct book *b, const char *source,
+    const char *state)
+{
+	book_render_head(out, b, "status");
+	buf_adds(out, ",\"source\":");
+	buf_add_jstr(out, source, strlen(source));
+	buf_adds(out, ",\"state\":\"");
+	buf_adds(out, state);
+	buf_addc(out, '"');
+}
+
+static void
+render_top(struct buf *out, const struct book *b)
+{
+	const struct book_side *bs = &b->bid, *as = &b->ask;
+
+	if (bs->n) {
+		add_price(out, "book_bid", book_best_bid(b), b->ps);
+		add_price(out, "book_bid_qty", bs->lv[bs->n - 1].qty, b->qs);
+	}
+	if (as->n) {
+		add_price(out, "book_ask", book_best_ask(b), b->ps);
+		add_price(out, "book_ask_qty", as->lv[as->n - 1].qty, b->qs);
+	}
+}
+
+void
+book_render_status(struct buf *out, const struct book *b, const char *source,
+    const struct book_status *st)
+{
+	render_status_head(out, b, source, "invalid");
+	buf_adds(out, ",\"reason\":\"");
+	buf_adds(out, st->reason);
+	buf_addc(out, '"');
+	if (strcmp(st->reason, "gap") == 0) {
+		add_id(out, "last_id", b->last_id);
+		add_id(out, "expected_id", st->expected_id);
+		add_id(out, "got_first_id", st->got_first_id);
+		add_id(out, "got_last_id", st->got_last_id);
+		if (st->has_prev)
+			add_id(out, "got_prev_id", st->got_prev_id);
+	} else if (strcmp(st->reason, "no_snapshot") == 0) {
+		add_id(out, "got_first_id", st->got_first_id);
+		add_id(out, "got_last_id", st->got_last_id);
+	} else if (strcmp(st->reason, "ticker_mismatch") == 0) {
+		add_id(out, "last_id", st->got_last_id);
+		add_fx(out, "bid", st->ticker->bid);
+		add_fx(out, "bid_qty", st->ticker->bid_qty);
+		add_fx(out, "ask", st->ticker->ask);
+		add_fx(out, "ask_qty", st->ticker->ask_qty);
+		render_top(out, b);
+	} else if (strcmp(st->reason, "crossed") == 0) {
+		add_id(out, "last_id", st->got_last_id);
+		add_price(out, "best_bid", book_best_bid(b), b->ps);
+		add_price(out, "best_ask", book_best_ask(b), b->ps);
+	} else {
+		add_id(out, "got_last_id", st->got_last_id);
+	}
+	buf_adds(out, "}\n");
+}
+
+void
+book_render_synced(struct buf *out, const struct book *b, const char *source)
+{
+	render_status_head(out, b, source, "synced");
+	add_id(out, "last_id", b->last_id);
+	buf_adds(out, "}\n");
+}

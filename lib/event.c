@@ -1,0 +1,303 @@
+/*
+ * event: decode mkt events (see event.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "event.h"
+
+static const struct {
+	const char *name;
+	enum ev_type type;
+} types[] = {
+	{ "depth", EV_DEPTH },
+	{ "snapshot", EV_SNAPSHOT },
+	{ "ticker", EV_TICKER },
+	{ "book", EV_BOOK },
+	{ "bands", EV_BANDS },
+	{ "trade", EV_TRADE },
+	{ "status", EV_STATUS },
+	{ "imbalance", EV_IMBALANCE },
+};
+
+static enum ev_type
+classify(const struct json_span *t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (json_str_is(t, types[i].name))
+			return types[i].type;
+	return EV_OTHER;
+}
+
+int
+event_decimal(const struct json_span *v, struct fx *out)
+{
+	if (v->type != JSON_NUMBER && (v->type != JSON_STRING || v->escaped))
+		return -1;
+	return fx_parse(v->p, v->n, out) == FX_OK ? 0 : -1;
+}
+
+/* A required string field; -1 with why set when absent or wrong. */
+static int
+need_string(struct event *ev, const char *name,
+    const struct json_span **out, char *why, size_t whylen)
+{
+	const struct json_span *v = json_get(&ev->obj, name);
+
+	if (!v) {
+		snprintf(why, whylen, "missing field '%s'", name);
+		return -1;
+	}
+	if (v->type != JSON_STRING || v->escaped || v->n == 0) {
+		snprintf(why, whylen, "field '%s' is not a plain string", name);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* An optional integer field: flag set in ev->has when present. */
+static int
+opt_int(struct event *ev, const char *name, int64_t *out, unsigned flag,
+    char *why, size_t whylen)
+{
+	const struct json_span *v = json_get(&ev->obj, name);
+
+	if (!v || v->type == JSON_NULL)
+		return 0;
+	if (json_int64(v, out) < 0) {
+		snprintf(why, whylen, "field '%s' is not an integer", name);
+		return -1;
+	}
+	ev->has |= flag;
+	return 0;
+}
+
+static int
+need_array(struct event *ev, const char *name,
+    const struct json_span **out, char *why, size_t whylen)
+{
+	const struct json_span *v = json_get(&ev->obj, name);
+
+	if (!v) {
+		snprintf(why, whylen, "missing field '%s'", name);
+		return -1;
+	}
+	if (v->type != JSON_ARRAY) {
+		snprintf(why, whylen, "field '%s' is not an array", name);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+need_decimal(struct event *ev, const char *name, struct fx *out, char *why,
+    size_t whylen)
+{
+	const struct json_span *v = json_get(&ev->obj, name);
+	int r;
+
+	if (!v) {
+		snprintf(why, whylen, "missing field '%s'", name);
+		return -1;
+	}
+	if (v->type != JSON_NUMBER && (v->type != JSON_STRING || v->escaped)) {
+		snprintf(why, whylen, "field '%s' is not a number", name);
+		return -1;
+	}
+	r = fx_parse(v->p, v->n, out);
+	if (r != FX_OK) {
+		snprintf(why, whylen, "field '%s': %s", name, r == FX_RANGE ?
+		    "number out of range" : "not a number");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_market_fields(struct event *ev, char *why, size_t whylen)
+{
+	if (need_string(ev, "venue", &ev->venue, why, whylen) < 0 ||
+	    need_string(ev, "market", &ev->market, why, whylen) < 0 ||
+	    need_string(ev, "symbol", &ev->symbol, why, whylen) < 0 ||
+	    opt_int(ev, "time", &ev->time, EV_HAS_TIME, why, whylen) < 0 ||
+	    opt_int(ev, "recv", &ev->recv, EV_HAS_RECV, why, whylen) < 0 ||
+	    opt_int(ev, "last_id", &ev->last_id, EV_HAS_LAST_ID, why,
+	    whylen) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+parse_book_fields(struct event *ev, char *why, size_t whylen)
+{
+	if (need_array(ev, "bids", &ev->bids, why, whylen) < 0 ||
+	    need_array(ev, "asks", &ev->asks, why, whylen) < 0)
+		return -1;
+	if (ev->type != EV_BOOK && !(ev->has & EV_HAS_LAST_ID)) {
+		snprintf(why, whylen, "missing field 'last_id'");
+		return -1;
+	}
+	if (ev->type != EV_DEPTH)
+		return 0;
+	if (opt_int(ev, "first_id", &ev->first_id, EV_HAS_FIRST_ID, why,
+	    whylen) < 0 ||
+	    opt_int(ev, "prev_id", &ev->prev_id, EV_HAS_PREV_ID, why,
+	    whylen) < 0)
+		return -1;
+	/* Venues that give one id per update (Bybit) need no first_id. */
+	if (!(ev->has & EV_HAS_FIRST_ID)) {
+		ev->first_id = ev->last_id;
+		ev->has |= EV_HAS_FIRST_ID;
+	}
+	if (ev->first_id > ev->last_id) {
+		snprintf(why, whylen, "first_id %lld after last_id %lld",
+		    (long long)ev->first_id, (long long)ev->last_id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_ticker_fields(struct event *ev, char *why, size_t whylen)
+{
+	if (need_decimal(ev, "bid", &ev->bid, why, whylen) < 0 ||
+	    need_decimal(ev, "bid_qty", &ev->bid_qty, why, whylen) < 0 ||
+	    need_decimal(ev, "ask", &ev->ask, why, whylen) < 0 ||
+	    need_decimal(ev, "ask_qty", &ev->ask_qty, why, whylen) < 0)
+		return -1;
+	return 0;
+}
+
+int
+event_parse(const char *line, size_t n, struct event *ev, char *why,
+    size_t whylen)
+{
+	const struct json_span *t;
+	const char *reason;
+	size_t at;
+
+	ev->has = 0;
+	ev->venue = ev->market = ev->symbol = NULL;
+	ev->bids = ev->asks = NULL;
+	if (json_parse_object(line, n, &ev->obj, &reason, &at) < 0) {
+		snprintf(why, whylen, "invalid JSON at byte %zu: %s", at + 1,
+		    reason);
+		return -1;
+	}
+	t = json_get(&ev->obj, "type");
+	if (!t) {
+		snprintf(why, whylen, "missing field 'type'");
+		return -1;
+	}
+	if (t->type != JSON_STRING) {
+		snprintf(why, whylen, "field 'type' is not a string");
+		return -1;
+	}
+	ev->type = classify(t);
+	switch (ev->type) {
+	case EV_SNAPSHOT:
+	case EV_DEPTH:
+	case EV_BOOK:
+		if (parse_market_fields(ev, why, whylen) < 0)
+			return -1;
+		return parse_book_fields(ev, why, whylen);
+	case EV_TICKER:
+		if (parse_market_fields(ev, why, whylen) < 0)
+			return -1;
+		return parse_ticker_fields(ev, why, whylen);
+	case EV_BANDS:
+		return parse_market_fields(ev, why, whylen);
+	default:
+		return 0;
+	}
+}
+
+void
+levels_free(struct levels *l)
+{
+	free(l->lv);
+	l->lv = NULL;
+	l->n = l->cap = 0;
+}
+
+static int
+levels_push(struct levels *l)
+{
+	struct level_fx *p;
+	size_t cap;
+
+	if (l->n < l->cap)
+		return 0;
+	cap = l->cap ? l->cap * 2 : 64;
+	p = realloc(l->lv, cap * sizeof *p);
+	if (!p)
+		return -1;
+	l->lv = p;
+	l->cap = cap;
+	return 0;
+}
+
+/* One [price, qty] pair into *out; -1 with why on a bad shape or value. */
+static int
+decode_pair(const struct json_span *pair, struct level_fx *out,
+    const char *field, size_t idx, char *why, size_t whylen)
+{
+	struct json_iter it;
+	struct json_span p, q, extra;
+	int r;
+
+	if (pair->type != JSON_ARRAY)
+		goto shape;
+	json_iter_init(&it, pair);
+	if (!json_next(&it, &p) || !json_next(&it, &q))
+		goto shape;
+	/* Some venues append fields to a level; only two are ours. */
+	(void)json_next(&it, &extra);
+	if ((r = event_decimal(&p, &out->px)) < 0 ||
+	    (r = event_decimal(&q, &out->qty)) < 0) {
+		int range = (p.type == JSON_NUMBER || p.type == JSON_STRING) &&
+		    (q.type == JSON_NUMBER || q.type == JSON_STRING);
+
+		snprintf(why, whylen, "%s[%zu]: %s", field, idx, range ?
+		    "number out of range or malformed" : "not a number");
+		return -1;
+	}
+	if (out->qty.m < 0 || out->px.m <= 0) {
+		snprintf(why, whylen, "%s[%zu]: %s", field, idx,
+		    out->qty.m < 0 ? "negative quantity" :
+		    "price not positive");
+		return -1;
+	}
+	return 0;
+shape:
+	snprintf(why, whylen, "%s[%zu]: not a [price, qty] pair", field, idx);
+	return -1;
+}
+
+int
+event_levels(const struct json_span *arr, struct levels *l,
+    const char *field, char *why, size_t whylen)
+{
+	struct json_iter it;
+	struct json_span pair;
+
+	l->n = 0;
+	json_iter_init(&it, arr);
+	while (json_next(&it, &pair)) {
+		if (levels_push(l) < 0) {
+			snprintf(why, whylen, "out of memory");
+			errno = ENOMEM;
+			return -1;
+		}
+		if (decode_pair(&pair, &l->lv[l->n], field, l->n, why,
+		    whylen) < 0)
+			return -1;
+		l->n++;
+	}
+	return 0;
+}

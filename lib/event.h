@@ -1,0 +1,88 @@
+/*
+ * event: reading mkt events (mkt-events(5)) from one NDJSON line.
+ *
+ * event_parse() validates the line, finds the type and the fields the
+ * offline programs use, and checks their types; the level arrays are
+ * decoded separately into exact numbers by event_levels(), so a program
+ * that only passes an event through never pays for them.
+ */
+#ifndef MKT_EVENT_H
+#define MKT_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "fixed.h"
+#include "json.h"
+
+enum ev_type {
+	EV_OTHER = 0,	/* any type these programs do not know */
+	EV_SNAPSHOT,
+	EV_DEPTH,
+	EV_TICKER,
+	EV_BOOK,
+	EV_BANDS,
+	EV_TRADE,
+	EV_STATUS,
+	EV_IMBALANCE,
+};
+
+/* Which fields event_parse() found; the ids and times are optional. */
+enum {
+	EV_HAS_TIME = 1 << 0,
+	EV_HAS_RECV = 1 << 1,
+	EV_HAS_FIRST_ID = 1 << 2,
+	EV_HAS_LAST_ID = 1 << 3,
+	EV_HAS_PREV_ID = 1 << 4,
+};
+
+struct event {
+	enum ev_type type;
+	unsigned has;
+	int64_t time;		/* exchange event time, epoch ms */
+	int64_t recv;		/* local receive time, epoch µs */
+	int64_t first_id, last_id, prev_id;
+	/* Strings of market events (spans into the line, unescaped). */
+	const struct json_span *venue, *market, *symbol;
+	/* snapshot, depth, book: the level arrays. */
+	const struct json_span *bids, *asks;
+	/* ticker: top of book. */
+	struct fx bid, bid_qty, ask, ask_qty;
+	struct json_obj obj;
+};
+
+/*
+ * Parse one line.  Returns 0, or -1 with a reason in why[0..whylen)
+ * ("missing field 'bids'", "invalid JSON at byte 12: ...").  Events of
+ * unknown type only need to be JSON objects with a string "type".
+ */
+int event_parse(const char *line, size_t n, struct event *ev, char *why,
+    size_t whylen) WUR;
+
+/* A decoded price level. */
+struct level_fx {
+	struct fx px;
+	struct fx qty;
+};
+
+/* A growable array of decoded levels; the caller owns and frees it. */
+struct levels {
+	struct level_fx *lv;
+	size_t n, cap;
+};
+void levels_free(struct levels *l);
+
+/*
+ * Decode an array of [price, qty] pairs (numbers or numeric strings)
+ * into l, replacing its contents.  Returns 0, or -1 with the reason in
+ * why (bad level, number out of range, negative quantity); ENOMEM is
+ * reported as a reason too, with errno set.
+ */
+int event_levels(const struct json_span *arr, struct levels *l,
+    const char *field, char *why, size_t whylen) WUR;
+
+/* Decode a decimal field value (number or numeric string). 0 or -1. */
+int event_decimal(const struct json_span *v, struct fx *out) WUR;
+
+#endif

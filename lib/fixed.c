@@ -1,0 +1,285 @@
+/*
+ * fixed: exact decimals (see fixed.h).  The parser is on the hot path of
+ * every program: it accumulates in 64 bits while that cannot overflow and
+ * only then moves to 128 bits.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "fixed.h"
+
+static const uint64_t pow10_64[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+fx_i128
+fx_pow10(int k)
+{
+	fx_i128 r;
+
+	if (k < 20)
+		return (fx_i128)pow10_64[k];
+	r = (fx_i128)pow10_64[19];
+	for (k -= 19; k > 0; k--)
+		r *= 10;
+	return r;
+}
+
+/* Parse the exponent part after 'e'/'E'; returns FX_OK or an error. */
+static int
+parse_exponent(const char *p, const char *end, int *exp)
+{
+	int neg = 0, e = 0;
+
+	if (p < end && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	if (p == end)
+		return FX_SYNTAX;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return FX_SYNTAX;
+		if (e > 10000)
+			return FX_RANGE;
+		e = e * 10 + (*p - '0');
+	}
+	*exp = neg ? -e : e;
+	return FX_OK;
+}
+
+int
+fx_parse(const char *p, size_t n, struct fx *out)
+{
+	const char *end = p + n;
+	uint64_t m64 = 0;
+	fx_i128 m = 0;
+	int neg = 0, digits = 0, frac = 0, seen_point = 0, any = 0, exp = 0;
+	int wide = 0, r;
+
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	/* JSON forbids leading zeros: "0" or "0.x" only. */
+	if (end - p >= 2 && p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+		return FX_SYNTAX;
+	for (; p < end; p++) {
+		unsigned d = (unsigned char)*p - '0';
+
+		if (d > 9) {
+			if (*p == '.' && !seen_point && any) {
+				seen_point = 1;
+				if (p + 1 == end)
+					return FX_SYNTAX;
+				continue;
+			}
+			break;
+		}
+		any = 1;
+		if (seen_point)
+			frac++;
+		/* Leading zeros carry no significance. */
+		if (digits == 0 && d == 0)
+			continue;
+		if (++digits > FX_MAX_DIGITS)
+			return FX_RANGE;
+		if (!wide && digits <= 19) {
+			m64 = m64 * 10 + d;
+			continue;
+		}
+		if (!wide) {
+			m = (fx_i128)m64;
+			wide = 1;
+		}
+		m = m * 10 + d;
+	}
+	if (!any)
+		return FX_SYNTAX;
+	if (p < end) {
+		if (*p != 'e' && *p != 'E')
+			return FX_SYNTAX;
+		if (p[-1] == '.')
+			return FX_SYNTAX;
+		r = parse_exponent(p + 1, end, &exp);
+		if (r != FX_OK)
+			return r;
+	}
+	if (!wide)
+		m = (fx_i128)m64;
+	/* Apply the exponent to the scale; a negative scale moves into the
+	 * mantissa. */
+	frac -= exp;
+	if (frac > FX_MAX_SCALE) {
+		if (m != 0)
+			return FX_RANGE;
+		frac = FX_MAX_SCALE;
+	}
+	if (frac < 0) {
+		if (m != 0) {
+			if (digits - frac > FX_MAX_DIGITS)
+				return FX_RANGE;
+			m *= fx_pow10(-frac);
+		}
+		frac = 0;
+	}
+	out->m = neg ? -m : m;
+	out->s = frac;
+	return FX_OK;
+}
+
+int
+fx_at_scale(struct fx v, int s, fx_i128 *m)
+{
+	fx_i128 r;
+
+	if (s < v.s || s - v.s > FX_MAX_DIGITS)
+		return -1;
+	if (__builtin_mul_overflow(v.m, fx_pow10(s - v.s), &r))
+		return -1;
+	*m = r;
+	return 0;
+}
+
+int
+fx_add(struct fx a, struct fx b, struct fx *out)
+{
+	fx_i128 x, y, r;
+	int s = a.s > b.s ? a.s : b.s;
+
+	if (fx_at_scale(a, s, &x) < 0 || fx_at_scale(b, s, &y) < 0 ||
+	    __builtin_add_overflow(x, y, &r))
+		return -1;
+	out->m = r;
+	out->s = s;
+	return 0;
+}
+
+int
+fx_sub(struct fx a, struct fx b, struct fx *out)
+{
+	/* The most negative mantissa has no negation. */
+	if (b.m == (fx_i128)((unsigned __int128)1 << 127))
+		return -1;
+	b.m = -b.m;
+	return fx_add(a, b, out);
+}
+
+int
+fx_cmp(struct fx a, struct fx b)
+{
+	fx_i128 x, y;
+	int s = a.s > b.s ? a.s : b.s;
+
+	/* On overflow the larger-magnitude side is obvious from the sign. */
+	if (fx_at_scale(a, s, &x) < 0)
+		return a.m < 0 ? -1 : 1;
+	if (fx_at_scale(b, s, &y) < 0)
+		return b.m < 0 ? 1 : -1;
+	return (x > y) - (x < y);
+}
+
+struct fx
+fx_trim(struct fx v)
+{
+	if (v.m == 0) {
+		v.s = 0;
+		return v;
+	}
+	while (v.s > 0 && v.m % 10 == 0) {
+		v.m /= 10;
+		v.s--;
+	}
+	return v;
+}
+
+char *
+fx_format_ms(fx_i128 m, int s, char *dst)
+{
+	char tmp[FX_BUFSZ];
+	char *e = tmp + sizeof tmp, *q = e;
+	unsigned __int128 u = m < 0 ? -(unsigned __int128)m : (unsigned __int128)m;
+	int nd;
+
+	/* Drop trailing fractional zeros before rendering. */
+	while (s > 0 && u % 10 == 0) {
+		u /= 10;
+		s--;
+	}
+	do {
+		*--q = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u);
+	nd = (int)(e - q);
+	if (m < 0)
+		*dst++ = '-';
+	if (s == 0) {
+		memcpy(dst, q, nd);
+		return dst + nd;
+	}
+	if (nd <= s) {
+		*dst++ = '0';
+		*dst++ = '.';
+		memset(dst, '0', s - nd);
+		dst += s - nd;
+		memcpy(dst, q, nd);
+		return dst + nd;
+	}
+	memcpy(dst, q, nd - s);
+	dst += nd - s;
+	*dst++ = '.';
+	memcpy(dst, q + nd - s, s);
+	return dst + s;
+}
+
+char *
+fx_format(struct fx v, char *dst)
+{
+	return fx_format_ms(v.m, v.s, dst);
+}
+
+void
+buf_add_fx(struct buf *b, struct fx v)
+{
+	char tmp[FX_BUFSZ];
+
+	buf_add(b, tmp, fx_format(v, tmp) - tmp);
+}
+
+double
+fx_to_double(struct fx v)
+{
+	return (double)((long double)v.m / (long double)fx_pow10(v.s));
+}
+
+void
+buf_add_rounded(struct buf *b, double v, int decimals)
+{
+	char tmp[64];
+	int n, i;
+
+	if (!isfinite(v))
+		v = 0;
+	n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
+	if (n < 0 || (size_t)n >= sizeof tmp) {
+		buf_add(b, "0", 1);
+		return;
+	}
+	if (memchr(tmp, '.', n)) {
+		while (tmp[n - 1] == '0')
+			n--;
+		if (tmp[n - 1] == '.')
+			n--;
+	}
+	/* "-0" after rounding is just 0. */
+	for (i = tmp[0] == '-'; i < n && (tmp[i] == '0' || tmp[i] == '.'); i++)
+		;
+	if (i == n) {
+		buf_add(b, "0", 1);
+		return;
+	}
+	buf_add(b, tmp, n);
+}

@@ -1,0 +1,257 @@
+/*
+ * in: NDJSON line reader (see in.h).
+ *
+ * One large buffer is filled with read(2) and searched with memchr(3);
+ * lines are handed out in place.  The bytes of a line that is not yet
+ * complete are moved to the front of the buffer only when more must be
+ * read, so the cost of a move is at most one partial line per buffer
+ * fill.  The buffer grows up to max_line + 2 bytes: room for the longest
+ * allowed line, its '\n', and a terminating NUL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "in.h"
+
+/* First allocation; large enough that one read(2) brings many lines. */
+#define IN_INIT_CAP (256u << 10)
+
+static int
+unix_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	size_t len = strlen(path);
+	int fd, e;
+
+	if (len == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len >= sizeof sa.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, len + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		if (errno == EINTR)
+			continue;
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int
+in_fdopen(struct in *in, int fd, int own_fd, size_t max_line)
+{
+	memset(in, 0, sizeof *in);
+	in->fd = fd;
+	in->own_fd = own_fd;
+	in->max_line = max_line ? max_line : IN_MAX_LINE;
+	if (in->max_line > SIZE_MAX / 4) {
+		errno = EINVAL;
+		return -1;
+	}
+	in->cap = IN_INIT_CAP;
+	if (in->cap > in->max_line + 2)
+		in->cap = in->max_line + 2;
+	/* Tiny caps would make every read(2) tiny; the cap on the line
+	 * length is enforced by counting, not by the buffer size. */
+	if (in->cap < 4096)
+		in->cap = 4096;
+	in->buf = malloc(in->cap);
+	if (!in->buf)
+		return -1;
+	return 0;
+}
+
+int
+in_open(struct in *in, const char *spec, size_t max_line)
+{
+	int fd, own = 1, e;
+
+	if (!spec || strcmp(spec, "-") == 0) {
+		fd = 0;
+		own = 0;
+	} else if (strncmp(spec, "unix:", 5) == 0) {
+		fd = unix_connect(spec + 5);
+	} else {
+		do
+			fd = open(spec, O_RDONLY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+	}
+	if (fd < 0)
+		return -1;
+	if (in_fdopen(in, fd, own, max_line) < 0) {
+		e = errno;
+		if (own)
+			close(fd);
+		in->fd = -1;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make room at buf[end..cap) for at least one more byte: move the unread
+ * bytes to the front, and grow when they fill the buffer.  Called only
+ * when buf[start..end) holds no '\n' and is not longer than max_line, so
+ * the moved bytes are at most one line.
+ */
+static int
+make_room(struct in *in)
+{
+	size_t n = in->end - in->start, cap;
+	char *p;
+
+	if (in->start > 0) {
+		if (n > 0)
+			memmove(in->buf, in->buf + in->start, n);
+		in->start = 0;
+		in->end = n;
+	}
+	/* Keep one byte spare for the NUL after a last line without '\n'. */
+	if (in->cap - in->end > 1)
+		return 0;
+	cap = in->cap * 2;
+	if (cap > in->max_line + 2)
+		cap = in->max_line + 2;
+	if (cap <= in->cap) {
+		/* Cannot happen: the caller checks the length first. */
+		errno = EOVERFLOW;
+		return -1;
+	}
+	p = realloc(in->buf, cap);
+	if (!p)
+		return -1;
+	in->buf = p;
+	in->cap = cap;
+	return 0;
+}
+
+/* One read(2) into the free space; -1 with errno, 0 at end of input. */
+static int
+fill(struct in *in)
+{
+	ssize_t r;
+
+	if (make_room(in) < 0)
+		return -1;
+	/* Leave the spare byte for the NUL terminator. */
+	r = read(in->fd, in->buf + in->end, in->cap - in->end - 1);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		in->eof = 1;
+		return 0;
+	}
+	in->end += (size_t)r;
+	return 1;
+}
+
+int
+in_next(struct in *in, const char **line, size_t *len)
+{
+	char *nl;
+	size_t n;
+
+	for (;;) {
+		if (in->skipping) {
+			/* Throw away the rest of an overlong line. */
+			nl = memchr(in->buf + in->start, '\n',
+			    in->end - in->start);
+			if (nl) {
+				in->start = nl + 1 - in->buf;
+				in->scan = 0;
+				in->skipping = 0;
+				continue;
+			}
+			in->start = in->end = in->scan = 0;
+			if (in->eof) {
+				in->skipping = 0;
+				return IN_EOF;
+			}
+			if (fill(in) < 0)
+				return IN_ERROR;
+			continue;
+		}
+		n = in->end - in->start;
+		nl = memchr(in->buf + in->start + in->scan, '\n',
+		    n - in->scan);
+		if (nl) {
+			n = nl - (in->buf + in->start);
+			in->lineno++;
+			in->scan = 0;
+			if (n > in->max_line) {
+				in->start += n + 1;
+				return IN_TOOLONG;
+			}
+			*nl = '\0';
+			*line = in->buf + in->start;
+			*len = n;
+			in->start += n + 1;
+			return IN_LINE;
+		}
+		in->scan = n;
+		if (n > in->max_line) {
+			/* Report it now; skip the rest on the next calls. */
+			in->lineno++;
+			in->skipping = 1;
+			in->start = in->end = in->scan = 0;
+			return IN_TOOLONG;
+		}
+		if (in->eof) {
+			if (n == 0)
+				return IN_EOF;
+			in->lineno++;
+			in->buf[in->end] = '\0';
+			*line = in->buf + in->start;
+			*len = n;
+			in->start = in->end = in->scan = 0;
+			return IN_LINE;
+		}
+		if (fill(in) < 0)
+			return IN_ERROR;
+	}
+}
+
+size_t
+in_pending(const struct in *in)
+{
+	const char *p = in->buf + in->start, *e = in->buf + in->end, *nl;
+
+	if (p == e)
+		return 0;
+	if (in->eof)
+		return e - p;
+	nl = memchr(p + in->scan, '\n', e - p - in->scan);
+	/* While skipping, the first '\n' only ends the overlong line. */
+	if (nl && in->skipping)
+		nl = memchr(nl + 1, '\n', e - nl - 1);
+	return nl ? (size_t)(e - p) : 0;
+}
+
+void
+in_close(struct in *in)
+{
+	free(in->buf);
+	in->buf = NULL;
+	if (in->own_fd && in->fd >= 0)
+		close(in->fd);
+	in->fd = -1;
+	in->own_fd = 0;
+}

@@ -1,0 +1,103 @@
+#!/bin/sh
+# unix: output: a fast reader gets every line, in order and whole; a reader
+# that never reads is dropped once its queue is full, without stalling the
+# producer or growing its memory.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || { echo '1..0 # SKIP python3 not found'; exit 0; }
+
+EVENTS=200000
+QUEUE_MAX=1048576
+# Events per second: about 20 MB/s, which a Python reader follows with
+# room to spare (unpaced, the producer outruns it and drops it too).
+RATE=100000
+# Bounds: resident memory well under what unbounded queues would take
+# (40 MB of events), and time; both looser under the sanitizers.
+if [ -n "$MKT_SANITIZED" ]; then
+	RSS_MAX_KB=32768
+	TIME_MAX_S=120
+else
+	RSS_MAX_KB=16384
+	TIME_MAX_S=30
+fi
+
+SOCK=$T/out.sock
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# The readers: connect (retrying until the socket exists), then either
+# copy everything to a file or never read at all.
+cat >"$T/reader.py" <<'PY'
+import socket, sys, time
+mode, path = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+if mode == "stuck":
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+for _ in range(1000):
+    try:
+        s.connect(path)
+        break
+    except (FileNotFoundError, ConnectionRefusedError):
+        time.sleep(0.01)
+else:
+    sys.exit("cannot connect to " + path)
+if mode == "stuck":
+    time.sleep(600)
+    sys.exit(0)
+with open(sys.argv[3], "wb") as f:
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            break
+        f.write(b)
+PY
+
+start=$(date +%s)
+unix-producer "$SOCK" 2 "$EVENTS" "$QUEUE_MAX" "$RATE" 2>"$T/producer.err" &
+producer=$!
+pids="$producer"
+python3 "$T/reader.py" stuck "$SOCK" &
+pids="$pids $!"
+python3 "$T/reader.py" fast "$SOCK" "$T/fast.out" &
+fast=$!
+pids="$pids $fast"
+
+wait "$producer"
+status=$?
+end=$(date +%s)
+is "$status" 0 "producer exits 0"
+check "producer done within ${TIME_MAX_S}s ($((end - start))s)" \
+	test $((end - start)) -le "$TIME_MAX_S"
+wait "$fast"
+is "$?" 0 "fast reader exits 0"
+
+sed 's/^/# /' "$T/producer.err"
+dropped=$(sed -n 's/^dropped=\([0-9]*\) .*/\1/p' "$T/producer.err")
+rss=$(sed -n 's/.* peak_rss_kb=\([0-9]*\)$/\1/p' "$T/producer.err")
+is "$dropped" 1 "the stuck reader was dropped, and only it"
+check "peak RSS ${rss:-?} KiB <= $RSS_MAX_KB KiB" \
+	test "${rss:-999999999}" -le "$RSS_MAX_KB"
+
+is "$(wc -l <"$T/fast.out" | tr -d ' ')" "$EVENTS" "fast reader got every line"
+is "$(tail -c 1 "$T/fast.out" | od -An -c | tr -d ' ')" '\n' \
+	"last line complete"
+# Every line whole and numbered 0, 1, 2, ... in order.
+bad=$(awk -v pad="$(printf '%150s' '' | tr ' ' x)" '
+	$0 != "{\"type\":\"x\",\"n\":" NR - 1 ",\"pad\":\"" pad "\"}" {
+		bad++
+		if (bad <= 3)
+			print "line " NR ": " substr($0, 1, 60) > "/dev/stderr"
+	}
+	END { print bad + 0 }' "$T/fast.out")
+is "$bad" 0 "every line whole and in order"
+is "$(head -n 1 "$T/fast.out" | cut -c1-20)" '{"type":"x","n":0,"p' "first is n=0"
+is "$(tail -n 1 "$T/fast.out" | cut -d, -f2)" "\"n\":$((EVENTS - 1))" \
+	"last is n=$((EVENTS - 1))"
+check "socket removed at exit" test ! -e "$SOCK"
+
+done_testing

@@ -1,0 +1,235 @@
+#!/bin/sh
+# Real exchange captures (tests/data/cryptofeed): mkt-book and mkt-depth
+# rebuild real Binance spot, Binance USD-M futures and Bybit v5 books
+# exactly.  The captures are converted to mkt events by
+# tests/tools/capture2events.py; the truth is the venue's own bookTicker
+# (Binance: every ticker whose last_id equals a depth event's last_id must
+# equal the rebuilt top of book), the facts in tests/data/cryptofeed/README.md
+# and an independent exact-decimal rebuild in Python.
+. "$(dirname "$0")/lib.sh"
+
+for tool in python3 jq zstd; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "1..0 # SKIP $tool not found"
+		exit 0
+	fi
+done
+
+CF=$DATA/cryptofeed
+TOOLS=$TOP/tests/tools
+
+# conv OUT ARGS...: convert a capture into OUT.
+conv() { _o=$1; shift; python3 "$TOOLS/capture2events.py" "$@" >"$_o"; }
+
+# run IN OUT CMD...: CMD <IN >OUT.
+run() { _i=$1 _o=$2; shift 2; "$@" <"$_i" >"$_o"; }
+
+# count FILE JQ-FILTER: the number of events of FILE the filter selects.
+count() { jq -c "select($2)" "$1" | wc -l | tr -d ' '; }
+
+# The lines a program did not consume, in order (every converted event
+# starts with its "type"; pass-through lines must come out byte for byte).
+unconsumed() { grep -v -E "^\{\"type\":\"($2)\"" "$1" || :; }
+
+# books_before_synced FILE: book events of a symbol before its first
+# synced status.
+books_before_synced() {
+	jq -r 'select(.type == "book" or (.type == "status" and .state == "synced"))
+		| "\(.type) \(.venue)/\(.market)/\(.symbol)"' "$1" |
+	awk '$1 == "status" { s[$2] = 1 } $1 == "book" && !s[$2] { n++ }
+		END { print n + 0 }'
+}
+
+binance() { # MARKET FILE-PREFIX TICKER-POINTS BOOK-EVENTS
+	m=$1 f=$2 points=$3 nbooks=$4
+	ev=$T/$m.events out=$T/$m.book
+
+	# 1. As mkt-feed emits it: each symbol's snapshot first, then the
+	#    depth events (stale ones included: the book must drop them).
+	check "$m: convert (snapshot first)" conv "$ev" \
+		--snapshot-first "binance-$m" "$CF/$f.http.0.0" "$CF/$f.ws.1.0"
+	check "$m: mkt-book --levels 1 exits 0" run "$ev" "$out" mkt-book --levels 1
+	is "$(python3 "$TOOLS/check-tickers.py" "$ev" "$out")" \
+		"checked $points mismatches 0 missing 0" \
+		"$m: $points bookTicker points equal the rebuilt top of book"
+	is "$(count "$out" '.type == "status" and .state == "invalid"')" 0 \
+		"$m: no invalid status"
+	is "$(count "$out" '.type == "status" and .reason == "ticker_mismatch"')" 0 \
+		"$m: mkt-book reports no ticker_mismatch"
+	is "$(count "$out" '.type == "book"')" "$nbooks" \
+		"$m: one book per snapshot and per applied depth event ($nbooks)"
+	is "$(count "$out" '.type == "book" and ((.bids | length) > 1 or (.asks | length) > 1)')" 0 \
+		"$m: --levels 1 gives at most one level a side"
+	unconsumed "$ev" 'snapshot|depth' >"$T/$m.pass.want"
+	unconsumed "$out" 'book|status' >"$T/$m.pass.got"
+	is "$(grep -c '^{"type":"kline"' "$T/$m.pass.got")" \
+		"$(grep -c '^{"type":"kline"' "$ev")" "$m: kline events all passed through"
+	cmp_file "$T/$m.pass.got" "$T/$m.pass.want" \
+		"$m: ticker, trade, kline events pass through unchanged, in order"
+
+	# 2. In capture order: the REST snapshot arrives after the first depth
+	#    events, which meet no book (one no_snapshot per symbol); from the
+	#    snapshot on, the same checks hold.
+	evc=$T/$m.cap.events outc=$T/$m.cap.book
+	check "$m: convert (capture order)" conv "$evc" \
+		"binance-$m" "$CF/$f.http.0.0" "$CF/$f.ws.1.0"
+	check "$m: capture order: mkt-book --levels 1 exits 0" \
+		run "$evc" "$outc" mkt-book --levels 1
+	is "$(count "$outc" '.type == "status" and .state == "invalid" and .reason == "no_snapshot"')" 4 \
+		"$m: capture order: one no_snapshot per symbol"
+	is "$(count "$outc" '.type == "status" and .state == "invalid" and .reason != "no_snapshot"')" 0 \
+		"$m: capture order: no other invalid status"
+	is "$(count "$outc" '.type == "status" and .state == "synced"')" 4 \
+		"$m: capture order: each symbol synced once"
+	is "$(books_before_synced "$outc")" 0 \
+		"$m: capture order: no book before its symbol is synced"
+	is "$(python3 "$TOOLS/check-tickers.py" "$evc" "$outc")" \
+		"checked $points mismatches 0 missing 0" \
+		"$m: capture order: $points bookTicker points equal the book after synced"
+	is "$(count "$outc" '.type == "book"')" "$nbooks" \
+		"$m: capture order: $nbooks books"
+}
+
+binance spot BINANCE 26 176
+binance futures BINANCE_FUTURES 50 756
+
+# Bybit v5: orderbook.200 snapshot then deltas (u + 1 each) for 4 linear
+# and 2 spot symbols; books stay at exactly 200 levels a side.
+ev=$T/bybit.events out=$T/bybit.book
+check "bybit: convert" conv "$ev" bybit "$CF/BYBIT.jsonl.zst"
+check "bybit: mkt-book --levels 0 exits 0" run "$ev" "$out" mkt-book --levels 0
+is "$(count "$out" '.type == "status" and .state == "invalid"')" 0 \
+	"bybit: no invalid status"
+is "$(jq -r 'select(.type == "book") | "\(.market) \(.symbol)"' "$out" | sort | uniq -c |
+	awk '{ print $2, $3, $1 }' | tr '\n' ';')" \
+	"linear BTCUSDT 414;linear DOGEUSDT 380;linear ETHUSDT 421;linear SOLUSDT 383;spot BTCUSDT 300;spot ETHUSDT 250;" \
+	"bybit: one book per snapshot and per delta"
+is "$(jq -r 'select(.type == "book") | "\(.market) \(.symbol) \(.bids | length) \(.asks | length)"' "$out" |
+	awk '{ last[$1 " " $2] = $3 " " $4 } END { for (k in last) print k, last[k] }' | sort | tr '\n' ';')" \
+	"linear BTCUSDT 200 200;linear DOGEUSDT 200 200;linear ETHUSDT 200 200;linear SOLUSDT 200 200;spot BTCUSDT 200 200;spot ETHUSDT 200 200;" \
+	"bybit: each final book has 200 levels a side"
+is "$(count "$out" '.type == "book" and ((.bids | length) != 200 or (.asks | length) != 200)')" 0 \
+	"bybit: every book has 200 levels a side"
+
+# Every book event equals an independent exact rebuild (Python Decimal).
+check "bybit: every book equals an exact Python rebuild" \
+	python3 - "$ev" "$out" <<'EOF'
+import json, sys
+from decimal import Decimal
+def rd(p):
+    with open(p) as f:
+        for l in f:
+            yield json.loads(l, parse_float=Decimal, parse_int=Decimal)
+books, want = {}, {}
+for e in rd(sys.argv[1]):
+    k = (e["market"], e["symbol"])
+    if e["type"] == "snapshot":
+        books[k] = [{}, {}]
+    elif e["type"] != "depth":
+        continue
+    b = books[k]
+    for side, lv in ((0, e["bids"]), (1, e["asks"])):
+        for p, q in lv:
+            if q == 0:
+                b[side].pop(p, None)
+            else:
+                b[side][p] = q
+    want.setdefault(k, []).append((int(e["last_id"]),
+        sorted(b[0].items(), key=lambda x: -x[0]), sorted(b[1].items())))
+got = {}
+for e in rd(sys.argv[2]):
+    if e["type"] == "book":
+        got.setdefault((e["market"], e["symbol"]), []).append((int(e["last_id"]),
+            [tuple(x) for x in e["bids"]], [tuple(x) for x in e["asks"]]))
+bad = 0
+for k in want:
+    g, w = got.get(k, []), want[k]
+    if len(g) != len(w):
+        print("# %s: %d books, want %d" % (k, len(g), len(w)))
+        bad += 1
+    for i, (x, y) in enumerate(zip(g, w)):
+        if x != y:
+            print("# %s: book %d (last_id %s) differs from the rebuild (want last_id %s)"
+                  % (k, i, x[0], y[0]))
+            bad += 1
+            break
+sys.exit(1 if bad else 0)
+EOF
+
+unconsumed "$ev" 'snapshot|depth' >"$T/bybit.pass.want"
+unconsumed "$out" 'book|status' >"$T/bybit.pass.got"
+is "$(grep -c '^{"type":"kline"' "$T/bybit.pass.got")" \
+	"$(grep -c '^{"type":"kline"' "$ev")" "bybit: kline events all passed through"
+is "$(grep -c '^{"type":"raw"' "$T/bybit.pass.got")" \
+	"$(grep -c '^{"type":"raw"' "$ev")" "bybit: raw (tickers) events all passed through"
+cmp_file "$T/bybit.pass.got" "$T/bybit.pass.want" \
+	"bybit: trade, kline, raw events pass through unchanged, in order"
+
+# mkt-depth on the Binance spot capture: bands against the book from
+# mkt-book --levels 0, computed independently with exact decimals.
+ev=$T/spot.events
+check "spot: mkt-depth exits 0" run "$ev" "$T/spot.bands" mkt-depth
+check "spot: mkt-book --levels 0 exits 0" \
+	run "$ev" "$T/spot.book0" mkt-book --levels 0
+is "$(count "$T/spot.bands" '.type == "status" and .state == "invalid"')" 0 \
+	"spot: mkt-depth: no invalid status"
+check "spot: bands agree with the book (best prices, band sums, exact)" \
+	python3 - "$T/spot.bands" "$T/spot.book0" <<'EOF'
+import json, sys
+from decimal import Decimal, localcontext
+def rd(p, t):
+    out = {}
+    with open(p) as f:
+        for l in f:
+            e = json.loads(l, parse_float=Decimal, parse_int=Decimal)
+            if e["type"] == t:
+                out.setdefault((e["venue"], e["market"], e["symbol"]), []).append(e)
+    return out
+bands, books = rd(sys.argv[1], "bands"), rd(sys.argv[2], "book")
+bad = n = 0
+def err(msg):
+    global bad
+    bad += 1
+    if bad <= 10:
+        print("# " + msg)
+if set(bands) != set(books):
+    err("symbols differ: bands %s, books %s" % (sorted(bands), sorted(books)))
+with localcontext() as c:
+    c.prec = 200
+    for k in books:
+        bl, kl = bands.get(k, []), books[k]
+        if len(bl) != len(kl):
+            err("%s: %d bands events, %d books" % (k, len(bl), len(kl)))
+        for b, book in zip(bl, kl):
+            n += 1
+            if "last_id" in b and b["last_id"] != book["last_id"]:
+                err("%s: bands last_id %s, book %s" % (k, b["last_id"], book["last_id"]))
+                continue
+            bb, ba = book["bids"][0][0], book["asks"][0][0]
+            if b["best_bid"] != bb or b["best_ask"] != ba:
+                err("%s last_id %s: best %s/%s, book %s/%s"
+                    % (k, book["last_id"], b["best_bid"], b["best_ask"], bb, ba))
+            if b["mid"] != (bb + ba) / 2:
+                err("%s last_id %s: mid %s" % (k, book["last_id"], b["mid"]))
+            if not any(x["pct"] == Decimal("1.5") for x in b["bands"]):
+                err("%s: no 1.5%% band" % (k,))
+            for x in b["bands"]:
+                pct = x["pct"]
+                lo = bb * (1 - pct / 100)
+                hi = ba * (1 + pct / 100)
+                bq = sum((q for p, q in book["bids"] if p >= lo), Decimal(0))
+                aq = sum((q for p, q in book["asks"] if p <= hi), Decimal(0))
+                bv = sum((p * q for p, q in book["bids"] if p >= lo), Decimal(0))
+                av = sum((p * q for p, q in book["asks"] if p <= hi), Decimal(0))
+                if (x["bid_qty"], x["ask_qty"]) != (bq, aq):
+                    err("%s last_id %s pct %s: qty %s/%s, want %s/%s"
+                        % (k, book["last_id"], pct, x["bid_qty"], x["ask_qty"], bq, aq))
+                if (x.get("bid_value"), x.get("ask_value")) != (bv, av):
+                    err("%s last_id %s pct %s: value %s/%s, want %s/%s"
+                        % (k, book["last_id"], pct, x.get("bid_value"),
+                           x.get("ask_value"), bv, av))
+print("# %d bands events checked, %d mismatches" % (n, bad))
+sys.exit(1 if bad or not n else 0)
+EOF
+
+done_testing

@@ -1,0 +1,365 @@
+/*
+ * t_out: output to files, pipes and unix: readers -- exact bytes, EPIPE
+ * without dying, readers joining mid-stream, a stuck reader dropped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "out.h"
+#include "sig.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/t_out.XXXXXX";
+
+/* Read a whole descriptor until EOF into a malloc'd buffer. */
+static char *
+slurp_fd(int fd, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *p = malloc(cap);
+	ssize_t r;
+
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			p = realloc(p, cap);
+		}
+		r = read(fd, p + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	*len = n;
+	return p;
+}
+
+/* A test pattern: lines of varying length, n bytes in all. */
+static char *
+pattern(size_t n)
+{
+	char *p = malloc(n);
+	size_t i, col = 0;
+
+	for (i = 0; i < n; i++) {
+		if (col == 37 + i % 91 || i == n - 1) {
+			p[i] = '\n';
+			col = 0;
+		} else {
+			p[i] = (char)('a' + i % 26);
+			col++;
+		}
+	}
+	return p;
+}
+
+static void
+test_file(void)
+{
+	static const size_t sizes[] = { 1, 100, 70000, 3, 65536, 65535, 200000,
+		10, 0, 4096 };
+	char path[64], *data, *got;
+	size_t total = 0, off = 0, i, len;
+	struct out *o;
+	int fd, ok = 1;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		total += sizes[i];
+	data = pattern(total);
+	snprintf(path, sizeof path, "%s/file.ndjson", dir);
+	tap_ok(out_open(&o, path, 0) == 0, "out_open file");
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		if (out_write(o, data + off, sizes[i]) < 0)
+			ok = 0;
+		off += sizes[i];
+	}
+	tap_ok(ok, "file writes");
+	tap_ok(out_close(o) == 0, "out_close file");
+	fd = open(path, O_RDONLY);
+	got = slurp_fd(fd, &len);
+	close(fd);
+	tap_ok(len == total && memcmp(got, data, total) == 0,
+	    "file holds exactly the bytes written");
+	free(got);
+	free(data);
+
+	errno = 0;
+	tap_ok(out_open(&o, "/nonexistent/dir/x", 0) < 0 && errno == ENOENT,
+	    "out_open into a missing directory: ENOENT");
+}
+
+/* /dev/null takes blocks too, and is not an error. */
+static void
+test_devnull(void)
+{
+	struct out *o;
+
+	tap_ok(out_open(&o, "/dev/null", 0) == 0, "out_open /dev/null");
+	tap_ok(out_write(o, "x\n", 2) == 0, "write /dev/null");
+	tap_ok(out_close(o) == 0, "close /dev/null");
+}
+
+static void
+test_pipe(void)
+{
+	size_t total = 60000, len;
+	char *data = pattern(total), *got;
+	struct out *o;
+	int pfd[2], ok = 1;
+	size_t off, n;
+
+	if (pipe(pfd) < 0)
+		return;
+	tap_ok(out_fdopen(&o, pfd[1], 1) == 0, "out_fdopen pipe");
+	for (off = 0; off < total; off += n) {
+		n = total - off < 777 ? total - off : 777;
+		if (out_write(o, data + off, n) < 0)
+			ok = 0;
+	}
+	tap_ok(ok, "pipe writes");
+	/* Per-event policy: the bytes are in the pipe before any flush. */
+	tap_ok(poll(&(struct pollfd){ .fd = pfd[0], .events = POLLIN }, 1, 0)
+	    == 1, "pipe output is not held back");
+	tap_ok(out_close(o) == 0, "out_close pipe");
+	got = slurp_fd(pfd[0], &len);
+	close(pfd[0]);
+	tap_ok(len == total && memcmp(got, data, total) == 0,
+	    "pipe carries exactly the bytes written");
+	free(got);
+	free(data);
+}
+
+static void
+test_epipe(void)
+{
+	struct out *o;
+	int pfd[2], r, e;
+
+	if (pipe(pfd) < 0)
+		return;
+	tap_ok(out_fdopen(&o, pfd[1], 1) == 0, "out_fdopen pipe");
+	close(pfd[0]);
+	errno = 0;
+	r = out_write(o, "{\"x\":1}\n", 8);
+	e = errno;
+	tap_ok(r == -1 && e == EPIPE, "reader gone: -1, EPIPE, still alive");
+	errno = 0;
+	r = out_write(o, "{\"x\":2}\n", 8);
+	tap_ok(r == -1 && errno == EPIPE, "EPIPE is sticky");
+	errno = 0;
+	r = out_close(o);
+	tap_ok(r == -1 && errno == EPIPE, "out_close reports EPIPE");
+
+}
+
+static int
+connect_to(const char *path, int rcvbuf)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+test_unix(void)
+{
+	char path[64], spec[80], line[64], want[4096], *got;
+	size_t wlen = 0, len;
+	struct out *o, *o2;
+	struct stat st;
+	int c, i, ok = 1, n;
+
+	snprintf(path, sizeof path, "%s/sock", dir);
+	snprintf(spec, sizeof spec, "unix:%s", path);
+	tap_ok(out_open(&o, spec, 0) == 0, "out_open unix:");
+	tap_ok(stat(path, &st) == 0 && S_ISSOCK(st.st_mode), "socket exists");
+	tap_eq_i(out_readers(o), 0, "no readers yet");
+	tap_ok(out_write(o, "{\"n\":-1}\n", 9) == 0,
+	    "write with no reader is discarded, not an error");
+
+	errno = 0;
+	tap_ok(out_open(&o2, spec, 0) < 0 && errno == EADDRINUSE,
+	    "second listener on a live socket: EADDRINUSE");
+
+	c = connect_to(path, 0);
+	tap_ok(c >= 0, "reader connects");
+	tap_ok(out_flush(o) == 0, "out_flush accepts");
+	tap_eq_i(out_readers(o), 1, "one reader");
+	for (i = 0; i < 50; i++) {
+		n = snprintf(line, sizeof line, "{\"n\":%d}\n", i);
+		memcpy(want + wlen, line, n);
+		wlen += n;
+		if (out_write(o, line, n) < 0)
+			ok = 0;
+	}
+	tap_ok(ok, "unix writes");
+	tap_ok(out_close(o) == 0, "out_close unix:");
+	tap_ok(stat(path, &st) < 0 && errno == ENOENT, "socket unlinked");
+	got = slurp_fd(c, &len);
+	close(c);
+	tap_ok(len == wlen && memcmp(got, want, wlen) == 0,
+	    "reader got exactly the lines written after it joined");
+	if (len != wlen)
+		tap_diag("got %zu bytes, want %zu", len, wlen);
+	free(got);
+}
+
+/* A leftover socket file is replaced; a file that is no socket is not. */
+static void
+test_stale(void)
+{
+	char path[64], spec[80];
+	struct sockaddr_un sa;
+	struct out *o;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/stale", dir);
+	snprintf(spec, sizeof spec, "unix:%s", path);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	tap_ok(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0,
+	    "stale socket file made");
+	close(fd);
+	tap_ok(out_open(&o, spec, 0) == 0, "stale socket replaced");
+	tap_ok(out_close(o) == 0, "close");
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	close(fd);
+	errno = 0;
+	tap_ok(out_open(&o, spec, 0) < 0 && errno == EADDRINUSE,
+	    "a regular file at the path: EADDRINUSE");
+	tap_ok(access(path, F_OK) == 0, "and it is left alone");
+	unlink(path);
+}
+
+/* A reader that never reads is dropped once its queue is full. */
+static void
+test_drop(void)
+{
+	char path[64], spec[80], line[128];
+	struct out *o;
+	int slow, fast, i, ok = 1;
+	size_t len;
+	char *got;
+
+	snprintf(path, sizeof path, "%s/drop", dir);
+	snprintf(spec, sizeof spec, "unix:%s", path);
+	tap_ok(out_open(&o, spec, 8192) == 0, "out_open queue_max 8192");
+	slow = connect_to(path, 4096);
+	tap_ok(out_flush(o) == 0 && out_readers(o) == 1, "slow reader in");
+	memset(line, 'x', sizeof line);
+	line[sizeof line - 1] = '\n';
+	/* Well past the socket buffers and the queue. */
+	for (i = 0; i < 20000 && out_readers(o) > 0; i++)
+		if (out_write(o, line, sizeof line) < 0)
+			ok = 0;
+	tap_ok(ok, "writes never fail");
+	tap_eq_i(out_readers(o), 0, "slow reader dropped");
+	tap_eq_i(out_dropped(o), 1, "drop counted");
+
+	/* A reader that leaves is removed, not counted. */
+	fast = connect_to(path, 0);
+	tap_ok(out_flush(o) == 0 && out_readers(o) == 1, "next reader in");
+	close(fast);
+	for (i = 0; i < 10; i++)
+		if (out_write(o, line, sizeof line) < 0)
+			ok = 0;
+	tap_eq_i(out_readers(o), 0, "closed reader removed");
+	tap_eq_i(out_dropped(o), 1, "and not counted as dropped");
+
+	tap_ok(out_close(o) == 0, "out_close");
+	/* Drain the dropped reader: it gets EOF after a part. */
+	got = slurp_fd(slow, &len);
+	tap_ok(len > 0, "dropped reader got a part, then EOF");
+	free(got);
+	close(slow);
+}
+
+/*
+ * What a reader has not taken yet when the producer closes is still
+ * delivered, if it reads within the grace time: a child reads late.
+ */
+static void
+test_close_drain(void)
+{
+	char path[64], spec[80], line[200];
+	size_t len, want = 0;
+	struct out *o;
+	int c, i, st, pfd[2];
+	pid_t pid;
+
+	snprintf(path, sizeof path, "%s/drain", dir);
+	snprintf(spec, sizeof spec, "unix:%s", path);
+	tap_ok(out_open(&o, spec, 16u << 20) == 0, "out_open 16 MiB queue");
+	c = connect_to(path, 0);
+	if (c < 0 || pipe(pfd) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		usleep(200000);
+		free(slurp_fd(c, &len));
+		(void)!write(pfd[1], &len, sizeof len);
+		_exit(0);
+	}
+	close(pfd[1]);
+	tap_ok(out_flush(o) == 0 && out_readers(o) == 1, "late reader in");
+	close(c);
+	memset(line, 'y', sizeof line);
+	line[sizeof line - 1] = '\n';
+	for (i = 0; i < 20000; i++) {
+		if (out_write(o, line, sizeof line) < 0)
+			break;
+		want += sizeof line;
+	}
+	tap_eq_i(out_readers(o), 1, "late reader still there");
+	tap_ok(out_close(o) == 0, "out_close waits for it");
+	len = 0;
+	if (read(pfd[0], &len, sizeof len) != sizeof len)
+		len = 0;
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+	tap_eq_i(len, want, "every queued byte delivered at close");
+}
+
+int
+main(void)
+{
+	if (sig_init() < 0 || !mkdtemp(dir)) {
+		perror("t_out");
+		return 1;
+	}
+	test_file();
+	test_devnull();
+	test_pipe();
+	test_epipe();
+	test_unix();
+	test_stale();
+	test_drop();
+	test_close_drain();
+	rmdir(dir);
+	return tap_done();
+}
