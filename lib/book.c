@@ -499,6 +499,7 @@ book_check_ticker(struct book *b, const struct event *ev,
 		return BOOK_APPLIED;
 	st->got_last_id = ev->last_id;
 	st->ticker = ev;
+	note_times(b, ev);
 	return book_break(b, st, "ticker_mismatch");
 }
 

@@ -74,10 +74,22 @@ flush_window(struct bookset *bs, struct buf *out)
 
 	for (i = 0; i < bs->npending; i++) {
 		struct book *b = bs->pending[i];
+		int64_t t = b->time;
+		unsigned has = b->has;
 
 		/* A book that broke after changing has nothing to show. */
-		if (b->pending && book_valid(b))
+		if (b->pending && book_valid(b)) {
+			/* Like a candle: the state at the window's close,
+			 * stamped with its start, so every symbol of one
+			 * window carries the same time. */
+			if (bs->have_window) {
+				b->time = bs->window * bs->interval;
+				b->has |= EV_HAS_TIME;
+			}
 			bs->render(bs->ctx, out, b);
+			b->time = t;
+			b->has = has;
+		}
 		b->pending = 0;
 	}
 	bs->npending = 0;

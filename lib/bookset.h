@@ -8,7 +8,8 @@
  * callback: at once (interval 0), or once per window of event time
  * [k*interval, (k+1)*interval) with its latest state, in the order the
  * books first changed, when an event of a later window arrives or at
- * bookset_finish().
+ * bookset_finish().  Interval output is stamped with the window's start
+ * time, as a candle is.
  */
 #ifndef MKT_BOOKSET_H
 #define MKT_BOOKSET_H

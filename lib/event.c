@@ -36,8 +36,8 @@ int
 event_decimal(const struct json_span *v, struct fx *out)
 {
 	if (v->type != JSON_NUMBER && (v->type != JSON_STRING || v->escaped))
-		return -1;
-	return fx_parse(v->p, v->n, out) == FX_OK ? 0 : -1;
+		return FX_SYNTAX;
+	return fx_parse(v->p, v->n, out);
 }
 
 /* A required string field; -1 with why set when absent or wrong. */
@@ -185,8 +185,11 @@ event_parse(const char *line, size_t n, struct event *ev, char *why,
 	ev->venue = ev->market = ev->symbol = NULL;
 	ev->bids = ev->asks = NULL;
 	if (json_parse_object(line, n, &ev->obj, &reason, &at) < 0) {
-		snprintf(why, whylen, "invalid JSON at byte %zu: %s", at + 1,
-		    reason);
+		if (n == 0)
+			snprintf(why, whylen, "empty line");
+		else
+			snprintf(why, whylen, "invalid JSON at byte %zu: %s",
+			    at + 1, reason);
 		return -1;
 	}
 	t = json_get(&ev->obj, "type");
@@ -258,13 +261,10 @@ decode_pair(const struct json_span *pair, struct level_fx *out,
 		goto shape;
 	/* Some venues append fields to a level; only two are ours. */
 	(void)json_next(&it, &extra);
-	if ((r = event_decimal(&p, &out->px)) < 0 ||
-	    (r = event_decimal(&q, &out->qty)) < 0) {
-		int range = (p.type == JSON_NUMBER || p.type == JSON_STRING) &&
-		    (q.type == JSON_NUMBER || q.type == JSON_STRING);
-
-		snprintf(why, whylen, "%s[%zu]: %s", field, idx, range ?
-		    "number out of range or malformed" : "not a number");
+	if ((r = event_decimal(&p, &out->px)) != FX_OK ||
+	    (r = event_decimal(&q, &out->qty)) != FX_OK) {
+		snprintf(why, whylen, "%s[%zu]: %s", field, idx,
+		    r == FX_RANGE ? "number out of range" : "not a number");
 		return -1;
 	}
 	if (out->qty.m < 0 || out->px.m <= 0) {

@@ -82,7 +82,10 @@ void levels_free(struct levels *l);
 int event_levels(const struct json_span *arr, struct levels *l,
     const char *field, char *why, size_t whylen) WUR;
 
-/* Decode a decimal field value (number or numeric string). 0 or -1. */
+/*
+ * Decode a decimal field value (number or numeric string): FX_OK,
+ * FX_RANGE, or FX_SYNTAX (also for any other JSON type).
+ */
 int event_decimal(const struct json_span *v, struct fx *out) WUR;
 
 #endif

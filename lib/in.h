@@ -19,8 +19,8 @@
 #define IN_MAX_LINE (8u << 20)
 
 enum in_result {
-	IN_LINE = 1,	/* *line and *len hold the next line, without its '\n' */
-	IN_EOF = 0,	/* end of input (a last line without '\n' was returned) */
+	IN_LINE = 1,	/* *line, *len: the next line, without its '\n' */
+	IN_EOF = 0,	/* end of input; a last line without '\n' came first */
 	IN_ERROR = -1,	/* read failed: errno; EINTR when a signal came in */
 	IN_TOOLONG = 2,	/* the line passed max_line; skipped whole, counted */
 };
@@ -31,7 +31,7 @@ struct in {
 	char *buf;
 	size_t cap;		/* allocated size of buf */
 	size_t start, end;	/* unread bytes are buf[start..end) */
-	size_t scan;		/* bytes of buf[start..) already searched for '\n' */
+	size_t scan;		/* bytes of buf[start..) searched for '\n' */
 	size_t max_line;
 	long lineno;		/* number of the line last returned */
 	int eof;

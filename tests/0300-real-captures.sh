@@ -165,16 +165,20 @@ is "$(grep -c '^{"type":"raw"' "$T/bybit.pass.got")" \
 cmp_file "$T/bybit.pass.got" "$T/bybit.pass.want" \
 	"bybit: trade, kline, raw events pass through unchanged, in order"
 
-# mkt-depth on the Binance spot capture: bands against the book from
-# mkt-book --levels 0, computed independently with exact decimals.
-ev=$T/spot.events
-check "spot: mkt-depth exits 0" run "$ev" "$T/spot.bands" mkt-depth
-check "spot: mkt-book --levels 0 exits 0" \
-	run "$ev" "$T/spot.book0" mkt-book --levels 0
-is "$(count "$T/spot.bands" '.type == "status" and .state == "invalid"')" 0 \
-	"spot: mkt-depth: no invalid status"
-check "spot: bands agree with the book (best prices, band sums, exact)" \
-	python3 - "$T/spot.bands" "$T/spot.book0" <<'EOF'
+# mkt-depth on the Binance captures: every bands event against the book
+# from mkt-book --levels 0 at the same point, computed independently with
+# exact decimals (band rule: bids >= best_bid * (1 - pct/100), asks <=
+# best_ask * (1 + pct/100), inclusive), and the coverage of the last
+# snapshot (coverage rounded to 4 decimals; complete exactly).
+for m in spot futures; do
+	ev=$T/$m.events
+	check "$m: mkt-depth exits 0" run "$ev" "$T/$m.bands" mkt-depth
+	check "$m: mkt-book --levels 0 exits 0" \
+		run "$ev" "$T/$m.book0" mkt-book --levels 0
+	is "$(count "$T/$m.bands" '.type == "status" and .state == "invalid"')" 0 \
+		"$m: mkt-depth: no invalid status"
+	check "$m: bands agree with the book (best, mid, band sums, coverage, exact)" \
+		python3 - "$ev" "$T/$m.bands" "$T/$m.book0" <<'EOF'
 import json, sys
 from decimal import Decimal, localcontext
 def rd(p, t):
@@ -185,7 +189,8 @@ def rd(p, t):
             if e["type"] == t:
                 out.setdefault((e["venue"], e["market"], e["symbol"]), []).append(e)
     return out
-bands, books = rd(sys.argv[1], "bands"), rd(sys.argv[2], "book")
+snaps = rd(sys.argv[1], "snapshot")
+bands, books = rd(sys.argv[2], "bands"), rd(sys.argv[3], "book")
 bad = n = 0
 def err(msg):
     global bad
@@ -200,19 +205,32 @@ with localcontext() as c:
         bl, kl = bands.get(k, []), books[k]
         if len(bl) != len(kl):
             err("%s: %d bands events, %d books" % (k, len(bl), len(kl)))
+        if len(snaps.get(k, [])) != 1:
+            err("%s: want one snapshot" % (k,))
+            continue
+        deep_bid = min(p for p, q in snaps[k][0]["bids"])
+        deep_ask = max(p for p, q in snaps[k][0]["asks"])
         for b, book in zip(bl, kl):
             n += 1
+            where = "%s last_id %s" % ("/".join(k), book["last_id"])
             if "last_id" in b and b["last_id"] != book["last_id"]:
-                err("%s: bands last_id %s, book %s" % (k, b["last_id"], book["last_id"]))
+                err("%s: bands last_id %s" % (where, b["last_id"]))
                 continue
             bb, ba = book["bids"][0][0], book["asks"][0][0]
             if b["best_bid"] != bb or b["best_ask"] != ba:
-                err("%s last_id %s: best %s/%s, book %s/%s"
-                    % (k, book["last_id"], b["best_bid"], b["best_ask"], bb, ba))
+                err("%s: best %s/%s, book %s/%s"
+                    % (where, b["best_bid"], b["best_ask"], bb, ba))
             if b["mid"] != (bb + ba) / 2:
-                err("%s last_id %s: mid %s" % (k, book["last_id"], b["mid"]))
-            if not any(x["pct"] == Decimal("1.5") for x in b["bands"]):
-                err("%s: no 1.5%% band" % (k,))
+                err("%s: mid %s" % (where, b["mid"]))
+            cb = 100 * (bb - deep_bid) / bb
+            ca = 100 * (deep_ask - ba) / ba
+            if abs(b["coverage_bid"] - cb) > Decimal("0.00005") or \
+               abs(b["coverage_ask"] - ca) > Decimal("0.00005"):
+                err("%s: coverage %s/%s, want %s/%s" % (where, b["coverage_bid"],
+                    b["coverage_ask"], round(cb, 6), round(ca, 6)))
+            if [x["pct"] for x in b["bands"]] != \
+               [Decimal(x) for x in ("1.5", "3", "5", "8", "15", "30")]:
+                err("%s: default bands %s" % (where, [x["pct"] for x in b["bands"]]))
             for x in b["bands"]:
                 pct = x["pct"]
                 lo = bb * (1 - pct / 100)
@@ -222,14 +240,17 @@ with localcontext() as c:
                 bv = sum((p * q for p, q in book["bids"] if p >= lo), Decimal(0))
                 av = sum((p * q for p, q in book["asks"] if p <= hi), Decimal(0))
                 if (x["bid_qty"], x["ask_qty"]) != (bq, aq):
-                    err("%s last_id %s pct %s: qty %s/%s, want %s/%s"
-                        % (k, book["last_id"], pct, x["bid_qty"], x["ask_qty"], bq, aq))
+                    err("%s pct %s: qty %s/%s, want %s/%s"
+                        % (where, pct, x["bid_qty"], x["ask_qty"], bq, aq))
                 if (x.get("bid_value"), x.get("ask_value")) != (bv, av):
-                    err("%s last_id %s pct %s: value %s/%s, want %s/%s"
-                        % (k, book["last_id"], pct, x.get("bid_value"),
-                           x.get("ask_value"), bv, av))
+                    err("%s pct %s: value %s/%s, want %s/%s" % (where, pct,
+                        x.get("bid_value"), x.get("ask_value"), bv, av))
+                if x.get("complete") is not (pct <= cb and pct <= ca):
+                    err("%s pct %s: complete %s, coverage %s/%s" % (where, pct,
+                        x.get("complete"), round(cb, 6), round(ca, 6)))
 print("# %d bands events checked, %d mismatches" % (n, bad))
 sys.exit(1 if bad or not n else 0)
 EOF
+done
 
 done_testing

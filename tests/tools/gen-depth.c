@@ -13,9 +13,10 @@
  * levels it crosses are removed from the other side in the same event.
  *
  * Prices are integers in ticks of 0.01 and quantities integers in units
- * of 1e-8, printed exactly (trailing fractional zeros dropped, as mkt
- * prints them); no floating point touches them.  The only floating point
- * is in drawing how deep in the book a change lands.
+ * of 1e-8, printed exactly with Binance's 8 decimals ("30000.01000000");
+ * the truth file has them trimmed as mkt prints them ("30000.01").  No
+ * floating point touches them; the only floating point is in drawing how
+ * deep in the book a change lands.
  *
  * --truth FILE writes each symbol's final book as one `book` event with
  * every level, --meta FILE the stream's counts as NAME=VALUE lines.
@@ -32,15 +33,16 @@
 #include "err.h"
 
 #define QTY_SCALE	100000000	/* quantity unit: 1e-8 */
-#define PRICE_SCALE	100		/* price tick: 0.01 */
+#define PRICE_SCALE	100000000	/* prices printed in units of 1e-8 */
+#define TICK		1000000		/* price tick: 0.01 */
 
 #define MIN_CHANGES	5	/* random changes per event, uniform */
 #define MAX_CHANGES	32
 #define MAX_CHG		128	/* room for the changes plus a move's removals */
-#define MOVE_PCT	15	/* events with a price move, percent */
+#define MOVE_PCT	20	/* events with a price move, percent */
 #define MOVE_MAX	3	/* a move improves the best price by 1..3 ticks */
-#define DEL_PERMILLE	170	/* random changes that are deletions */
-#define INS_PERMILLE	170	/* insertions when a side has its target size */
+#define DEL_PERMILLE	166	/* random changes that are deletions */
+#define INS_PERMILLE	166	/* insertions when a side has its target size */
 #define MEAN_DEPTH	25.0	/* mean distance from the best, in levels */
 #define DEEP_PCT	8	/* changes anywhere in the book, percent */
 #define MIN_SIDE	16	/* never delete below this many levels */
@@ -240,9 +242,10 @@ fmt_fixed(char *p, uint64_t v, uint64_t scale, int digits, int trim)
 	return p + n + 1;
 }
 
-/* One [price,qty] pair: the exchange's digits in the stream (2 for the
- * price, 8 for the quantity, as Binance gives them), mkt's trimmed form
- * in the truth file. */
+/* One [price,qty] pair: in the stream with Binance's own digits, the 8
+ * decimals of its strings ("30000.01000000", "0.12345000"), which makes
+ * the lines as long as real ones; in the truth file mkt's trimmed form
+ * ("30000.01", "0.12345"), as mkt-book prints it. */
 static void
 put_level(struct line *l, int side, int64_t key, int64_t qty, int trim)
 {
@@ -251,7 +254,8 @@ put_level(struct line *l, int side, int64_t key, int64_t qty, int trim)
 	line_reserve(l, 64);
 	p = l->p + l->len;
 	*p++ = '[';
-	p = fmt_fixed(p, side == BID ? key : -key, PRICE_SCALE, 2, trim);
+	p = fmt_fixed(p, (side == BID ? key : -key) * TICK, PRICE_SCALE, 8,
+	    trim);
 	*p++ = ',';
 	p = fmt_fixed(p, qty, QTY_SCALE, 8, trim);
 	*p++ = ']';

@@ -88,6 +88,7 @@ test_file(void)
 	fd = open(path, O_RDONLY);
 	got = slurp_fd(fd, &len);
 	close(fd);
+	unlink(path);
 	tap_ok(len == total && memcmp(got, data, total) == 0,
 	    "file holds exactly the bytes written");
 	free(got);
