@@ -145,6 +145,10 @@ main(int argc, char **argv)
 			run_pass(&r, line, len);
 			continue;
 		}
+		if (event_fields(&ev, why, sizeof why) < 0) {
+			err_line(run_lineno(&r), "%s", why);
+			continue;
+		}
 		if (bookset_feed(&bs, &ev, &r.ob, why, sizeof why) < 0) {
 			if (errno == ENOMEM)
 				die_nomem();

@@ -472,7 +472,8 @@ main(int argc, char **argv)
 			run_pass(&r, line, len);
 			continue;
 		}
-		if (read_bands(&ev, &sb, why, sizeof why) < 0) {
+		if (event_fields(&ev, why, sizeof why) < 0 ||
+		    read_bands(&ev, &sb, why, sizeof why) < 0) {
 			err_line(run_lineno(&r), "%s", why);
 			continue;
 		}

@@ -202,6 +202,12 @@ event_parse(const char *line, size_t n, struct event *ev, char *why,
 		return -1;
 	}
 	ev->type = classify(t);
+	return 0;
+}
+
+int
+event_fields(struct event *ev, char *why, size_t whylen)
+{
 	switch (ev->type) {
 	case EV_SNAPSHOT:
 	case EV_DEPTH:

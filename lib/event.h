@@ -53,12 +53,21 @@ struct event {
 };
 
 /*
- * Parse one line.  Returns 0, or -1 with a reason in why[0..whylen)
- * ("missing field 'bids'", "invalid JSON at byte 12: ...").  Events of
- * unknown type only need to be JSON objects with a string "type".
+ * Parse one line: validate it as a JSON object with a string "type" and
+ * classify it.  Returns 0, or -1 with a reason in why[0..whylen)
+ * ("missing field 'type'", "invalid JSON at byte 12: ...").
  */
 int event_parse(const char *line, size_t n, struct event *ev, char *why,
     size_t whylen) WUR;
+
+/*
+ * Read and check the fields of the event's type (common market fields,
+ * ids, level arrays, ticker prices).  Programs call it only for the
+ * types they consume, so that what they pass through is never judged by
+ * rules they do not apply.  0, or -1 with a reason ("missing field
+ * 'bids'", "field 'last_id' is not an integer").
+ */
+int event_fields(struct event *ev, char *why, size_t whylen) WUR;
 
 /* A decoded price level. */
 struct level_fx {

@@ -40,8 +40,8 @@ books_before_synced() {
 		END { print n + 0 }'
 }
 
-binance() { # MARKET FILE-PREFIX TICKER-POINTS BOOK-EVENTS
-	m=$1 f=$2 points=$3 nbooks=$4
+binance() { # MARKET FILE-PREFIX TICKER-POINTS BOOK-EVENTS A-CHECKED-TICKER-ID
+	m=$1 f=$2 points=$3 nbooks=$4 bad=$5
 	ev=$T/$m.events out=$T/$m.book
 
 	# 1. As mkt-feed emits it: each symbol's snapshot first, then the
@@ -67,6 +67,30 @@ binance() { # MARKET FILE-PREFIX TICKER-POINTS BOOK-EVENTS
 	cmp_file "$T/$m.pass.got" "$T/$m.pass.want" \
 		"$m: ticker, trade, kline events pass through unchanged, in order"
 
+	# In the captures every bookTicker arrives before the depth event that
+	# reaches its update id, so mkt-book's own check (ticker last_id ==
+	# book last_id) never fires on them.  With each ticker moved just
+	# after its depth event, it must check them and find them equal; one
+	# corrupted ticker must give exactly one ticker_mismatch.
+	evt=$T/$m.tad.events outt=$T/$m.tad.book
+	check "$m: convert (tickers after their depth event)" conv "$evt" \
+		--snapshot-first --tickers-after-depth \
+		"binance-$m" "$CF/$f.http.0.0" "$CF/$f.ws.1.0"
+	check "$m: tickers after depth: mkt-book --levels 1 exits 0" \
+		run "$evt" "$outt" mkt-book --levels 1
+	is "$(count "$outt" '.type == "status" and .state == "invalid"')" 0 \
+		"$m: tickers after depth: no invalid status (no ticker_mismatch)"
+	is "$(python3 "$TOOLS/check-tickers.py" "$evt" "$outt")" \
+		"checked $points mismatches 0 missing 0" \
+		"$m: tickers after depth: $points points"
+	sed "/^{\"type\":\"ticker\".*\"last_id\":$bad}\$/s/\"bid_qty\":/&1/" \
+		"$evt" >"$T/$m.bad.events"
+	run "$T/$m.bad.events" "$T/$m.bad.book" mkt-book --levels 1
+	is "$(jq -r 'select(.type == "status" and .state == "invalid")
+		| "\(.reason) \(.last_id)"' "$T/$m.bad.book")" \
+		"ticker_mismatch $bad" \
+		"$m: a corrupted ticker gives one ticker_mismatch"
+
 	# 2. In capture order: the REST snapshot arrives after the first depth
 	#    events, which meet no book (one no_snapshot per symbol); from the
 	#    snapshot on, the same checks hold.
@@ -90,8 +114,8 @@ binance() { # MARKET FILE-PREFIX TICKER-POINTS BOOK-EVENTS
 		"$m: capture order: $nbooks books"
 }
 
-binance spot BINANCE 26 176
-binance futures BINANCE_FUTURES 50 756
+binance spot BINANCE 26 176 499869769
+binance futures BINANCE_FUTURES 50 756 600859632653
 
 # Bybit v5: orderbook.200 snapshot then deltas (u + 1 each) for 4 linear
 # and 2 spot symbols; books stay at exactly 200 levels a side.

@@ -2,9 +2,19 @@
 """capture2events.py: convert a cryptofeed sample capture into mkt NDJSON.
 
 Usage:
-  capture2events.py [--snapshot-first] binance-spot HTTPFILE WSFILE
-  capture2events.py [--snapshot-first] binance-futures HTTPFILE WSFILE
-  capture2events.py bybit FILE.jsonl.zst
+  capture2events.py [OPTIONS] binance-spot HTTPFILE WSFILE
+  capture2events.py [OPTIONS] binance-futures HTTPFILE WSFILE
+  capture2events.py [OPTIONS] bybit FILE.jsonl.zst
+
+Options:
+  --snapshot-first       (Binance) each symbol's snapshot before its first
+                         WebSocket event, instead of at its receive time
+  --tickers-after-depth  hold each ticker whose last_id is ahead of the
+                         last depth event of its symbol until the depth
+                         event that reaches it, and write it just after
+                         that one (a consumer then sees the ticker while
+                         its book is exactly at the ticker's last_id;
+                         in the captures the bookTicker comes first)
 
 Prices and quantities are never converted to float: the exchange's decimal
 strings are written verbatim as JSON numbers.  Receive times are converted
@@ -309,21 +319,49 @@ def bybit(path):
             yield e
 
 
+def tickers_after_depth(gen):
+    last = {}       # symbol key -> last_id of its latest depth event
+    held = {}       # symbol key -> tickers waiting for their depth event
+    for e in gen:
+        k = (e.get("venue"), e.get("market"), e.get("symbol"))
+        t = e["type"]
+        if t == "ticker" and e.get("last_id") is not None and \
+                (k not in last or e["last_id"] > last[k]):
+            held.setdefault(k, []).append(e)
+            continue
+        yield e
+        if t == "depth":
+            last[k] = e["last_id"]
+            keep = []
+            for x in held.get(k, []):
+                if x["last_id"] <= last[k]:
+                    yield x
+                else:
+                    keep.append(x)
+            held[k] = keep
+    for v in held.values():
+        yield from v
+
+
 # ---------------------------------------------------------------- main
 
 def usage():
     sys.stderr.write(
-        "usage: %s [--snapshot-first] binance-spot|binance-futures HTTPFILE WSFILE\n"
-        "       %s bybit FILE.jsonl.zst\n" % (PROG, PROG))
+        "usage: %s [--snapshot-first] [--tickers-after-depth] "
+        "binance-spot|binance-futures HTTPFILE WSFILE\n"
+        "       %s [--tickers-after-depth] bybit FILE.jsonl.zst\n" % (PROG, PROG))
     sys.exit(2)
 
 
 def main(argv):
     snapshot_first = False
+    after_depth = False
     args = []
     for a in argv:
         if a == "--snapshot-first":
             snapshot_first = True
+        elif a == "--tickers-after-depth":
+            after_depth = True
         elif a in ("-h", "--help"):
             sys.stdout.write(__doc__)
             return 0
@@ -341,6 +379,8 @@ def main(argv):
         gen = bybit(args[1])
     else:
         usage()
+    if after_depth:
+        gen = tickers_after_depth(gen)
     out = sys.stdout
     try:
         for e in gen:

@@ -40,7 +40,9 @@
 #define MAX_CHANGES	32
 #define MAX_CHG		128	/* room for the changes plus a move's removals */
 #define MOVE_PCT	20	/* events with a price move, percent */
-#define MOVE_MAX	3	/* a move improves the best price by 1..3 ticks */
+#define INSIDE_PCT	60	/* moves into the spread, when it is wide */
+#define SWEEP_PCT	5	/* moves that sweep 5..50 ticks */
+#define SWEEP_MAX	50
 #define DEL_PERMILLE	166	/* random changes that are deletions */
 #define INS_PERMILLE	166	/* insertions when a side has its target size */
 #define MEAN_DEPTH	25.0	/* mean distance from the best, in levels */
@@ -528,22 +530,40 @@ do_insert(struct sym *s, struct event *ev, int side)
 	return 1;
 }
 
-/* The best price of one side improves by a few ticks; whatever it crosses
- * on the other side is taken out. */
+/*
+ * The best price of one side improves: into the spread when it is wider
+ * than a tick, or onto the other side's best level and a tick or two past
+ * it, or now and then a sweep of up to SWEEP_MAX ticks.  Whatever the new
+ * best crosses on the other side is taken out in the same event, so the
+ * book never crosses; the ticks a sweep jumps fill up again later.
+ */
 static void
 do_move(struct sym *s, struct event *ev)
 {
 	int side = uniform(2), other = !side;
 	struct side *sd = &s->side[side], *od = &s->side[other];
-	int64_t key = sd->key[sd->n - 1] + 1 + (int64_t)uniform(MOVE_MAX);
-	int64_t qty = random_qty();
+	int64_t best = sd->key[sd->n - 1];
+	int64_t spread = -od->key[od->n - 1] - best;
+	uint64_t r = uniform(100);
+	int64_t step, key, qty;
+
+	if (spread > 1 && (r < INSIDE_PCT || od->n < MIN_SIDE + SWEEP_MAX + 8))
+		step = 1 + (int64_t)uniform(spread - 1);
+	else if (od->n < MIN_SIDE + SWEEP_MAX + 8)
+		return;
+	else if (r >= 100 - SWEEP_PCT)
+		step = spread + 5 + (int64_t)uniform(SWEEP_MAX - 4);
+	else
+		step = spread + (int64_t)uniform(3);
+	key = best + step;
+	qty = random_qty();
 
 	/* event_record() keeps what it knew of a level touched before in
 	 * this event; otherwise the new best is new and the crossed levels
 	 * were there. */
 	side_insert(sd, sd->n, key, qty);
 	event_record(ev, side, key, qty, 0);
-	while (od->n > 0 && od->key[od->n - 1] >= -key) {
+	while (od->key[od->n - 1] >= -key) {
 		event_record(ev, other, od->key[od->n - 1], 0, 1);
 		od->n--;
 	}

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SIGTERM and SIGINT: stop reading, write what is pending, exit 0.
+# EPIPE on the output: exit 0 without a message.
+. "$(dirname "$0")/lib.sh"
+
+snap='{"type":"snapshot","venue":"binance","market":"spot","symbol":"BTCUSDT","time":1000,"last_id":1,"bids":[["100","1"]],"asks":[["101","1"]]}'
+
+for sig in TERM INT; do
+	for prog in "mkt-book --interval 1h --levels 1" "mkt-depth --interval 1h"; do
+		rm -f "$T/fifo"
+		mkfifo "$T/fifo"
+		# The writer keeps the FIFO open, so the program blocks in read().
+		(echo "$snap"; sleep 30) >"$T/fifo" &
+		writer=$!
+		$prog <"$T/fifo" >"$T/out" 2>"$T/err" &
+		pid=$!
+		# Give it time to read the event and block for more.
+		sleep 0.5
+		kill -"$sig" "$pid"
+		wait "$pid"
+		st=$?
+		kill "$writer" 2>/dev/null
+		wait "$writer" 2>/dev/null
+		name=${prog%% *}
+		is "$st" 0 "$name: SIG$sig exits 0"
+		is "$(wc -l <"$T/out" | tr -d ' ')" 1 "$name: SIG$sig writes the pending window"
+		check "$name: SIG$sig says nothing" test ! -s "$T/err"
+	done
+done
+
+# A reader that leaves early: quiet exit 0.
+gen-depth --events 20000 >"$T/stream"
+for prog in mkt-book mkt-depth; do
+	( "$prog" <"$T/stream" 2>"$T/err"; echo $? >"$T/status" ) | head -n 1 >/dev/null
+	is "$(cat "$T/status")" 0 "$prog: EPIPE exits 0"
+	check "$prog: EPIPE says nothing" test ! -s "$T/err"
+done
+mkt-depth <"$T/stream" | mkt-diff 2>"$T/err" | head -n 1 >/dev/null
+check "mkt-diff: EPIPE says nothing" test ! -s "$T/err"
+done_testing
