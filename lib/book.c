@@ -363,6 +363,97 @@ note_times(struct book *b, const struct event *ev)
 	b->recv = ev->recv;
 }
 
+/* Does the book's top level on one side equal (px, qty)? */
+static int
+top_equals(const struct book *b, const struct book_side *s, int neg,
+    struct fx px, struct fx qty)
+{
+	fx_i128 k, q;
+
+	px = fx_trim(px);
+	qty = fx_trim(qty);
+	if (!s->n)
+		return qty.m == 0;
+	/* Trimmed first: a ticker may carry more zeros than the book. */
+	if (fx_at_scale(px, b->ps, &k) < 0 || fx_at_scale(qty, b->qs, &q) < 0)
+		return 0;
+	return (neg ? -k : k) == s->lv[s->n - 1].key &&
+	    q == s->lv[s->n - 1].qty;
+}
+
+/* Compare a ticker at the book's id; BOOK_BROKEN on a mismatch. */
+static int
+check_tick(struct book *b, const struct book_tick *t, struct book_status *st)
+{
+	if (top_equals(b, &b->bid, 0, t->bid, t->bid_qty) &&
+	    top_equals(b, &b->ask, 1, t->ask, t->ask_qty))
+		return BOOK_APPLIED;
+	st->got_last_id = t->id;
+	st->tick = *t;
+	/* The status carries the ticker's time: that is when it was seen. */
+	b->has = t->has;
+	b->time = t->time;
+	b->recv = t->recv;
+	return book_break(b, st, "ticker_mismatch");
+}
+
+/*
+ * The book moved to a new id: check held tickers at that id, drop those
+ * it passed.  Returns v, or BOOK_BROKEN on a mismatch.
+ */
+static int
+check_held_ticks(struct book *b, int v, struct book_status *st)
+{
+	int i, j, r = v;
+
+	for (i = 0, j = 0; i < b->nticks; i++) {
+		const struct book_tick *t = &b->ticks[i];
+
+		if (t->id > b->last_id)
+			b->ticks[j++] = *t;
+		else if (t->id == b->last_id && r != BOOK_BROKEN &&
+		    check_tick(b, t, st) == BOOK_BROKEN)
+			r = BOOK_BROKEN;
+	}
+	b->nticks = r == BOOK_BROKEN ? 0 : j;
+	return r;
+}
+
+static void
+tick_from_event(struct book_tick *t, const struct event *ev)
+{
+	t->id = ev->last_id;
+	t->time = ev->time;
+	t->recv = ev->recv;
+	t->has = ev->has & (EV_HAS_TIME | EV_HAS_RECV);
+	t->bid = ev->bid;
+	t->bid_qty = ev->bid_qty;
+	t->ask = ev->ask;
+	t->ask_qty = ev->ask_qty;
+}
+
+int
+book_check_ticker(struct book *b, const struct event *ev,
+    struct book_status *st)
+{
+	struct book_tick t;
+
+	status_clear(st);
+	if (!book_valid(b) || !(ev->has & EV_HAS_LAST_ID) ||
+	    ev->last_id < b->last_id)
+		return BOOK_APPLIED;
+	tick_from_event(&t, ev);
+	if (ev->last_id == b->last_id)
+		return check_tick(b, &t, st);
+	if (b->nticks == BOOK_TICKS) {
+		memmove(&b->ticks[0], &b->ticks[1],
+		    (BOOK_TICKS - 1) * sizeof b->ticks[0]);
+		b->nticks--;
+	}
+	b->ticks[b->nticks++] = t;
+	return BOOK_APPLIED;
+}
+
 int
 book_snapshot(struct book *b, const struct event *ev,
     const struct levels *bids, const struct levels *asks,
@@ -387,7 +478,8 @@ book_snapshot(struct book *b, const struct event *ev,
 		return book_break(b, st, "crossed");
 	b->state = BOOK_FRESH;
 	b->reported = 0;
-	return was_invalid ? BOOK_RESTORED : BOOK_APPLIED;
+	return check_held_ticks(b, was_invalid ? BOOK_RESTORED : BOOK_APPLIED,
+	    st);
 }
 
 /* Check the ids of a depth event; BOOK_APPLIED means "go ahead". */
@@ -464,43 +556,7 @@ book_depth(struct book *b, const struct event *ev,
 		st->got_last_id = ev->last_id;
 		return book_break(b, st, "crossed");
 	}
-	return BOOK_APPLIED;
-}
-
-/* Does the book's top level on one side equal (px, qty)? */
-static int
-top_equals(const struct book *b, const struct book_side *s, int neg,
-    struct fx px, struct fx qty)
-{
-	fx_i128 k, q;
-
-	if (!s->n)
-		return qty.m == 0;
-	if (fx_at_scale(px, b->ps, &k) < 0 || fx_at_scale(qty, b->qs, &q) < 0)
-		return 0;
-	return (neg ? -k : k) == s->lv[s->n - 1].key &&
-	    q == s->lv[s->n - 1].qty;
-}
-
-int
-book_check_ticker(struct book *b, const struct event *ev,
-    struct book_status *st)
-{
-	struct fx bid = fx_trim(ev->bid), bq = fx_trim(ev->bid_qty);
-	struct fx ask = fx_trim(ev->ask), aq = fx_trim(ev->ask_qty);
-
-	status_clear(st);
-	if (!book_valid(b) || !(ev->has & EV_HAS_LAST_ID) ||
-	    ev->last_id != b->last_id)
-		return BOOK_APPLIED;
-	/* Trimmed first: a ticker may carry more zeros than the book. */
-	if (top_equals(b, &b->bid, 0, bid, bq) &&
-	    top_equals(b, &b->ask, 1, ask, aq))
-		return BOOK_APPLIED;
-	st->got_last_id = ev->last_id;
-	st->ticker = ev;
-	note_times(b, ev);
-	return book_break(b, st, "ticker_mismatch");
+	return check_held_ticks(b, BOOK_APPLIED, st);
 }
 
 void
@@ -636,10 +692,10 @@ book_render_status(struct buf *out, const struct book *b, const char *source,
 		add_id(out, "got_last_id", st->got_last_id);
 	} else if (strcmp(st->reason, "ticker_mismatch") == 0) {
 		add_id(out, "last_id", st->got_last_id);
-		add_fx(out, "bid", st->ticker->bid);
-		add_fx(out, "bid_qty", st->ticker->bid_qty);
-		add_fx(out, "ask", st->ticker->ask);
-		add_fx(out, "ask_qty", st->ticker->ask_qty);
+		add_fx(out, "bid", fx_trim(st->tick.bid));
+		add_fx(out, "bid_qty", fx_trim(st->tick.bid_qty));
+		add_fx(out, "ask", fx_trim(st->tick.ask));
+		add_fx(out, "ask_qty", fx_trim(st->tick.ask_qty));
 		render_top(out, b);
 	} else if (strcmp(st->reason, "crossed") == 0) {
 		add_id(out, "last_id", st->got_last_id);

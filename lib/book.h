@@ -67,13 +67,25 @@ enum book_verdict {
 	BOOK_RESTORED,	/* a snapshot made an invalid book valid again */
 };
 
+/* A ticker waiting for the book to reach its id. */
+struct book_tick {
+	int64_t id;
+	int64_t time;
+	unsigned has;		/* EV_HAS_TIME, EV_HAS_RECV */
+	int64_t recv;
+	struct fx bid, bid_qty, ask, ask_qty;
+};
+
+/* Tickers held per book; when more come, the oldest is dropped. */
+#define BOOK_TICKS 32
+
 /* Why a book became invalid, with the ids and prices that show it. */
 struct book_status {
 	const char *reason;	/* gap, crossed, no_snapshot, ticker_mismatch,
 				   bad_level */
 	int64_t expected_id, got_first_id, got_last_id, got_prev_id;
 	int has_prev;
-	const struct event *ticker;	/* ticker_mismatch: the ticker */
+	struct book_tick tick;		/* ticker_mismatch: the ticker */
 };
 
 struct book {
@@ -86,6 +98,9 @@ struct book {
 	unsigned has;		/* EV_HAS_TIME / EV_HAS_RECV of that event */
 	char *venue, *market, *symbol;	/* NUL-terminated copies */
 	int is_bybit;
+	/* Tickers ahead of the book, oldest first. */
+	struct book_tick ticks[BOOK_TICKS];
+	int nticks;
 	/* Free for the program: interval bookkeeping. */
 	int pending;
 	/* Scratch for converting an event's levels. */
@@ -113,9 +128,14 @@ int book_depth(struct book *b, const struct event *ev,
     struct book_status *st);
 
 /*
- * Check a ticker whose last_id equals the book's id: the top of the book
- * must equal its bid/ask and quantities.  BOOK_APPLIED when it agrees or
- * cannot be checked, BOOK_BROKEN (ticker_mismatch) when it does not.
+ * Check a ticker that carries the book update id it reflects: when the
+ * book is at that id, its top must equal the ticker's bid/ask and
+ * quantities.  A ticker ahead of the book (venues send tickers in real
+ * time and depth in batches) is held until the book reaches its id
+ * exactly, and dropped when an update jumps past it.  BOOK_APPLIED when
+ * it agrees or cannot (yet) be checked, BOOK_BROKEN (ticker_mismatch)
+ * when it does not.  book_depth() and book_snapshot() check the held
+ * tickers as the book moves.
  */
 int book_check_ticker(struct book *b, const struct event *ev,
     struct book_status *st);

@@ -51,6 +51,43 @@ parse_exponent(const char *p, const char *end, int *exp)
 	return FX_OK;
 }
 
+/*
+ * The common case: [-]digits[.digits], at most 18 digits, so the
+ * mantissa fits 64 bits without checks.  Returns 0 when it handled the
+ * text, -1 to leave it to the general parser (which also explains
+ * errors).
+ */
+static inline int
+parse_short(const char *p, const char *end, struct fx *out)
+{
+	const char *q, *f;
+	uint64_t m = 0;
+	int neg = 0, frac = 0;
+
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (end - p > 19 || end == p)
+		return -1;
+	for (q = p; q < end && (unsigned)(*q - '0') <= 9; q++)
+		m = m * 10 + (unsigned)(*q - '0');
+	if (q == p || (q - p > 1 && *p == '0'))
+		return -1;
+	if (q < end && *q == '.') {
+		for (f = ++q; q < end && (unsigned)(*q - '0') <= 9; q++)
+			m = m * 10 + (unsigned)(*q - '0');
+		frac = (int)(q - f);
+		if (frac == 0)
+			return -1;
+	}
+	if (q != end)
+		return -1;
+	out->m = neg ? -(fx_i128)m : (fx_i128)m;
+	out->s = frac;
+	return 0;
+}
+
 int
 fx_parse(const char *p, size_t n, struct fx *out)
 {
@@ -60,6 +97,8 @@ fx_parse(const char *p, size_t n, struct fx *out)
 	int neg = 0, digits = 0, frac = 0, seen_point = 0, any = 0, exp = 0;
 	int wide = 0, r;
 
+	if (parse_short(p, end, out) == 0)
+		return FX_OK;
 	if (p < end && *p == '-') {
 		neg = 1;
 		p++;
@@ -204,15 +243,30 @@ fx_format_ms(fx_i128 m, int s, char *dst)
 	unsigned __int128 u = m < 0 ? -(unsigned __int128)m : (unsigned __int128)m;
 	int nd;
 
-	/* Drop trailing fractional zeros before rendering. */
-	while (s > 0 && u % 10 == 0) {
-		u /= 10;
-		s--;
+	/* Drop trailing fractional zeros before rendering.  Most values fit
+	 * 64 bits, where division by 10 is a multiplication; 128-bit
+	 * division is a library call. */
+	if (u <= UINT64_MAX) {
+		uint64_t v = (uint64_t)u;
+
+		while (s > 0 && v % 10 == 0) {
+			v /= 10;
+			s--;
+		}
+		do {
+			*--q = (char)('0' + (int)(v % 10));
+			v /= 10;
+		} while (v);
+	} else {
+		while (s > 0 && u % 10 == 0) {
+			u /= 10;
+			s--;
+		}
+		do {
+			*--q = (char)('0' + (int)(u % 10));
+			u /= 10;
+		} while (u);
 	}
-	do {
-		*--q = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u);
 	nd = (int)(e - q);
 	if (m < 0)
 		*dst++ = '-';

@@ -4,9 +4,10 @@
  *
  * Writes, in mkt's event format (NDJSON on standard output), one snapshot
  * per symbol and then depth events that continue it: ids without gaps,
- * about ten events a second per symbol, 5 to 32 changed levels each
- * (18.8 on average with the price moves), about 17 % of them deletions of
- * existing levels, the changes concentrated near the top of the book.  The
+ * about ten events a second per symbol, 5 to 32 random changes each and
+ * now and then a price move (19 changed levels on average, 710 bytes),
+ * about 17 % of them deletions of existing levels, the changes
+ * concentrated near the top of the book (median 20 levels deep).  The
  * generator keeps its own book per symbol, so a deletion always names a
  * level that exists and the book never crosses: when a price move takes
  * the best bid up to or past the best ask (or the other way round), the
@@ -38,13 +39,13 @@
 
 #define MIN_CHANGES	5	/* random changes per event, uniform */
 #define MAX_CHANGES	32
-#define MAX_CHG		128	/* room for the changes plus a move's removals */
-#define MOVE_PCT	20	/* events with a price move, percent */
-#define INSIDE_PCT	60	/* moves into the spread, when it is wide */
+#define MAX_CHG		128	/* the changes, plus a sweep's 51 removals */
+#define MOVE_PCT	25	/* events with a price move, percent */
+#define INSIDE_PCT	85	/* moves into the spread, when it is wide */
 #define SWEEP_PCT	5	/* moves that sweep 5..50 ticks */
 #define SWEEP_MAX	50
-#define DEL_PERMILLE	166	/* random changes that are deletions */
-#define INS_PERMILLE	166	/* insertions when a side has its target size */
+#define DEL_PERMILLE	160	/* random changes that are deletions */
+#define INS_PERMILLE	160	/* insertions when a side has its target size */
 #define MEAN_DEPTH	25.0	/* mean distance from the best, in levels */
 #define DEEP_PCT	8	/* changes anywhere in the book, percent */
 #define MIN_SIDE	16	/* never delete below this many levels */
@@ -114,7 +115,13 @@ struct stats {
 
 static const char usage_text[] =
 	"usage: gen-depth [--events N] [--levels N] [--seed S] [--symbols K]\n"
-	"                 [--truth FILE] [--meta FILE]\n";
+	"                 [--truth FILE] [--meta FILE]\n"
+	"  --events N   depth events in all (1000000)\n"
+	"  --levels N   snapshot levels a side, kept near that size (1000)\n"
+	"  --seed S     the same seed gives the same bytes (1)\n"
+	"  --symbols K  K symbols, snapshots first, events interleaved (1)\n"
+	"  --truth FILE the final books, one book event per symbol\n"
+	"  --meta FILE  events, levels, deletions, ..., bytes as NAME=VALUE\n";
 
 static const char *const symbol_names[] = {
 	"BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT",
@@ -341,6 +348,19 @@ side_remove(struct side *sd, size_t pos)
 	sd->n--;
 }
 
+static void
+side_reverse(struct side *sd)
+{
+	for (size_t i = 0, j = sd->n; i + 1 < j; i++, j--) {
+		int64_t k = sd->key[i], q = sd->qty[i];
+
+		sd->key[i] = sd->key[j - 1];
+		sd->qty[i] = sd->qty[j - 1];
+		sd->key[j - 1] = k;
+		sd->qty[j - 1] = q;
+	}
+}
+
 /* A quantity as a venue shows them: mostly odd lots with 5 or 8 decimals,
  * now and then a round number. */
 static int64_t
@@ -505,7 +525,7 @@ do_insert(struct sym *s, struct event *ev, int side)
 {
 	struct side *sd = &s->side[side];
 	size_t pos = sd->n - 1 - pick_depth(sd->n);
-	int64_t key, qty;
+	int64_t key = 0, qty;
 	int tries;
 
 	for (tries = 0; tries < 16; tries++, pos--) {
@@ -633,21 +653,19 @@ init_sym(struct sym *s, int idx, size_t levels, int64_t *recv)
 		s->recv = *recv + 1;
 	*recv = s->recv;
 
-	/* Dense near the top, sparser deeper; filled best first, so each
-	 * level goes in front of the ones already placed. */
+	/* Dense near the top, sparser deeper.  Appended best first, then
+	 * turned round so that the best level is last. */
 	for (int side = BID; side <= ASK; side++) {
 		struct side *sd = &s->side[side];
 		int64_t tick = side == BID ? best : best + 1;
 
-		for (size_t i = 0; i < levels; i++) {
-			int64_t key = side == BID ? tick : -tick;
-
-			side_insert(sd, 0, key, random_qty());
+		for (size_t i = 0; i < levels && tick >= 1; i++) {
+			side_insert(sd, sd->n, side == BID ? tick : -tick,
+			    random_qty());
 			tick += (side == BID ? -1 : 1) *
 			    (1 + (int64_t)uniform(1 + i / 128));
-			if (tick < 1)
-				break;
 		}
+		side_reverse(sd);
 	}
 }
 
@@ -727,6 +745,18 @@ stamp(struct sym *s, int idx, int nsym, int64_t round_time, int64_t *recv)
 	if (r <= *recv)
 		r = *recv + 1;
 	s->recv = *recv = r;
+}
+
+static void
+free_syms(struct sym *syms, int nsym)
+{
+	for (int i = 0; i < nsym; i++) {
+		for (int side = BID; side <= ASK; side++) {
+			free(syms[i].side[side].key);
+			free(syms[i].side[side].qty);
+		}
+	}
+	free(syms);
 }
 
 static void
@@ -867,5 +897,7 @@ main(int argc, char **argv)
 		write_truth(truth, &l, syms, nsym);
 	if (meta != NULL)
 		write_meta(meta, levels, nsym);
+	free_syms(syms, nsym);
+	free(l.p);
 	return 0;
 }
