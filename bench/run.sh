@@ -12,10 +12,12 @@
 #
 # The table goes to standard output and to bench/out/results.txt.
 #
-# Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), BENCH_EVENTS
-# (1000000), BENCH_RUNS (3), BENCH_JQ=0 to skip jq (no ratio column then).
+# Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), both relative
+# to the top of the tree, where the script runs; BENCH_EVENTS (1000000),
+# BENCH_RUNS (3), BENCH_JQ=0 to skip jq (no ratio column then).
 # Exit status: 0, or 1 when a program failed or a stream could not be made.
 set -u
+cd "$(dirname "$0")/.." || exit 1
 
 BIN=${MKT_BIN:-build/bin}
 TOOLS=${MKT_TOOLS:-build/tools}
@@ -34,23 +36,29 @@ out() {
 	tee -a "$TABLE"
 }
 
-case $EVENTS in ''|*[!0-9]*) echo "bench: BENCH_EVENTS: not a number" >&2; exit 2;; esac
-case $RUNS in ''|*[!0-9]*|0) echo "bench: BENCH_RUNS: not a number >= 1" >&2; exit 2;; esac
-
 die() {
 	echo "bench: $*" >&2
 	exit 1
 }
 
+case $EVENTS in
+''|*[!0-9]*) echo "bench: BENCH_EVENTS: not a number" >&2; exit 2 ;;
+esac
+case $RUNS in
+''|*[!0-9]*|0) echo "bench: BENCH_RUNS: not a number >= 1" >&2; exit 2 ;;
+esac
+
 [ -x "$GEN" ] || die "$GEN not built (run make first)"
 mkdir -p "$OUT" || die "cannot create $OUT"
 
 # Peak RSS: GNU time when it is there, else a small python3 wrapper that
-# waits for the one child and reads its own rusage; wall time from date.
+# waits for its one child and reads that child's rusage (its figure has a
+# floor: the wrapper's own RSS before the exec).  Wall time from date, or
+# from the wrapper, which then leaves its own start-up out.
 if /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
-	rss_tool=gnu
+	rss_tool="GNU time"
 elif command -v python3 >/dev/null; then
-	rss_tool=python
+	rss_tool=python3
 else
 	rss_tool=none
 fi
@@ -59,18 +67,16 @@ now_ns() {
 	date +%s%N
 }
 
-# run_rss INPUT RSSFILE CMD...: run CMD < INPUT > /dev/null, peak RSS (KiB)
-# into RSSFILE; the command's exit status.
+# run_rss INPUT RESFILE CMD...: run CMD < INPUT > /dev/null; "RSS WALL"
+# into RESFILE (peak RSS in KiB or "-", wall seconds); CMD's exit status.
 run_rss() {
-	_in=$1 _rss=$2
+	_in=$1 _res=$2
 	shift 2
 	case $rss_tool in
-	gnu)
-		/usr/bin/time -f %M -o "$_rss" "$@" <"$_in" >/dev/null
-		;;
-	python)
+	python3)
 		python3 -c '
-import os, sys
+import os, sys, time
+t0 = time.perf_counter()
 pid = os.fork()
 if pid == 0:
     try:
@@ -78,13 +84,25 @@ if pid == 0:
     finally:
         os._exit(127)
 _, status, ru = os.wait4(pid, 0)
-open(sys.argv[1], "w").write("%d\n" % ru.ru_maxrss)
+wall = time.perf_counter() - t0
+open(sys.argv[1], "w").write("%d %.4f\n" % (ru.ru_maxrss, wall))
 sys.exit(os.waitstatus_to_exitcode(status) & 255)
-' "$_rss" "$@" <"$_in" >/dev/null
+' "$_res" "$@" <"$_in" >/dev/null
 		;;
 	*)
-		echo - >"$_rss"
-		"$@" <"$_in" >/dev/null
+		_t0=$(now_ns)
+		if [ "$rss_tool" = none ]; then
+			echo - >"$_res.rss"
+			"$@" <"$_in" >/dev/null
+		else
+			/usr/bin/time -f %M -o "$_res.rss" "$@" <"$_in" >/dev/null
+		fi
+		_st=$?
+		_t1=$(now_ns)
+		echo "$(tail -1 "$_res.rss") $(awk -v a="$_t0" -v b="$_t1" \
+			'BEGIN { printf "%.4f", (b - a) / 1e9 }')" >"$_res"
+		rm -f "$_res.rss"
+		return "$_st"
 		;;
 	esac
 }
@@ -94,14 +112,17 @@ sys.exit(os.waitstatus_to_exitcode(status) & 255)
 gen_stream() {
 	_f=$1
 	shift
-	if [ -s "$_f" ] && [ -s "$_f.meta" ] && ! [ "$GEN" -nt "$_f" ]; then
+	if [ -s "$_f" ] && [ -s "$_f.meta" ] &&
+	    [ -z "$(find "$GEN" -newer "$_f")" ]; then
 		return 0
 	fi
 	echo "bench: generating $_f ($*)" >&2
 	_t0=$(now_ns)
-	"$GEN" "$@" --meta "$_f.meta.tmp" >"$_f.tmp" &&
-		mv "$_f.meta.tmp" "$_f.meta" && mv "$_f.tmp" "$_f" ||
-		{ rm -f "$_f.tmp" "$_f.meta.tmp"; die "cannot generate $_f"; }
+	if ! "$GEN" "$@" --meta "$_f.meta.tmp" >"$_f.tmp" ||
+	    ! mv "$_f.meta.tmp" "$_f.meta" || ! mv "$_f.tmp" "$_f"; then
+		rm -f "$_f.tmp" "$_f.meta.tmp"
+		die "cannot generate $_f"
+	fi
 	echo "bench: generated in $(secs "$_t0" "$(now_ns)") s" >&2
 }
 
@@ -118,19 +139,16 @@ meta() {
 measure() {
 	_runs=$2
 	shift 2
-	_walls= _maxrss=0 _i=0
+	_walls='' _maxrss=0 _i=0
 	while [ "$_i" -lt "$_runs" ]; do
-		_t0=$(now_ns)
-		run_rss "$FILE" "$OUT/rss.tmp" "$@"
+		run_rss "$FILE" "$OUT/run.tmp" "$@"
 		_st=$?
-		_t1=$(now_ns)
 		if [ "$_st" -ne 0 ]; then
 			echo "FAIL $_st"
 			return
 		fi
-		_walls="$_walls $(awk -v a="$_t0" -v b="$_t1" \
-			'BEGIN { printf "%.4f", (b - a) / 1e9 }')"
-		_r=$(tail -1 "$OUT/rss.tmp")
+		read -r _r _w <"$OUT/run.tmp"
+		_walls="$_walls $_w"
 		case $_r in
 		*[!0-9]*|'') _maxrss=- ;;
 		*) if [ "$_maxrss" != - ] && [ "$_r" -gt "$_maxrss" ]; then
@@ -139,6 +157,7 @@ measure() {
 		esac
 		_i=$((_i + 1))
 	done
+	# shellcheck disable=SC2086 # a list of numbers, split on purpose
 	_wall=$(printf '%s\n' $_walls | sort -n |
 		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 	echo "$_wall $_maxrss"
@@ -147,8 +166,12 @@ measure() {
 # Thousands grouped with a thin space, as in MEASUREMENTS.md.
 AWK_FMT='
 function grp(x,    s, r) {
-	s = sprintf("%.0f", x); r = ""
-	while (length(s) > 3) { r = " " substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+	s = sprintf("%.0f", x)
+	r = ""
+	while (length(s) > 3) {
+		r = " " substr(s, length(s) - 2) r
+		s = substr(s, 1, length(s) - 3)
+	}
 	return s r
 }'
 
@@ -160,6 +183,7 @@ row_header() {
 # row LABEL RESULT: one line of the table from measure's "WALL RSS".
 row() {
 	_label=$1
+	# shellcheck disable=SC2086 # "WALL RSS" or "FAIL STATUS"
 	set -- $2
 	if [ "$1" = FAIL ]; then
 		printf '%-44s   FAILED (exit status %s)\n' "$_label" "$2" | out
@@ -196,8 +220,9 @@ bench() {
 rss_of() {
 	_in=$1
 	shift
-	if run_rss "$_in" "$OUT/rss.tmp" "$@"; then
-		tail -1 "$OUT/rss.tmp"
+	if run_rss "$_in" "$OUT/run.tmp" "$@"; then
+		read -r _r _w <"$OUT/run.tmp"
+		echo "$_r"
 	else
 		echo -
 	fi
@@ -219,7 +244,8 @@ book_mem() {
 			printf "%-44s   no measurement\n", label
 			exit
 		}
-		printf "%-44s %6.2f MB per 5000-level book (peak %.1f, empty input %.1f)\n",
+		printf "%-44s %6.2f MB per 5000-level book" \
+		    " (peak %.1f, empty input %.1f)\n",
 		    label, (full - empty) / 1024, full / 1024, empty / 1024
 	}' | out
 }
@@ -236,15 +262,21 @@ deletions=$(meta "$FILE" deletions)
 {
 	echo "mkt bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -m)," \
 		"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) CPU" \
-		"($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -1))"
+		"($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null |
+			head -1))"
 	awk -v f="$FILE" -v ev="$events" -v lv="$levels" -v by="$bytes" \
 	    -v del="$deletions" -v bl="$(meta "$FILE" book_levels)" 'BEGIN {
-		printf "stream %s: %d depth events after a %d-level snapshot, %.1f MB,\n", f, ev, bl, by / 1e6
+		printf "stream %s: %d depth events after a %d-level" \
+		    " snapshot, %.1f MB,\n", f, ev, bl, by / 1e6
 		printf "  %.0f bytes/event, %.1f changed levels/event, %.1f %% deletions\n",
 		    by / ev, lv / ev, 100 * del / lv
 	}'
 	echo "median of $RUNS runs (jq: 1), input with < FILE, output to /dev/null," \
 		"peak RSS by $rss_tool"
+	if [ "$rss_tool" = python3 ]; then
+		echo "  (RSS floor of the python3 wrapper: $(rss_of /dev/null true |
+			awk '{ printf "%.1f", $1 / 1024 }') MB; smaller peaks show as that)"
+	fi
 	echo
 	row_header
 } >"$TABLE"
@@ -275,6 +307,6 @@ book_mem "mkt-book --levels 1 --interval 1h" \
 	"$BIN/mkt-book" --levels 1 --interval 1h
 book_mem "mkt-depth --interval 1h" "$BIN/mkt-depth" --interval 1h
 
-rm -f "$OUT/rss.tmp"
+rm -f "$OUT/run.tmp"
 mv "$TABLE" "$RESULTS" || die "cannot write $RESULTS"
 exit "$failed"

@@ -61,6 +61,10 @@ bands_parse(const char *s, struct bands_cfg *cfg)
 	return 0;
 }
 
+/* Bands whose bound falls this close to the best level are summed by a
+ * walk from the best level instead of the prefix sums. */
+#define BANDS_WALK_MAX 64
+
 /* Bring the prefix sums of a side up to date from its lowest change. */
 static int
 side_prefix(struct book_side *s, int neg)
@@ -122,16 +126,45 @@ side_bound(const struct book_side *s, fx_i128 d, fx_i128 t)
  * (d -+ pct) puts the bound pct away from the best price.  *known says
  * whether the bound lies within the last snapshot's reach.
  */
-static void
-side_band(const struct book_side *s, fx_i128 d, fx_i128 t, fx_i128 *qty,
+static int
+side_band(struct book_side *s, fx_i128 d, fx_i128 t, fx_i128 *qty,
     fx_i128 *value, int *known)
 {
-	size_t i = side_bound(s, d, t);
+	size_t i = side_bound(s, d, t), j;
 	size_t last = s->n - 1;
 
+	*known = s->has_deepest && (fx_i128)s->deepest * d <= t;
+	/* The whole side: the running totals. */
+	if (i == 0 && s->total_ok) {
+		*qty = s->total_qty;
+		*value = s->total_value;
+		return 0;
+	}
+	/* A few levels at the top: add them up. */
+	if (s->n - i <= BANDS_WALK_MAX) {
+		fx_i128 q = 0, v = 0;
+
+		for (j = i; j < s->n; j++) {
+			int64_t px = s->lv[j].key < 0 ? -s->lv[j].key :
+			    s->lv[j].key;
+
+			q += s->lv[j].qty;
+			if (__builtin_add_overflow(v,
+			    (fx_i128)px * s->lv[j].qty, &v)) {
+				errno = ERANGE;
+				return -1;
+			}
+		}
+		*qty = q;
+		*value = v;
+		return 0;
+	}
+	/* Otherwise prefix sums, refreshed from the deepest change. */
+	if (side_prefix(s, s->n && s->lv[0].key < 0) < 0)
+		return -1;
 	*qty = s->cq[last] - (i ? s->cq[i - 1] : 0);
 	*value = s->cv[last] - (i ? s->cv[i - 1] : 0);
-	*known = s->has_deepest && (fx_i128)s->deepest * d <= t;
+	return 0;
 }
 
 int
@@ -145,8 +178,6 @@ bands_compute(struct book *b, const struct bands_cfg *cfg,
 		errno = EDOM;
 		return -1;
 	}
-	if (side_prefix(&b->bid, 0) < 0 || side_prefix(&b->ask, 1) < 0)
-		return -1;
 	bid_best = b->bid.lv[b->bid.n - 1].key;
 	ask_best = b->ask.lv[b->ask.n - 1].key;	/* negated */
 	for (i = 0; i < cfg->n; i++) {
@@ -154,10 +185,11 @@ bands_compute(struct book *b, const struct bands_cfg *cfg,
 		fx_i128 d = 100 * fx_pow10(cfg->pct[i].s);
 		fx_i128 pm = cfg->pct[i].m;
 
-		side_band(&b->bid, d, (fx_i128)bid_best * (d - pm),
-		    &out[i].bid_qty, &out[i].bid_value, &kb);
-		side_band(&b->ask, d, (fx_i128)ask_best * (d + pm),
-		    &out[i].ask_qty, &out[i].ask_value, &ka);
+		if (side_band(&b->bid, d, (fx_i128)bid_best * (d - pm),
+		    &out[i].bid_qty, &out[i].bid_value, &kb) < 0 ||
+		    side_band(&b->ask, d, (fx_i128)ask_best * (d + pm),
+		    &out[i].ask_qty, &out[i].ask_value, &ka) < 0)
+			return -1;
 		out[i].complete = kb && ka;
 	}
 	return 0;

@@ -80,6 +80,45 @@ side_reserve(struct book_side *s, size_t n)
 	return 0;
 }
 
+/* |price| x qty of a level: keys of the ask side are negated prices. */
+static inline fx_i128
+level_value(const struct book_level *l)
+{
+	return (fx_i128)(l->key < 0 ? -l->key : l->key) * l->qty;
+}
+
+/* Recompute a side's totals from its levels. */
+static void
+side_totals(struct book_side *s)
+{
+	size_t i;
+
+	s->total_qty = 0;
+	s->total_value = 0;
+	s->total_ok = 1;
+	for (i = 0; i < s->n; i++)
+		if (__builtin_add_overflow(s->total_qty, (fx_i128)s->lv[i].qty,
+		    &s->total_qty) ||
+		    __builtin_add_overflow(s->total_value,
+		    level_value(&s->lv[i]), &s->total_value))
+			s->total_ok = 0;
+}
+
+/* Add (sign 1) or take away (sign -1) one level from the totals. */
+static inline void
+side_account(struct book_side *s, const struct book_level *l, int sign)
+{
+	fx_i128 q = l->qty, v = level_value(l);
+
+	if (sign < 0) {
+		q = -q;
+		v = -v;
+	}
+	if (__builtin_add_overflow(s->total_qty, q, &s->total_qty) ||
+	    __builtin_add_overflow(s->total_value, v, &s->total_value))
+		s->total_ok = 0;
+}
+
 /* Multiply every key or quantity by 10^k; -1 if any would overflow. */
 static int
 side_rescale(struct book_side *s, int key_k, int qty_k)
@@ -106,6 +145,7 @@ side_rescale(struct book_side *s, int key_k, int qty_k)
 	    &s->deepest))
 		return -1;
 	s->clean = 0;
+	side_totals(s);
 	return 0;
 }
 
@@ -245,6 +285,8 @@ side_set(struct book_side *s, int64_t key, int64_t qty)
 
 	if (i < s->clean)
 		s->clean = i;
+	if (found)
+		side_account(s, &s->lv[i], -1);
 	if (qty == 0) {
 		/* Removing an unknown level is normal: the venue does not
 		 * know which levels we hold. */
@@ -255,16 +297,15 @@ side_set(struct book_side *s, int64_t key, int64_t qty)
 		}
 		return 0;
 	}
-	if (found) {
-		s->lv[i].qty = qty;
-		return 0;
+	if (!found) {
+		if (side_reserve(s, s->n + 1) < 0)
+			return -1;
+		memmove(&s->lv[i + 1], &s->lv[i], (s->n - i) * sizeof *s->lv);
+		s->lv[i].key = key;
+		s->n++;
 	}
-	if (side_reserve(s, s->n + 1) < 0)
-		return -1;
-	memmove(&s->lv[i + 1], &s->lv[i], (s->n - i) * sizeof *s->lv);
-	s->lv[i].key = key;
 	s->lv[i].qty = qty;
-	s->n++;
+	side_account(s, &s->lv[i], 1);
 	return 0;
 }
 
@@ -318,6 +359,7 @@ side_load(struct book_side *s, const struct book_level *src, size_t n)
 	s->clean = 0;
 	s->has_deepest = s->n > 0;
 	s->deepest = s->n ? s->lv[0].key : 0;
+	side_totals(s);
 	return 0;
 }
 
@@ -463,6 +505,7 @@ book_snapshot(struct book *b, const struct event *ev,
 
 	status_clear(st);
 	note_times(b, ev);
+	st->got_last_id = ev->has & EV_HAS_LAST_ID ? ev->last_id : 0;
 	/* A snapshot stands alone: start from its scales. */
 	b->bid.n = b->ask.n = 0;
 	b->bid.has_deepest = b->ask.has_deepest = 0;
@@ -472,8 +515,7 @@ book_snapshot(struct book *b, const struct event *ev,
 	if (side_load(&b->bid, b->tmp, bids->n) < 0 ||
 	    side_load(&b->ask, b->tmp + bids->n, asks->n) < 0)
 		return book_break(b, st, "bad_level");
-	b->last_id = ev->has & EV_HAS_LAST_ID ? ev->last_id : 0;
-	st->got_last_id = b->last_id;
+	b->last_id = st->got_last_id;
 	if (crossed(b))
 		return book_break(b, st, "crossed");
 	b->state = BOOK_FRESH;

@@ -47,6 +47,10 @@ struct book_side {
 	size_t ccap, clean;
 	int64_t deepest;	/* key of the deepest level of the last snapshot */
 	int has_deepest;
+	/* Sums of all levels, kept on every change: a band that covers the
+	 * whole side costs nothing.  total_ok is 0 after an overflow. */
+	fx_i128 total_qty, total_value;
+	int total_ok;
 };
 
 enum book_state {

@@ -251,59 +251,110 @@ levels_push(struct levels *l)
 	return 0;
 }
 
-/* One [price, qty] pair into *out; -1 with why on a bad shape or value. */
-static int
-decode_pair(const struct json_span *pair, struct level_fx *out,
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/*
+ * Decode one decimal in a validated array: a JSON number, or a plain
+ * string holding one.  Returns the byte past it, or NULL with *r set to
+ * FX_SYNTAX (not a number) or FX_RANGE.
+ */
+static const char *
+scan_decimal(const char *p, const char *end, struct fx *v, int *r)
+{
+	const char *q;
+
+	if (*p == '"') {
+		for (q = p + 1; q < end && *q != '"' && *q != '\\'; q++)
+			;
+		if (q >= end || *q != '"') {
+			*r = FX_SYNTAX;
+			return NULL;
+		}
+		*r = fx_parse(p + 1, (size_t)(q - p - 1), v);
+		return *r == FX_OK ? q + 1 : NULL;
+	}
+	if (*p != '-' && (*p < '0' || *p > '9')) {
+		*r = FX_SYNTAX;
+		return NULL;
+	}
+	*r = fx_scan(p, end, v, &q);
+	return *r == FX_OK ? q : NULL;
+}
+
+/*
+ * Decode one "[price, qty]" starting at p (a validated array element),
+ * the hot loop of every book program, without going through the
+ * general iterator.  Returns the byte past the pair, or NULL with why.
+ */
+static const char *
+decode_pair_at(const char *p, const char *end, struct level_fx *out,
     const char *field, size_t idx, char *why, size_t whylen)
 {
-	struct json_iter it;
-	struct json_span p, q, extra;
+	const char *q;
 	int r;
 
-	if (pair->type != JSON_ARRAY)
+	if (*p != '[')
 		goto shape;
-	json_iter_init(&it, pair);
-	if (!json_next(&it, &p) || !json_next(&it, &q))
+	q = skip_ws(p + 1, end);
+	if (q >= end || *q == ']')
 		goto shape;
+	if (!(q = scan_decimal(q, end, &out->px, &r)))
+		goto number;
+	q = skip_ws(q, end);
+	if (q >= end || *q != ',')
+		goto shape;
+	q = skip_ws(q + 1, end);
+	if (!(q = scan_decimal(q, end, &out->qty, &r)))
+		goto number;
 	/* Some venues append fields to a level; only two are ours. */
-	(void)json_next(&it, &extra);
-	if ((r = event_decimal(&p, &out->px)) != FX_OK ||
-	    (r = event_decimal(&q, &out->qty)) != FX_OK) {
-		snprintf(why, whylen, "%s[%zu]: %s", field, idx,
-		    r == FX_RANGE ? "number out of range" : "not a number");
-		return -1;
-	}
+	for (q = skip_ws(q, end); q < end && *q == ','; q = skip_ws(q, end))
+		q = json_skip(skip_ws(q + 1, end), end);
+	if (q >= end || *q != ']')
+		goto shape;
 	if (out->qty.m < 0 || out->px.m <= 0) {
 		snprintf(why, whylen, "%s[%zu]: %s", field, idx,
 		    out->qty.m < 0 ? "negative quantity" :
 		    "price not positive");
-		return -1;
+		return NULL;
 	}
-	return 0;
+	return q + 1;
+number:
+	snprintf(why, whylen, "%s[%zu]: %s", field, idx,
+	    r == FX_RANGE ? "number out of range" : "not a number");
+	return NULL;
 shape:
 	snprintf(why, whylen, "%s[%zu]: not a [price, qty] pair", field, idx);
-	return -1;
+	return NULL;
 }
 
 int
 event_levels(const struct json_span *arr, struct levels *l,
     const char *field, char *why, size_t whylen)
 {
-	struct json_iter it;
-	struct json_span pair;
+	const char *p = arr->p + 1, *end = arr->p + arr->n - 1;
 
 	l->n = 0;
-	json_iter_init(&it, arr);
-	while (json_next(&it, &pair)) {
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p < end && *p == ',' && l->n > 0)
+			p = skip_ws(p + 1, end);
+		if (p >= end)
+			return 0;
 		if (levels_push(l) < 0) {
 			snprintf(why, whylen, "out of memory");
 			errno = ENOMEM;
 			return -1;
 		}
-		if (decode_pair(&pair, &l->lv[l->n], field, l->n, why,
-		    whylen) < 0)
+		p = decode_pair_at(p, end, &l->lv[l->n], field, l->n, why,
+		    whylen);
+		if (!p)
 			return -1;
 		l->n++;
 	}
-	return 0;
 }

@@ -170,11 +170,100 @@ fx_parse(const char *p, size_t n, struct fx *out)
 	return FX_OK;
 }
 
+/* Are the 8 bytes at p all ASCII digits?  (SWAR: one test for eight.) */
+static inline int
+eight_digits(const char *p, uint64_t *v)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	*v = x;
+	return !(((x + 0x4646464646464646ULL) | (x - 0x3030303030303030ULL)) &
+	    0x8080808080808080ULL);
+}
+
+/* The value of 8 ASCII digits loaded little-endian, in a few multiplies. */
+static inline uint32_t
+eight_digits_value(uint64_t x)
+{
+	const uint64_t mask = 0x000000ff000000ffULL;
+
+	x -= 0x3030303030303030ULL;
+	x = x * 10 + (x >> 8);
+	x = ((x & mask) * 0x000f424000000064ULL +
+	    ((x >> 16) & mask) * 0x0000271000000001ULL) >> 32;
+	return (uint32_t)x;
+}
+
+/* Accumulate the digits at q into *m; returns the first non-digit. */
+static inline const char *
+take_digits(const char *q, const char *end, uint64_t *m)
+{
+	uint64_t x, v = *m;
+
+	while (end - q >= 8 && eight_digits(q, &x)) {
+		v = v * 100000000ULL + eight_digits_value(x);
+		q += 8;
+	}
+	for (; q < end && (unsigned)(*q - '0') <= 9; q++)
+		v = v * 10 + (unsigned)(*q - '0');
+	*m = v;
+	return q;
+}
+
+static int
+continues_number(char c)
+{
+	return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' ||
+	    c == '+' || c == '-';
+}
+
+int
+fx_scan(const char *p, const char *end, struct fx *out, const char **stop)
+{
+	const char *q = p, *d, *f;
+	uint64_t m = 0;
+	int neg = 0, frac = 0;
+
+	if (q < end && *q == '-') {
+		neg = 1;
+		q++;
+	}
+	/* Overflow past 18 digits is caught below, before m is used. */
+	d = q;
+	q = take_digits(q, end, &m);
+	if (q == d || (q - d > 1 && *d == '0'))
+		goto general;
+	if (q < end && *q == '.') {
+		f = ++q;
+		q = take_digits(q, end, &m);
+		frac = (int)(q - f);
+		if (frac == 0)
+			goto general;
+	}
+	/* Up to 18 digits cannot have overflowed 64 bits. */
+	if ((q - d) - (frac > 0) > 18 || (q < end && continues_number(*q)))
+		goto general;
+	out->m = neg ? -(fx_i128)m : (fx_i128)m;
+	out->s = frac;
+	*stop = q;
+	return FX_OK;
+general:
+	for (q = p; q < end && continues_number(*q); q++)
+		;
+	*stop = q;
+	return fx_parse(p, (size_t)(q - p), out);
+}
+
 int
 fx_at_scale(struct fx v, int s, fx_i128 *m)
 {
 	fx_i128 r;
 
+	if (s == v.s) {
+		*m = v.m;
+		return 0;
+	}
 	if (s < v.s || s - v.s > FX_MAX_DIGITS)
 		return -1;
 	if (__builtin_mul_overflow(v.m, fx_pow10(s - v.s), &r))
@@ -235,39 +324,61 @@ fx_trim(struct fx v)
 	return v;
 }
 
+/* Write the decimal digits of v just before e; returns the first. */
+static char *
+u64_digits(uint64_t v, char *e)
+{
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "939495969798990";
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		*--e = pairs[2 * r + 1];
+		*--e = pairs[2 * r];
+	}
+	if (v >= 10) {
+		*--e = pairs[2 * v + 1];
+		*--e = pairs[2 * v];
+	} else {
+		*--e = (char)('0' + v);
+	}
+	return e;
+}
+
 char *
 fx_format_ms(fx_i128 m, int s, char *dst)
 {
 	char tmp[FX_BUFSZ];
-	char *e = tmp + sizeof tmp, *q = e;
+	char *e = tmp + sizeof tmp, *q;
 	unsigned __int128 u = m < 0 ? -(unsigned __int128)m : (unsigned __int128)m;
+	const uint64_t e19 = 10000000000000000000ULL;
 	int nd;
 
-	/* Drop trailing fractional zeros before rendering.  Most values fit
-	 * 64 bits, where division by 10 is a multiplication; 128-bit
-	 * division is a library call. */
+	/* Most values fit 64 bits, where division by a constant is a
+	 * multiplication; larger ones take one 128-bit division to split
+	 * them into two 64-bit halves (|m| <= 2^127, so u / 10^19 fits). */
 	if (u <= UINT64_MAX) {
-		uint64_t v = (uint64_t)u;
-
-		while (s > 0 && v % 10 == 0) {
-			v /= 10;
-			s--;
-		}
-		do {
-			*--q = (char)('0' + (int)(v % 10));
-			v /= 10;
-		} while (v);
+		q = u64_digits((uint64_t)u, e);
 	} else {
-		while (s > 0 && u % 10 == 0) {
-			u /= 10;
-			s--;
-		}
-		do {
-			*--q = (char)('0' + (int)(u % 10));
-			u /= 10;
-		} while (u);
+		q = u64_digits((uint64_t)(u % e19), e);
+		while (q > e - 19)
+			*--q = '0';
+		q = u64_digits((uint64_t)(u / e19), q);
 	}
 	nd = (int)(e - q);
+	/* Drop trailing fractional zeros. */
+	while (s > 0 && e[-1] == '0' && nd > 1) {
+		e--;
+		nd--;
+		s--;
+	}
+	if (s > 0 && nd == 1 && *q == '0')
+		s = 0;
 	if (m < 0)
 		*dst++ = '-';
 	if (s == 0) {

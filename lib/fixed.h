@@ -44,6 +44,15 @@ enum fx_err {
  */
 int fx_parse(const char *p, size_t n, struct fx *out) WUR;
 
+/*
+ * Parse the JSON number that starts at p and ends at the first byte
+ * that cannot continue it (bounded by end); *stop is set past it.  The
+ * same rules and results as fx_parse(); faster on the hot path, since
+ * the text is read once.
+ */
+int fx_scan(const char *p, const char *end, struct fx *out,
+    const char **stop) WUR;
+
 /* 10^k for 0 <= k <= 38. */
 fx_i128 fx_pow10(int k);
 

@@ -77,6 +77,12 @@ void json_iter_init(struct json_iter *it, const struct json_span *arr);
 int json_next(struct json_iter *it, struct json_span *v);
 
 /*
+ * The byte past the validated value that starts at p (end bounds the
+ * enclosing span).
+ */
+const char *json_skip(const char *p, const char *end);
+
+/*
  * Copy a string value into dst (at most cap-1 bytes, NUL-terminated),
  * decoding escapes.  Returns the length, or -1 when it does not fit or
  * holds a NUL.

@@ -14,7 +14,7 @@
 #
 # The input, EVENTS (default 200000) depth events, comes from
 # build/tools/gen-depth, or from a small Python generator of the same
-# shape when that is not built, and is cached in bench/out/.
+# shape when that is not built, and is cached next to the program.
 #
 # Environment: CC (cc), CFLAGS (-O2 -g), B (build), BENCH_RUNS (3).
 # Exit status: 0; 1 when the build, the input or a run failed; 2 on misuse.
@@ -116,8 +116,7 @@ echo "parse-bench: built in: mkt$found"
 	die "cannot build $PROG"
 [ $run = 1 ] || exit 0
 
-mkdir -p bench/out || die "cannot create bench/out"
-in=bench/out/parsers-depth-$events.ndjson
+in=$OUT/depth-$events.ndjson
 gen=${MKT_TOOLS:-$B/tools}/gen-depth
 if [ ! -s "$in" ]; then
 	if [ -x "$gen" ]; then
