@@ -13,6 +13,9 @@
 #include "run.h"
 #include "timeutil.h"
 
+/* The event types this program takes in (the rest pass through). */
+#define CONSUMES (EV_BIT(EV_SNAPSHOT) | EV_BIT(EV_DEPTH))
+
 static const char usage_text[] =
     "usage: mkt-book [--levels N] [--interval DUR] [--no-pass]\n"
     "                [-i INPUT] [-o OUTPUT]\n";
@@ -136,7 +139,8 @@ main(int argc, char **argv)
 	run_open(&r, o.input, o.output, o.pass);
 	bookset_init(&bs, "mkt-book", o.interval, render_book, &o);
 	while (run_next(&r, &line, &len)) {
-		if (event_parse(line, len, &ev, why, sizeof why) < 0) {
+		if (event_parse_for(line, len, &ev, CONSUMES, why,
+		    sizeof why) < 0) {
 			err_line(run_lineno(&r), "%s", why);
 			continue;
 		}

@@ -14,6 +14,9 @@
 #include "keymap.h"
 #include "run.h"
 
+/* The event types this program takes in (the rest pass through). */
+#define CONSUMES (EV_BIT(EV_BANDS))
+
 static const char usage_text[] =
     "usage: mkt-diff [--aggregate] [--no-pass] [-i INPUT] [-o OUTPUT]\n";
 
@@ -464,7 +467,8 @@ main(int argc, char **argv)
 	run_open(&r, o.input, o.output, o.pass);
 	keymap_init(&ag.groups);
 	while (run_next(&r, &line, &len)) {
-		if (event_parse(line, len, &ev, why, sizeof why) < 0) {
+		if (event_parse_for(line, len, &ev, CONSUMES, why,
+		    sizeof why) < 0) {
 			err_line(run_lineno(&r), "%s", why);
 			continue;
 		}

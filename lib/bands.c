@@ -135,6 +135,8 @@ side_band(struct book_side *s, fx_i128 d, fx_i128 t, fx_i128 *qty,
 
 	*known = s->has_deepest && (fx_i128)s->deepest * d <= t;
 	/* The whole side: the running totals. */
+	if (i == 0 && !s->total_ok)
+		side_totals(s);
 	if (i == 0 && s->total_ok) {
 		*qty = s->total_qty;
 		*value = s->total_value;

@@ -87,8 +87,7 @@ level_value(const struct book_level *l)
 	return (fx_i128)(l->key < 0 ? -l->key : l->key) * l->qty;
 }
 
-/* Recompute a side's totals from its levels. */
-static void
+void
 side_totals(struct book_side *s)
 {
 	size_t i;
@@ -108,8 +107,12 @@ side_totals(struct book_side *s)
 static inline void
 side_account(struct book_side *s, const struct book_level *l, int sign)
 {
-	fx_i128 q = l->qty, v = level_value(l);
+	fx_i128 q, v;
 
+	if (!s->total_ok)
+		return;
+	q = l->qty;
+	v = level_value(l);
 	if (sign < 0) {
 		q = -q;
 		v = -v;
@@ -145,7 +148,7 @@ side_rescale(struct book_side *s, int key_k, int qty_k)
 	    &s->deepest))
 		return -1;
 	s->clean = 0;
-	side_totals(s);
+	s->total_ok = 0;
 	return 0;
 }
 
@@ -259,21 +262,26 @@ convert_event(struct book *b, const struct levels *bids,
 	return 0;
 }
 
-/* Index of the first level with key >= k (binary search). */
+/*
+ * Index of the first level with key >= k.  Branch-free binary search:
+ * where a level lies is random to the branch predictor, so a conditional
+ * move beats a jump.
+ */
 static size_t
 side_lower_bound(const struct book_side *s, int64_t k)
 {
-	size_t lo = 0, hi = s->n;
+	const struct book_level *base = s->lv;
+	size_t n = s->n;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (n == 0)
+		return 0;
+	while (n > 1) {
+		size_t half = n / 2;
 
-		if (s->lv[mid].key < k)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = base[half].key < k ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return (size_t)(base - s->lv) + (base->key < k);
 }
 
 /* Set one level: insert, replace, or remove when qty is 0. */
@@ -359,7 +367,7 @@ side_load(struct book_side *s, const struct book_level *src, size_t n)
 	s->clean = 0;
 	s->has_deepest = s->n > 0;
 	s->deepest = s->n ? s->lv[0].key : 0;
-	side_totals(s);
+	s->total_ok = 0;
 	return 0;
 }
 

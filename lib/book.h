@@ -47,8 +47,10 @@ struct book_side {
 	size_t ccap, clean;
 	int64_t deepest;	/* key of the deepest level of the last snapshot */
 	int has_deepest;
-	/* Sums of all levels, kept on every change: a band that covers the
-	 * whole side costs nothing.  total_ok is 0 after an overflow. */
+	/* Sums of all levels, kept on every change once side_totals() has
+	 * computed them (the first bands computation does): a band that
+	 * covers the whole side then costs nothing.  total_ok is 0 until
+	 * then, after a snapshot or rescale, and after an overflow. */
 	fx_i128 total_qty, total_value;
 	int total_ok;
 };
@@ -143,6 +145,9 @@ int book_depth(struct book *b, const struct event *ev,
  */
 int book_check_ticker(struct book *b, const struct event *ev,
     struct book_status *st);
+
+/* Compute a side's totals from its levels and keep them from now on. */
+void side_totals(struct book_side *s);
 
 static inline int
 book_valid(const struct book *b)

@@ -173,9 +173,52 @@ parse_ticker_fields(struct event *ev, char *why, size_t whylen)
 	return 0;
 }
 
+/* Is member m one that event_levels() will read (and so validate)? */
+static int
+levels_member(const struct json_member *m)
+{
+	return (m->key.n == 4 && !m->key.escaped &&
+	    (memcmp(m->key.p, "bids", 4) == 0 ||
+	    memcmp(m->key.p, "asks", 4) == 0));
+}
+
+/* Validate the arrays the lazy scan left unchecked, but for levels the
+ * caller will decode. */
+static int
+check_arrays(struct event *ev, unsigned consume, const char *line, char *why,
+    size_t whylen)
+{
+	int keep = (consume & EV_BIT(ev->type)) &&
+	    (ev->type == EV_SNAPSHOT || ev->type == EV_DEPTH ||
+	    ev->type == EV_BOOK);
+	const char *reason;
+	size_t at;
+	int i;
+
+	for (i = 0; i < ev->obj.n; i++) {
+		struct json_member *m = &ev->obj.m[i];
+
+		if (!m->val.unchecked || (keep && levels_member(m)))
+			continue;
+		if (json_check(&m->val, &reason, &at) < 0) {
+			snprintf(why, whylen, "invalid JSON at byte %zu: %s",
+			    (size_t)(m->val.p - line) + at + 1, reason);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 event_parse(const char *line, size_t n, struct event *ev, char *why,
     size_t whylen)
+{
+	return event_parse_for(line, n, ev, 0, why, whylen);
+}
+
+int
+event_parse_for(const char *line, size_t n, struct event *ev,
+    unsigned consume, char *why, size_t whylen)
 {
 	const struct json_span *t;
 	const char *reason;
@@ -184,7 +227,7 @@ event_parse(const char *line, size_t n, struct event *ev, char *why,
 	ev->has = 0;
 	ev->venue = ev->market = ev->symbol = NULL;
 	ev->bids = ev->asks = NULL;
-	if (json_parse_object(line, n, &ev->obj, &reason, &at) < 0) {
+	if (json_parse_object_lazy(line, n, &ev->obj, &reason, &at) < 0) {
 		if (n == 0)
 			snprintf(why, whylen, "empty line");
 		else
@@ -202,7 +245,7 @@ event_parse(const char *line, size_t n, struct event *ev, char *why,
 		return -1;
 	}
 	ev->type = classify(t);
-	return 0;
+	return check_arrays(ev, consume, line, why, whylen);
 }
 
 int
@@ -312,9 +355,20 @@ decode_pair_at(const char *p, const char *end, struct level_fx *out,
 	q = skip_ws(q + 1, end);
 	if (!(q = scan_decimal(q, end, &out->qty, &r)))
 		goto number;
-	/* Some venues append fields to a level; only two are ours. */
-	for (q = skip_ws(q, end); q < end && *q == ','; q = skip_ws(q, end))
-		q = json_skip(skip_ws(q + 1, end), end);
+	/* Some venues append fields to a level; only two are ours, the
+	 * others are validated and skipped. */
+	for (q = skip_ws(q, end); q < end && *q == ','; q = skip_ws(q, end)) {
+		struct json_span extra;
+		const char *reason;
+		size_t at;
+
+		extra.p = skip_ws(q + 1, end);
+		if (extra.p >= end)
+			goto shape;
+		q = json_skip_checked(extra.p, end, &reason, &at);
+		if (!q)
+			goto shape;
+	}
 	if (q >= end || *q != ']')
 		goto shape;
 	if (out->qty.m < 0 || out->px.m <= 0) {
@@ -339,13 +393,13 @@ event_levels(const struct json_span *arr, struct levels *l,
 {
 	const char *p = arr->p + 1, *end = arr->p + arr->n - 1;
 
+	/* The array may be unchecked (event_parse_for): its brackets match,
+	 * everything between them is validated here. */
 	l->n = 0;
+	p = skip_ws(p, end);
+	if (p >= end)
+		return 0;
 	for (;;) {
-		p = skip_ws(p, end);
-		if (p < end && *p == ',' && l->n > 0)
-			p = skip_ws(p + 1, end);
-		if (p >= end)
-			return 0;
 		if (levels_push(l) < 0) {
 			snprintf(why, whylen, "out of memory");
 			errno = ENOMEM;
@@ -356,5 +410,13 @@ event_levels(const struct json_span *arr, struct levels *l,
 		if (!p)
 			return -1;
 		l->n++;
+		p = skip_ws(p, end);
+		if (p >= end)
+			return 0;
+		if (*p != ',' || (p = skip_ws(p + 1, end)) >= end) {
+			snprintf(why, whylen, "%s: invalid JSON after level %zu",
+			    field, l->n - 1);
+			return -1;
+		}
 	}
 }

@@ -61,6 +61,18 @@ int event_parse(const char *line, size_t n, struct event *ev, char *why,
     size_t whylen) WUR;
 
 /*
+ * The same, for a program that consumes the types in `consume` (a mask
+ * of EV_BIT(type)): the level arrays of those events are then validated
+ * only once, while event_levels() decodes them, instead of twice.  Every
+ * other array is validated here, so a line passed through is always
+ * valid JSON.  The caller must decode (event_levels) the bids and asks
+ * of every consumed event it accepts.
+ */
+#define EV_BIT(t) (1u << (t))
+int event_parse_for(const char *line, size_t n, struct event *ev,
+    unsigned consume, char *why, size_t whylen) WUR;
+
+/*
  * Read and check the fields of the event's type (common market fields,
  * ids, level arrays, ticker prices).  Programs call it only for the
  * types they consume, so that what they pass through is never judged by

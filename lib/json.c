@@ -12,6 +12,7 @@ struct scan {
 	const char *end;
 	const char *why;
 	const char *where;
+	int lazy;	/* top-level arrays: bracket-match only */
 };
 
 static const char *scan_value(struct scan *sc, const char *p, int depth,
@@ -118,6 +119,7 @@ scan_string(struct scan *sc, const char *p, struct json_span *out)
 		out->n = (uint32_t)(p - s);
 		out->type = JSON_STRING;
 		out->escaped = (uint8_t)escaped;
+		out->unchecked = 0;
 	}
 	return p + 1;
 }
@@ -209,6 +211,38 @@ scan_array(struct scan *sc, const char *p, int depth)
 	}
 }
 
+/*
+ * Find the end of the array at p by matching brackets, stepping over
+ * strings, without validating anything else (lazy mode).
+ */
+static const char *
+match_array(struct scan *sc, const char *p)
+{
+	const char *end = sc->end;
+	int depth = 0;
+
+	for (; p < end; p++) {
+		switch (*p) {
+		case '"':
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return fail(sc, p, "unterminated string");
+			break;
+		case '[': case '{':
+			if (++depth > JSON_MAX_DEPTH)
+				return fail(sc, p, "nested too deeply");
+			break;
+		case ']': case '}':
+			if (--depth == 0)
+				return p + 1;
+			break;
+		}
+	}
+	return fail(sc, p, "unterminated array");
+}
+
 /* An object; members are recorded into o when o is not NULL. */
 static const char *
 scan_object(struct scan *sc, const char *p, int depth, struct json_obj *o)
@@ -228,9 +262,20 @@ scan_object(struct scan *sc, const char *p, int depth, struct json_obj *o)
 		if (p >= sc->end || *p != ':')
 			return fail(sc, p, "expected ':'");
 		p = skip_ws(p + 1, sc->end);
-		p = scan_value(sc, p, depth + 1, o ? &val : NULL);
-		if (!p)
-			return NULL;
+		if (o && sc->lazy && p < sc->end && *p == '[') {
+			val.p = p;
+			p = match_array(sc, p);
+			if (!p)
+				return NULL;
+			val.n = (uint32_t)(p - val.p);
+			val.type = JSON_ARRAY;
+			val.escaped = 0;
+			val.unchecked = 1;
+		} else {
+			p = scan_value(sc, p, depth + 1, o ? &val : NULL);
+			if (!p)
+				return NULL;
+		}
 		if (o) {
 			if (o->n == JSON_MAX_MEMBERS)
 				return fail(sc, key.p, "too many members");
@@ -295,15 +340,16 @@ scan_value(struct scan *sc, const char *p, int depth, struct json_span *out)
 		out->n = (uint32_t)(q - start);
 		out->type = type;
 		out->escaped = 0;
+		out->unchecked = 0;
 	}
 	return q;
 }
 
-int
-json_parse_object(const char *p, size_t n, struct json_obj *o,
-    const char **why, size_t *where)
+static int
+parse_object(const char *p, size_t n, struct json_obj *o, const char **why,
+    size_t *where, int lazy)
 {
-	struct scan sc = { p, p + n, NULL, NULL };
+	struct scan sc = { p, p + n, NULL, NULL, lazy };
 	const char *q;
 
 	o->n = 0;
@@ -333,6 +379,40 @@ json_parse_object(const char *p, size_t n, struct json_obj *o,
 	*why = sc.why;
 	*where = sc.where - p;
 	return -1;
+}
+
+int
+json_parse_object(const char *p, size_t n, struct json_obj *o,
+    const char **why, size_t *where)
+{
+	return parse_object(p, n, o, why, where, 0);
+}
+
+int
+json_parse_object_lazy(const char *p, size_t n, struct json_obj *o,
+    const char **why, size_t *where)
+{
+	return parse_object(p, n, o, why, where, 1);
+}
+
+int
+json_check(struct json_span *s, const char **why, size_t *where)
+{
+	struct scan sc = { s->p, s->p + s->n, NULL, NULL, 0 };
+	const char *q;
+
+	if (!s->unchecked)
+		return 0;
+	q = scan_value(&sc, s->p, 1, NULL);
+	if (q && q != sc.end)
+		fail(&sc, q, "trailing bytes after the array");
+	if (!q || q != sc.end) {
+		*why = sc.why;
+		*where = (size_t)(sc.where - s->p);
+		return -1;
+	}
+	s->unchecked = 0;
+	return 0;
 }
 
 const struct json_span *
@@ -410,6 +490,20 @@ json_skip(const char *p, const char *end)
 	return skip_value(p, end);
 }
 
+const char *
+json_skip_checked(const char *p, const char *end, const char **why,
+    size_t *where)
+{
+	struct scan sc = { p, end, NULL, NULL, 0 };
+	const char *q = scan_value(&sc, p, 1, NULL);
+
+	if (!q) {
+		*why = sc.why;
+		*where = (size_t)(sc.where - p);
+	}
+	return q;
+}
+
 int
 json_next(struct json_iter *it, struct json_span *v)
 {
@@ -426,6 +520,7 @@ json_next(struct json_iter *it, struct json_span *v)
 		v->n = (uint32_t)(q - p - 2);
 		v->type = JSON_STRING;
 		v->escaped = memchr(v->p, '\\', v->n) != NULL;
+		v->unchecked = 0;
 		break;
 	case '[': v->type = JSON_ARRAY; goto span;
 	case '{': v->type = JSON_OBJECT; goto span;
@@ -438,6 +533,7 @@ json_next(struct json_iter *it, struct json_span *v)
 		v->p = p;
 		v->n = (uint32_t)(q - p);
 		v->escaped = 0;
+		v->unchecked = 0;
 	}
 	it->p = q;
 	return 1;
@@ -488,13 +584,17 @@ json_str_copy(const struct json_span *s, char *dst, size_t cap)
 	while (p < end) {
 		char c = *p++;
 		unsigned cp;
+		char u8[4];
+		int k;
 
-		if (n + 4 >= cap)
-			return -1;
 		if (c != '\\') {
+			if (n + 1 >= cap)
+				return -1;
 			dst[n++] = c;
 			continue;
 		}
+		if (n + 1 >= cap)
+			return -1;
 		c = *p++;
 		switch (c) {
 		case 'b': dst[n++] = '\b'; break;
@@ -524,7 +624,11 @@ json_str_copy(const struct json_span *s, char *dst, size_t cap)
 				cp = 0xfffd;
 			if (cp == 0)
 				return -1;
-			n += put_utf8(dst + n, cp);
+			k = put_utf8(u8, cp);
+			if (n + k >= cap)
+				return -1;
+			memcpy(dst + n, u8, k);
+			n += k;
 			break;
 		default:
 			dst[n++] = c;

@@ -35,6 +35,7 @@ struct json_span {
 	uint32_t n;
 	uint8_t type;
 	uint8_t escaped;
+	uint8_t unchecked;	/* an array only bracket-matched (lazy mode) */
 };
 
 struct json_member {
@@ -57,6 +58,21 @@ struct json_obj {
  */
 int json_parse_object(const char *p, size_t n, struct json_obj *o,
     const char **why, size_t *where) WUR;
+
+/*
+ * The same, but top-level array values are only bracket-matched, not
+ * validated: their spans are marked `unchecked`.  The caller must either
+ * parse such an array with a validating reader of its own (as
+ * event_levels() does) or call json_check() on it before trusting it.
+ */
+int json_parse_object_lazy(const char *p, size_t n, struct json_obj *o,
+    const char **why, size_t *where) WUR;
+
+/*
+ * Validate an unchecked span in full; clears `unchecked`.  0, or -1 with
+ * *why and *where (offset from the span's start).
+ */
+int json_check(struct json_span *s, const char **why, size_t *where) WUR;
 
 /* The member named key (the last one when a key repeats), or NULL. */
 const struct json_span *json_get(const struct json_obj *o, const char *key);
@@ -81,6 +97,13 @@ int json_next(struct json_iter *it, struct json_span *v);
  * enclosing span).
  */
 const char *json_skip(const char *p, const char *end);
+
+/*
+ * Validate the one value that starts at p (end bounds it) and return the
+ * byte past it, or NULL with *why and *where (offset from p).
+ */
+const char *json_skip_checked(const char *p, const char *end,
+    const char **why, size_t *where);
 
 /*
  * Copy a string value into dst (at most cap-1 bytes, NUL-terminated),

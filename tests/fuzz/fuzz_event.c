@@ -1,0 +1,217 @@
+/*
+ * fuzz_event: libFuzzer harness for the event reader and everything
+ * behind it.  Each input line goes through event_parse(), the JSON
+ * invariants are checked on what the scanner accepted, the fields and
+ * level arrays are decoded, and book events feed two booksets (every
+ * update, and 1-second windows) whose render callback prints books and
+ * bands.  Every line they produce must itself be a valid JSON object.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bands.h"
+#include "book.h"
+#include "bookset.h"
+#include "buf.h"
+#include "event.h"
+#include "fixed.h"
+#include "json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check(int cond)
+{
+	if (!cond)
+		abort();
+}
+
+/*
+ * Walk a value the scanner accepted: array elements lie inside the
+ * array and the walk ends; numbers parse as decimals (never a syntax
+ * error); strings decode.
+ */
+static void
+walk(const struct json_span *v, int depth)
+{
+	struct json_iter it;
+	struct json_span e;
+	struct fx x;
+	int64_t i;
+	size_t count = 0;
+	char *d;
+	int r;
+
+	switch (v->type) {
+	case JSON_ARRAY:
+		check(v->n >= 2 && v->p[0] == '[' && v->p[v->n - 1] == ']');
+		json_iter_init(&it, v);
+		while (json_next(&it, &e)) {
+			const char *lo = v->p + 1, *hi = v->p + v->n - 1;
+
+			check(++count <= v->n);
+			if (e.type == JSON_STRING)
+				check(e.p - 1 >= lo && e.p + e.n + 1 <= hi);
+			else
+				check(e.p >= lo && e.p + e.n <= hi && e.n > 0);
+			if (depth < 8)
+				walk(&e, depth + 1);
+		}
+		break;
+	case JSON_NUMBER:
+		r = fx_parse(v->p, v->n, &x);
+		check(r == FX_OK || r == FX_RANGE);
+		if (json_int64(v, &i) == 0) {
+			char t[32];
+
+			check(v->n < sizeof t);
+			memcpy(t, v->p, v->n);
+			t[v->n] = '\0';
+			check(strtoll(t, NULL, 10) == i);
+		}
+		break;
+	case JSON_STRING:
+		d = malloc((size_t)v->n + 8);
+		check(d != NULL);
+		r = json_str_copy(v, d, (size_t)v->n + 8);
+		/* Decoding never grows a string; only \u0000 is refused. */
+		check(r >= -1 && r <= (int)v->n);
+		if (r < 0)
+			check(v->escaped);
+		else
+			check(d[r] == '\0' && memchr(d, '\0', (size_t)r) == NULL);
+		free(d);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Every line in out[from..] is a complete JSON object. */
+static void
+check_lines(const struct buf *out, size_t from)
+{
+	static struct json_obj o;
+	const char *p, *end;
+
+	if (!out->p)
+		return;
+	p = out->p + from;
+	end = out->p + out->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *why;
+		size_t where;
+
+		check(nl != NULL);
+		check(json_parse_object(p, (size_t)(nl - p), &o, &why,
+		    &where) == 0);
+		p = nl + 1;
+	}
+}
+
+static void
+render(void *ctx, struct buf *out, struct book *b)
+{
+	const struct bands_cfg *cfg = ctx;
+	struct band_sum sum[BANDS_MAX];
+	int i;
+
+	check(book_valid(b));
+	book_render(out, b, 5);
+	if (bands_compute(b, cfg, sum) < 0) {
+		check(errno == EDOM || errno == ERANGE || errno == ENOMEM);
+		return;
+	}
+	/* Wider bands hold at least as much, and are complete only when
+	 * the narrower ones are. */
+	for (i = 1; i < cfg->n; i++) {
+		check(sum[i].bid_qty >= sum[i - 1].bid_qty);
+		check(sum[i].ask_qty >= sum[i - 1].ask_qty);
+		check(sum[i].bid_value >= sum[i - 1].bid_value);
+		check(sum[i].ask_value >= sum[i - 1].ask_value);
+		check(!sum[i].complete || sum[i - 1].complete);
+	}
+	bands_render(out, b, cfg, sum);
+}
+
+static void
+one_line(const char *p, size_t n, struct bookset *bs, int nbs,
+    struct levels *l, struct buf *out)
+{
+	static struct event ev;
+	char why[256];
+	size_t from;
+	int i, r;
+
+	if (event_parse(p, n, &ev, why, sizeof why) < 0) {
+		check(memchr(why, '\0', sizeof why) != NULL);
+		return;
+	}
+	for (i = 0; i < ev.obj.n; i++) {
+		check(ev.obj.m[i].key.type == JSON_STRING);
+		walk(&ev.obj.m[i].val, 0);
+	}
+	if (event_fields(&ev, why, sizeof why) < 0)
+		return;
+	if (ev.bids) {
+		r = event_levels(ev.bids, l, "bids", why, sizeof why);
+		for (i = 0; r == 0 && (size_t)i < l->n; i++)
+			check(l->lv[i].px.m > 0 && l->lv[i].qty.m >= 0);
+	}
+	if (ev.asks)
+		(void)event_levels(ev.asks, l, "asks", why, sizeof why);
+	if (!bookset_wants(ev.type))
+		return;
+	for (i = 0; i < nbs; i++) {
+		buf_reset(out);
+		from = out->len;
+		if (bookset_feed(&bs[i], &ev, out, why, sizeof why) < 0)
+			check(errno != ENOMEM);
+		check(!buf_failed(out));
+		check_lines(out, from);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct bands_cfg cfg;
+	static int once;
+	const char *p = (const char *)data, *end = p + size;
+	struct bookset bs[2];
+	struct levels l = { NULL, 0, 0 };
+	struct buf out;
+
+	if (!once) {
+		check(bands_parse("0.000001,0.01,1.5,3,5,8,15,30,100",
+		    &cfg) == 0);
+		once = 1;
+	}
+	bookset_init(&bs[0], "fuzz", 0, render, &cfg);
+	bookset_init(&bs[1], "fuzz", 1000, render, &cfg);
+	buf_init(&out, 1 << 24);
+
+	/* The whole input as one line, then line by line. */
+	one_line(p, size, bs, 2, &l, &out);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		one_line(p, n, bs, 2, &l, &out);
+		p += n + (nl != NULL);
+	}
+	buf_reset(&out);
+	bookset_finish(&bs[1], &out);
+	check(!buf_failed(&out));
+	check_lines(&out, 0);
+
+	buf_free(&out);
+	levels_free(&l);
+	bookset_free(&bs[0]);
+	bookset_free(&bs[1]);
+	return 0;
+}
