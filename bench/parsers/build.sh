@@ -65,7 +65,7 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 # parse-bench.c when a program including HEADER and calling CALL compiles
 # and links against LIBS.  Each part is its own object: json-c's,
 # jansson's and our json.h define the same names.
-objs= defs= libs= skipped= found=
+objs='' defs='' libs='' skipped='' found=''
 try() {
 	printf '#include <%s>\nint main(void) { %s; return 0; }\n' "$5" "$6" \
 		>"$OUT/try.c"
@@ -118,38 +118,43 @@ echo "parse-bench: built in: mkt$found"
 
 in=$OUT/depth-$events.ndjson
 gen=${MKT_TOOLS:-$B/tools}/gen-depth
-if [ ! -s "$in" ]; then
+# Made again when the generator is newer than the cached stream.
+if [ ! -s "$in" ] || { [ -x "$gen" ] && [ -n "$(find "$gen" -newer "$in")" ]; }
+then
 	if [ -x "$gen" ]; then
 		"$gen" --events "$events" >"$in.tmp" || die "gen-depth failed"
 	else
 		# The same shape as gen-depth: a 1000-level snapshot, then
 		# depth events of 5..32 changed levels, Binance's 8 decimals.
-		python3 - "$events" >"$in.tmp" <<'EOF' || die "python3 generator failed"
+		if ! python3 - "$events" >"$in.tmp" <<'EOF'
 import random, sys
 n = int(sys.argv[1]); r = random.Random(1); lid = 40000000000
 def lv(side, k):
     t = 3000000 - k if side == 'b' else 3000001 + k
     q = 0 if r.random() < 0.17 else r.randrange(1, 2000000000)
-    return '[%d.%02d000000,%d.%08d]' % (t // 100, t % 100, q // 10**8, q % 10**8)
-def ev(typ, nb, na, ids, deep):
+    return '[%d.%02d000000,%d.%08d]' % (t // 100, t % 100, q // 10**8,
+                                        q % 10**8)
+def ev(i, typ, nb, na, ids, deep):
     global lid
-    first = lid + 1; lid += ids
-    pick = (lambda: r.randrange(deep)) if deep else None
-    b = ','.join(lv('b', pick() if pick else k) for k in range(nb))
-    a = ','.join(lv('a', pick() if pick else k) for k in range(na))
+    first = lid + 1; lid += ids; ms = 1700000000000 + i * 100
+    pos = (lambda k: r.randrange(deep)) if deep else (lambda k: k)
+    b = ','.join(lv('b', pos(k)) for k in range(nb))
+    a = ','.join(lv('a', pos(k)) for k in range(na))
     f = '"first_id":%d,' % first if typ == 'depth' else ''
-    return ('{"type":"%s","venue":"binance","market":"spot","symbol":"BTCUSDT",'
-            '"time":%d,"recv":%d,%s"last_id":%d,"bids":[%s],"asks":[%s]}'
-            % (typ, 1700000000000 + i * 100, (1700000000000 + i * 100) * 1000 + 1343,
-               f, lid, b, a))
-out = sys.stdout
+    return ('{"type":"%s","venue":"binance","market":"spot",'
+            '"symbol":"BTCUSDT","time":%d,"recv":%d,%s"last_id":%d,'
+            '"bids":[%s],"asks":[%s]}\n'
+            % (typ, ms, ms * 1000 + 1343, f, lid, b, a))
 for i in range(n):
     if i == 0:
-        out.write(ev('snapshot', 1000, 1000, 1, 0) + '\n')
+        sys.stdout.write(ev(i, 'snapshot', 1000, 1000, 1, 0))
     else:
         k = r.randint(5, 32); nb = r.randint(0, k)
-        out.write(ev('depth', nb, k - nb, r.randint(1, 8), 60) + '\n')
+        sys.stdout.write(ev(i, 'depth', nb, k - nb, r.randint(1, 8), 60))
 EOF
+		then
+			die "python3 generator failed"
+		fi
 	fi
 	mv "$in.tmp" "$in" || die "cannot write $in"
 fi

@@ -11,15 +11,16 @@
  *            and symbol, time, recv, last_id and first_id, and every bid
  *            and ask [price, qty] as an exact decimal (struct fx).
  *
- * Backends: "mkt" is ours (event_parse, event_fields and event_levels
- * from build/libmkt.a); jq (libjq's jv_parse_sized), json-c, jansson and
- * cJSON are compiled in when build.sh finds them.  For them the
- * extraction work is kept the same: each number's text goes through our
- * fx_parse.  json-c keeps the text of a number with a fraction, so it
- * stays exact; jq 1.6, jansson and cJSON give only a double, which is
- * printed with "%.17g" and then parsed, so the price has passed through
- * binary floating point: an untimed check against our parser counts how
- * many values changed.
+ * Backends: "mkt" is ours, called as mkt-book calls it (event_parse_for,
+ * event_fields, event_levels from build/libmkt.a; json_parse_object for
+ * "parse"); jq (libjq's jv_parse_sized), json-c, jansson and cJSON are
+ * compiled in when build.sh finds them.  For them the extraction work is
+ * kept the same: each number's text goes through our fx_parse.  json-c
+ * keeps the text of a number with a fraction, so it stays exact; jq 1.6,
+ * jansson and cJSON give only a double, which is printed with "%.17g"
+ * and then parsed, so the price has passed through binary floating
+ * point: an untimed check against our parser counts how many values
+ * changed.
  *
  * Each backend runs RUNS times per mode, the runs interleaved across
  * backends; the median is reported.  Output: one table on stdout.
@@ -208,7 +209,9 @@ mkt_extract(const char *p, size_t n, struct extract *x)
 {
 	char why[128];
 
-	if (event_parse(p, n, &mkt_ev, why, sizeof why) < 0)
+	/* As mkt-book does: the level arrays are validated while decoded. */
+	if (event_parse_for(p, n, &mkt_ev, EV_BIT(EV_SNAPSHOT) |
+	    EV_BIT(EV_DEPTH), why, sizeof why) < 0)
 		return -1;
 	x->type = mkt_ev.type == EV_DEPTH ? PB_DEPTH :
 	    mkt_ev.type == EV_SNAPSHOT ? PB_SNAPSHOT : PB_OTHER;

@@ -82,7 +82,8 @@ walk(const struct json_span *v, int depth)
 		if (r < 0)
 			check(v->escaped);
 		else
-			check(d[r] == '\0' && memchr(d, '\0', (size_t)r) == NULL);
+			check(d[r] == '\0' &&
+			    memchr(d, '\0', (size_t)r) == NULL);
 		free(d);
 		break;
 	default:

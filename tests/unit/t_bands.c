@@ -466,8 +466,9 @@ brute_check(const struct book *b, const struct bands_cfg *c,
 		if (bq != s[i].bid_qty || aq != s[i].ask_qty ||
 		    bv != s[i].bid_value || av != s[i].ask_value ||
 		    (bk && ak) != s[i].complete) {
-			tap_diag("band %d: qty %s/%s value %s/%s complete %d/%d",
-			    i, num(s[i].bid_qty, b->qs), num(bq, b->qs),
+			tap_diag("band %d: qty %s/%s value %s/%s "
+			    "complete %d/%d", i, num(s[i].bid_qty, b->qs),
+			    num(bq, b->qs),
 			    num(s[i].bid_value, b->ps + b->qs),
 			    num(bv, b->ps + b->qs), s[i].complete, bk && ak);
 			return -1;

@@ -114,7 +114,8 @@ ticker(struct book *b, int64_t id, const char *bid, const char *bq,
 }
 
 static void
-is(int got, int want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+is(int got, int want, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 is(int got, int want, const char *fmt, ...)
@@ -201,7 +202,8 @@ test_apply(void)
 	char want[1024];
 
 	tap_ok(b->state == BOOK_EMPTY && !book_valid(b), "new book is empty");
-	is(snap(b, 100, "[[\"100.5\",\"1\"],[\"100.4\",\"2\"],[\"100.3\",\"3\"]]",
+	is(snap(b, 100,
+	    "[[\"100.5\",\"1\"],[\"100.4\",\"2\"],[\"100.3\",\"3\"]]",
 	    "[[\"100.6\",\"1\"],[\"100.7\",\"2\"]]"), BOOK_APPLIED, "snapshot");
 	tap_ok(b->state == BOOK_FRESH && book_valid(b), "snapshot: fresh");
 	snprintf(want, sizeof want, "{\"type\":\"book\",\"venue\":\"binance\","
@@ -304,7 +306,8 @@ test_scales(void)
 	    "[100.1,2]],\"asks\":[[100.5,2],[100.5001,1.123456789]]}\n",
 	    (long long)now);
 	tap_eq_s(render(b, 0), want, "both scales exact after widening");
-	is(depth(b, 12, 12, -1, "[[\"100.2500\",\"0\"]]", "[[\"100.5\",\"3.0\"]]"),
+	is(depth(b, 12, 12, -1, "[[\"100.2500\",\"0\"]]",
+	    "[[\"100.5\",\"3.0\"]]"),
 	    BOOK_APPLIED, "finer spelling of a coarse level");
 	tap_eq_s(sides(b), "[[100.2575,0.001],[100.1,2]] "
 	    "[[100.5,3],[100.5001,1.123456789]]", "same price, any spelling");
@@ -324,7 +327,8 @@ test_bad_level(void)
 	is(snap(b, 1, "[[\"10000000000000000000\",\"1\"]]", "[]"), BOOK_BROKEN,
 	    "price past 64 bits");
 	tap_eq_s(st.reason, "bad_level", "reason bad_level");
-	snprintf(want, sizeof want, "{\"type\":\"status\",\"venue\":\"binance\","
+	snprintf(want, sizeof want, "{\"type\":\"status\","
+	    "\"venue\":\"binance\","
 	    "\"market\":\"spot\",\"symbol\":\"BIG\",\"time\":%lld,"
 	    "\"source\":\"mkt-book\",\"state\":\"invalid\",\"reason\":"
 	    "\"bad_level\",\"got_last_id\":1}\n", (long long)now);
@@ -391,7 +395,8 @@ test_spot(void)
 	    "spot: later U != prev u + 1");
 	tap_ok(st.expected_id == 204 && st.got_first_id == 205 &&
 	    st.got_last_id == 210 && !st.has_prev, "gap ids");
-	snprintf(want, sizeof want, "{\"type\":\"status\",\"venue\":\"binance\","
+	snprintf(want, sizeof want, "{\"type\":\"status\","
+	    "\"venue\":\"binance\","
 	    "\"market\":\"spot\",\"symbol\":\"NKNUSDT\",\"time\":%lld,"
 	    "\"source\":\"mkt-book\",\"state\":\"invalid\",\"reason\":\"gap\","
 	    "\"last_id\":203,\"expected_id\":204,\"got_first_id\":205,"
@@ -440,7 +445,8 @@ test_futures(void)
 	    "futures: later pu != prev u is a gap");
 	tap_ok(st.expected_id == 112 && st.got_prev_id == 113 && st.has_prev,
 	    "futures gap ids");
-	snprintf(want, sizeof want, "{\"type\":\"status\",\"venue\":\"binance\","
+	snprintf(want, sizeof want, "{\"type\":\"status\","
+	    "\"venue\":\"binance\","
 	    "\"market\":\"futures\",\"symbol\":\"AKROUSDT\",\"time\":%lld,"
 	    "\"source\":\"mkt-book\",\"state\":\"invalid\",\"reason\":\"gap\","
 	    "\"last_id\":112,\"expected_id\":112,\"got_first_id\":114,"
@@ -522,7 +528,8 @@ test_no_snapshot(void)
 	is(depth(b, 5, 6, -1, "[[\"1\",\"1\"]]", "[]"), BOOK_BROKEN,
 	    "depth before any snapshot");
 	tap_eq_s(st.reason, "no_snapshot", "reason no_snapshot");
-	snprintf(want, sizeof want, "{\"type\":\"status\",\"venue\":\"binance\","
+	snprintf(want, sizeof want, "{\"type\":\"status\","
+	    "\"venue\":\"binance\","
 	    "\"market\":\"spot\",\"symbol\":\"NEW\",\"time\":%lld,"
 	    "\"source\":\"mkt-book\",\"state\":\"invalid\",\"reason\":"
 	    "\"no_snapshot\",\"got_first_id\":5,\"got_last_id\":6}\n",
@@ -547,7 +554,8 @@ test_crossed(void)
 	is(depth(b, 2, 2, -1, "[[\"101.5\",\"1\"]]", "[]"), BOOK_BROKEN,
 	    "bid above the ask");
 	tap_eq_s(st.reason, "crossed", "reason crossed");
-	snprintf(want, sizeof want, "{\"type\":\"status\",\"venue\":\"binance\","
+	snprintf(want, sizeof want, "{\"type\":\"status\","
+	    "\"venue\":\"binance\","
 	    "\"market\":\"spot\",\"symbol\":\"CROSS\",\"time\":%lld,"
 	    "\"source\":\"mkt-book\",\"state\":\"invalid\",\"reason\":"
 	    "\"crossed\",\"last_id\":2,\"best_bid\":101.5,\"best_ask\":101}\n",
@@ -599,7 +607,8 @@ test_ticker(void)
 	is(ticker(b, 100, "\"100.5\"", "\"1.30\"", "\"100.6\"", "\"0.5\""),
 	    BOOK_BROKEN, "ticker disagrees");
 	tap_eq_s(st.reason, "ticker_mismatch", "reason ticker_mismatch");
-	snprintf(want, sizeof want, "{\"type\":\"status\",\"venue\":\"binance\","
+	snprintf(want, sizeof want, "{\"type\":\"status\","
+	    "\"venue\":\"binance\","
 	    "\"market\":\"spot\",\"symbol\":\"TICK\",\"time\":%lld,"
 	    "\"source\":\"mkt-book\",\"state\":\"invalid\",\"reason\":"
 	    "\"ticker_mismatch\",\"last_id\":100,\"bid\":100.5,\"bid_qty\":1.3,"
@@ -652,7 +661,8 @@ test_synced(void)
 	    "snapshot");
 	buf_init(&o, 0);
 	book_render_synced(&o, b, "mkt-depth");
-	snprintf(want, sizeof want, "{\"type\":\"status\",\"venue\":\"binance\","
+	snprintf(want, sizeof want, "{\"type\":\"status\","
+	    "\"venue\":\"binance\","
 	    "\"market\":\"spot\",\"symbol\":\"SYNC\",\"time\":%lld,"
 	    "\"source\":\"mkt-depth\",\"state\":\"synced\",\"last_id\":42}\n",
 	    (long long)now);
@@ -697,15 +707,16 @@ test_random(void)
 		na += (size_t)snprintf(asks, sizeof asks, "[");
 		for (k = 0; k < changes; k++) {
 			int px = 100 + (int)(rnd() % 800);
-			int64_t q = rnd() % 3 == 0 ? 0 : (int64_t)(rnd() % 100000);
+			int64_t q = rnd() % 3 == 0 ? 0 :
+			    (int64_t)(rnd() % 100000);
 			char *d = px < 500 ? bids : asks;
 			size_t *n = px < 500 ? &nb : &na;
 
-			/* Quantities with 0..3 decimals, written exactly. */
+			/* Quantities written with 3 decimals. */
 			*n += (size_t)snprintf(d + *n, 4096 - *n,
-			    "%s[\"%d.%02d\",\"%lld.%03lld\"]", *n > 1 ? "," : "",
-			    px / 100, px % 100, (long long)(q / 1000),
-			    (long long)(q % 1000));
+			    "%s[\"%d.%02d\",\"%lld.%03lld\"]",
+			    *n > 1 ? "," : "", px / 100, px % 100,
+			    (long long)(q / 1000), (long long)(q % 1000));
 			ref[px] = q;
 		}
 		snprintf(bids + nb, sizeof bids - nb, "]");

@@ -137,8 +137,8 @@ test_types(void)
 	    "\"asks\":[[2,1]]}", EV_BOOK, "book");
 	tap_eq_i(ev.last_id, 9, "book: last_id");
 
-	parses("{\"type\":\"bands\"," HEAD ",\"time\":1,\"bands\":[]}", EV_BANDS,
-	    "bands");
+	parses("{\"type\":\"bands\"," HEAD ",\"time\":1,\"bands\":[]}",
+	    EV_BANDS, "bands");
 	parses("{\"type\":\"trade\"}", EV_TRADE, "trade (fields not checked)");
 	parses("{\"type\":\"status\",\"state\":\"invalid\"}", EV_STATUS,
 	    "status");
@@ -215,7 +215,8 @@ test_reasons(void)
 	refused("{\"type\":\"depth\"," HEAD ",\"prev_id\":-1.5,"
 	    "\"last_id\":1,\"bids\":[],\"asks\":[]}",
 	    "field 'prev_id' is not an integer");
-	refused("{\"type\":\"bands\",\"venue\":\"binance\",\"market\":\"spot\"}",
+	refused("{\"type\":\"bands\",\"venue\":\"binance\","
+	    "\"market\":\"spot\"}",
 	    "missing field 'symbol'");
 
 	/* last_id as a numeric string is accepted. */
@@ -341,8 +342,9 @@ test_levels(void)
 	/* Growth past the first allocation, and replacing the contents. */
 	n = (size_t)snprintf(big, sizeof big, "[");
 	for (i = 0; i < 300; i++)
-		n += (size_t)snprintf(big + n, sizeof big - n, "%s[%zu.%02zu,%zu]",
-		    i ? "," : "", 1000 - i, i % 100, i + 1);
+		n += (size_t)snprintf(big + n, sizeof big - n,
+		    "%s[%zu.%02zu,%zu]", i ? "," : "", 1000 - i, i % 100,
+		    i + 1);
 	snprintf(big + n, sizeof big - n, "]");
 	ok = levels(big, "bids") == 0 && lv.n == 300;
 	for (i = 0; ok && i < 300; i++)
@@ -360,7 +362,8 @@ test_decimal(void)
 {
 	struct fx v;
 
-	(void)parse("{\"type\":\"x\",\"a\":\"1.50\",\"b\":2e-2,\"c\":\"\\u0031\","
+	(void)parse("{\"type\":\"x\",\"a\":\"1.50\",\"b\":2e-2,"
+	    "\"c\":\"\\u0031\","
 	    "\"d\":true,\"e\":\"1 \",\"f\":"
 	    "123456789012345678901234567890123456789}");
 	tap_ok(event_decimal(json_get(&ev.obj, "a"), &v) == FX_OK &&

@@ -338,7 +338,8 @@ test_trim_format(void)
 	tap_ok((size_t)(fx_format(v, t) - t) <= FX_BUFSZ,
 	    "longest rendering fits FX_BUFSZ");
 
-	tap_ok(fx_pow10(0) == 1 && fx_pow10(19) == (fx_i128)10000000000000000000ULL &&
+	tap_ok(fx_pow10(0) == 1 &&
+	    fx_pow10(19) == (fx_i128)10000000000000000000ULL &&
 	    fx_pow10(38) / fx_pow10(19) / fx_pow10(19) == 1, "pow10");
 	{
 		fx_i128 m = 0;
@@ -347,8 +348,9 @@ test_trim_format(void)
 		    "at_scale 1.5 -> 1500 at 3");
 		tap_ok(fx_at_scale(num("1.5"), 0, &m) < 0,
 		    "at_scale refuses a smaller scale");
-		tap_ok(fx_at_scale(num("99999999999999999999999999999999999999"),
-		    1, &m) < 0, "at_scale overflow");
+		tap_ok(fx_at_scale(num(
+		    "99999999999999999999999999999999999999"), 1, &m) < 0,
+		    "at_scale overflow");
 	}
 	tap_ok(fabs(fx_to_double(num("-0.0015")) + 0.0015) < 1e-18,
 	    "to_double -0.0015");

@@ -138,8 +138,9 @@ test_valid(void)
 	good_lit(LIT("{\"s\":\"\xe2\x82\xac\"}"));	/* 3 bytes */
 	good_lit(LIT("{\"s\":\"\xf0\x9f\x98\x80\"}"));	/* 4 bytes */
 	good_lit(LIT("{\"s\":\"\xc2\x80\xdf\xbf\"}"));	/* U+80, U+7FF */
-	good_lit(LIT("{\"s\":\"\xe0\xa0\x80\xef\xbf\xbf\"}"));	/* U+800, FFFF */
-	good_lit(LIT("{\"s\":\"\xed\x9f\xbf\xee\x80\x80\"}"));	/* D7FF, E000 */
+	/* U+800, U+FFFF; U+D7FF, U+E000 around the surrogates. */
+	good_lit(LIT("{\"s\":\"\xe0\xa0\x80\xef\xbf\xbf\"}"));
+	good_lit(LIT("{\"s\":\"\xed\x9f\xbf\xee\x80\x80\"}"));
 	good_lit(LIT("{\"s\":\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"}"));
 	good_lit(LIT("{\"\xc3\xa9\":\"\x7f\"}"));	/* UTF-8 key, DEL */
 	good_lit(LIT("{\"\":\"\"}"));
@@ -299,8 +300,8 @@ test_members(void)
 		n = 1;
 		s[0] = '{';
 		for (i = 0; i < k; i++)
-			n += (size_t)sprintf(s + n, "%s\"k%d\":%d", i ? "," : "",
-			    i, i);
+			n += (size_t)sprintf(s + n, "%s\"k%d\":%d",
+			    i ? "," : "", i, i);
 		s[n++] = '}';
 		r = json_parse_object(s, n, &obj, &why, &where);
 		if (k == JSON_MAX_MEMBERS)
@@ -374,7 +375,8 @@ test_iter(void)
 			bad = 1;
 		}
 		if (i == 2)
-			tap_ok(v.escaped && json_str_copy(&v, d, sizeof d) == 3 &&
+			tap_ok(v.escaped &&
+			    json_str_copy(&v, d, sizeof d) == 3 &&
 			    strcmp(d, "q\"]") == 0,
 			    "iter: escaped string decodes");
 		if (i == 3)
