@@ -144,9 +144,15 @@ side_rescale(struct book_side *s, int key_k, int qty_k)
 		s->lv[i].key = k;
 		s->lv[i].qty = q;
 	}
-	if (s->has_deepest && __builtin_mul_overflow(s->deepest, kf,
-	    &s->deepest))
-		return -1;
+	/* The deepest snapshot level may be gone from the book and past
+	 * what the finer scale holds: coverage then reaches to the end of
+	 * what the book can hold. */
+	if (s->has_deepest) {
+		int64_t d = s->deepest;
+
+		if (__builtin_mul_overflow(d, kf, &s->deepest))
+			s->deepest = d < 0 ? -INT64_MAX : INT64_MAX;
+	}
 	s->clean = 0;
 	s->total_ok = 0;
 	return 0;
