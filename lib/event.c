@@ -21,6 +21,43 @@ static const struct {
 	{ "imbalance", EV_IMBALANCE },
 };
 
+static const struct {
+	const char *name;
+	size_t len;
+} field_names[EVF_COUNT] = {
+	[EVF_TYPE] = { "type", 4 }, [EVF_VENUE] = { "venue", 5 },
+	[EVF_MARKET] = { "market", 6 }, [EVF_SYMBOL] = { "symbol", 6 },
+	[EVF_TIME] = { "time", 4 }, [EVF_RECV] = { "recv", 4 },
+	[EVF_FIRST_ID] = { "first_id", 8 }, [EVF_LAST_ID] = { "last_id", 7 },
+	[EVF_PREV_ID] = { "prev_id", 7 }, [EVF_BIDS] = { "bids", 4 },
+	[EVF_ASKS] = { "asks", 4 }, [EVF_BID] = { "bid", 3 },
+	[EVF_BID_QTY] = { "bid_qty", 7 }, [EVF_ASK] = { "ask", 3 },
+	[EVF_ASK_QTY] = { "ask_qty", 7 },
+};
+
+/* Point ev->field[] at the members the programs read; a repeated key:
+ * the last one, as json_get() would. */
+static void
+index_fields(struct event *ev)
+{
+	int i, f;
+
+	for (f = 0; f < EVF_COUNT; f++)
+		ev->field[f] = NULL;
+	for (i = 0; i < ev->obj.n; i++) {
+		const struct json_span *k = &ev->obj.m[i].key;
+
+		if (k->escaped)
+			continue;
+		for (f = 0; f < EVF_COUNT; f++)
+			if (k->n == field_names[f].len &&
+			    memcmp(k->p, field_names[f].name, k->n) == 0) {
+				ev->field[f] = &ev->obj.m[i].val;
+				break;
+			}
+	}
+}
+
 static enum ev_type
 classify(const struct json_span *t)
 {
@@ -42,10 +79,11 @@ event_decimal(const struct json_span *v, struct fx *out)
 
 /* A required string field; -1 with why set when absent or wrong. */
 static int
-need_string(struct event *ev, const char *name,
+need_string(struct event *ev, enum ev_field f,
     const struct json_span **out, char *why, size_t whylen)
 {
-	const struct json_span *v = json_get(&ev->obj, name);
+	const struct json_span *v = ev->field[f];
+	const char *name = field_names[f].name;
 
 	if (!v) {
 		snprintf(why, whylen, "missing field '%s'", name);
@@ -61,10 +99,11 @@ need_string(struct event *ev, const char *name,
 
 /* An optional integer field: flag set in ev->has when present. */
 static int
-opt_int(struct event *ev, const char *name, int64_t *out, unsigned flag,
+opt_int(struct event *ev, enum ev_field f, int64_t *out, unsigned flag,
     char *why, size_t whylen)
 {
-	const struct json_span *v = json_get(&ev->obj, name);
+	const struct json_span *v = ev->field[f];
+	const char *name = field_names[f].name;
 
 	if (!v || v->type == JSON_NULL)
 		return 0;
@@ -77,10 +116,11 @@ opt_int(struct event *ev, const char *name, int64_t *out, unsigned flag,
 }
 
 static int
-need_array(struct event *ev, const char *name,
+need_array(struct event *ev, enum ev_field f,
     const struct json_span **out, char *why, size_t whylen)
 {
-	const struct json_span *v = json_get(&ev->obj, name);
+	const struct json_span *v = ev->field[f];
+	const char *name = field_names[f].name;
 
 	if (!v) {
 		snprintf(why, whylen, "missing field '%s'", name);
@@ -95,10 +135,11 @@ need_array(struct event *ev, const char *name,
 }
 
 static int
-need_decimal(struct event *ev, const char *name, struct fx *out, char *why,
+need_decimal(struct event *ev, enum ev_field f, struct fx *out, char *why,
     size_t whylen)
 {
-	const struct json_span *v = json_get(&ev->obj, name);
+	const struct json_span *v = ev->field[f];
+	const char *name = field_names[f].name;
 	int r;
 
 	if (!v) {
@@ -121,12 +162,12 @@ need_decimal(struct event *ev, const char *name, struct fx *out, char *why,
 static int
 parse_market_fields(struct event *ev, char *why, size_t whylen)
 {
-	if (need_string(ev, "venue", &ev->venue, why, whylen) < 0 ||
-	    need_string(ev, "market", &ev->market, why, whylen) < 0 ||
-	    need_string(ev, "symbol", &ev->symbol, why, whylen) < 0 ||
-	    opt_int(ev, "time", &ev->time, EV_HAS_TIME, why, whylen) < 0 ||
-	    opt_int(ev, "recv", &ev->recv, EV_HAS_RECV, why, whylen) < 0 ||
-	    opt_int(ev, "last_id", &ev->last_id, EV_HAS_LAST_ID, why,
+	if (need_string(ev, EVF_VENUE, &ev->venue, why, whylen) < 0 ||
+	    need_string(ev, EVF_MARKET, &ev->market, why, whylen) < 0 ||
+	    need_string(ev, EVF_SYMBOL, &ev->symbol, why, whylen) < 0 ||
+	    opt_int(ev, EVF_TIME, &ev->time, EV_HAS_TIME, why, whylen) < 0 ||
+	    opt_int(ev, EVF_RECV, &ev->recv, EV_HAS_RECV, why, whylen) < 0 ||
+	    opt_int(ev, EVF_LAST_ID, &ev->last_id, EV_HAS_LAST_ID, why,
 	    whylen) < 0)
 		return -1;
 	return 0;
@@ -135,8 +176,8 @@ parse_market_fields(struct event *ev, char *why, size_t whylen)
 static int
 parse_book_fields(struct event *ev, char *why, size_t whylen)
 {
-	if (need_array(ev, "bids", &ev->bids, why, whylen) < 0 ||
-	    need_array(ev, "asks", &ev->asks, why, whylen) < 0)
+	if (need_array(ev, EVF_BIDS, &ev->bids, why, whylen) < 0 ||
+	    need_array(ev, EVF_ASKS, &ev->asks, why, whylen) < 0)
 		return -1;
 	if (ev->type != EV_BOOK && !(ev->has & EV_HAS_LAST_ID)) {
 		snprintf(why, whylen, "missing field 'last_id'");
@@ -144,9 +185,9 @@ parse_book_fields(struct event *ev, char *why, size_t whylen)
 	}
 	if (ev->type != EV_DEPTH)
 		return 0;
-	if (opt_int(ev, "first_id", &ev->first_id, EV_HAS_FIRST_ID, why,
+	if (opt_int(ev, EVF_FIRST_ID, &ev->first_id, EV_HAS_FIRST_ID, why,
 	    whylen) < 0 ||
-	    opt_int(ev, "prev_id", &ev->prev_id, EV_HAS_PREV_ID, why,
+	    opt_int(ev, EVF_PREV_ID, &ev->prev_id, EV_HAS_PREV_ID, why,
 	    whylen) < 0)
 		return -1;
 	/* Venues that give one id per update (Bybit) need no first_id. */
@@ -165,10 +206,10 @@ parse_book_fields(struct event *ev, char *why, size_t whylen)
 static int
 parse_ticker_fields(struct event *ev, char *why, size_t whylen)
 {
-	if (need_decimal(ev, "bid", &ev->bid, why, whylen) < 0 ||
-	    need_decimal(ev, "bid_qty", &ev->bid_qty, why, whylen) < 0 ||
-	    need_decimal(ev, "ask", &ev->ask, why, whylen) < 0 ||
-	    need_decimal(ev, "ask_qty", &ev->ask_qty, why, whylen) < 0)
+	if (need_decimal(ev, EVF_BID, &ev->bid, why, whylen) < 0 ||
+	    need_decimal(ev, EVF_BID_QTY, &ev->bid_qty, why, whylen) < 0 ||
+	    need_decimal(ev, EVF_ASK, &ev->ask, why, whylen) < 0 ||
+	    need_decimal(ev, EVF_ASK_QTY, &ev->ask_qty, why, whylen) < 0)
 		return -1;
 	return 0;
 }
@@ -235,7 +276,8 @@ event_parse_for(const char *line, size_t n, struct event *ev,
 			    at + 1, reason);
 		return -1;
 	}
-	t = json_get(&ev->obj, "type");
+	index_fields(ev);
+	t = ev->field[EVF_TYPE];
 	if (!t) {
 		snprintf(why, whylen, "missing field 'type'");
 		return -1;

@@ -37,8 +37,16 @@ enum {
 	EV_HAS_PREV_ID = 1 << 4,
 };
 
+/* The fields the programs read, found in one pass over the members. */
+enum ev_field {
+	EVF_TYPE, EVF_VENUE, EVF_MARKET, EVF_SYMBOL, EVF_TIME, EVF_RECV,
+	EVF_FIRST_ID, EVF_LAST_ID, EVF_PREV_ID, EVF_BIDS, EVF_ASKS, EVF_BID,
+	EVF_BID_QTY, EVF_ASK, EVF_ASK_QTY, EVF_COUNT
+};
+
 struct event {
 	enum ev_type type;
+	const struct json_span *field[EVF_COUNT];	/* NULL when absent */
 	unsigned has;
 	int64_t time;		/* exchange event time, epoch ms */
 	int64_t recv;		/* local receive time, epoch µs */
