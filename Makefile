@@ -99,11 +99,12 @@ $(B)/tools/%: $(B)/tools/%.o $(B)/libmkt.a
 PROVE = prove --exec '' --timer
 SHELL_TESTS = $(sort $(wildcard tests/[0-9]*.sh))
 
+# The fuzz run comes first so that prove's summary closes the output.
 check: all lint-man
+	$(MAKE) fuzz-check
 	MKT_BIN=$(CURDIR)/build/bin MKT_TOOLS=$(CURDIR)/build/tools \
 		$(PROVE) $(UNIT_BINS) $(SHELL_TESTS)
 	$(MAKE) SANITIZE=address,undefined check-san
-	$(MAKE) fuzz-check
 
 check-san: all
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -143,6 +144,11 @@ fuzz-check:
 bench: all
 	bench/run.sh
 
+# The event parser against libjq's jv, json-c, jansson and cJSON (those
+# whose -dev packages are installed; the others are skipped and named).
+bench-parsers: all
+	bench/parsers/build.sh --run
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
@@ -156,7 +162,8 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all check check-san lint-man fuzz fuzz-check bench install clean
+.PHONY: all check check-san lint-man fuzz fuzz-check bench bench-parsers \
+	install clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d)

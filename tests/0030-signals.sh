@@ -1,6 +1,6 @@
 #!/bin/sh
 # SIGTERM and SIGINT: stop reading, write what is pending, exit 0.
-# EPIPE on the output: exit 0 without a message.
+# EPIPE on the output: exit 0 without a message.  ENOSPC: exit 1.
 . "$(dirname "$0")/lib.sh"
 
 snap='{"type":"snapshot","venue":"binance","market":"spot","symbol":"BTCUSDT","time":1000,"last_id":1,"bids":[["100","1"]],"asks":[["101","1"]]}'
@@ -37,4 +37,11 @@ for prog in mkt-book mkt-depth; do
 done
 mkt-depth <"$T/stream" | mkt-diff 2>"$T/err" | head -n 1 >/dev/null
 check "mkt-diff: EPIPE says nothing" test ! -s "$T/err"
+# A full disk is a runtime failure: exit 1 with the reason, once.
+for prog in mkt-book mkt-depth mkt-diff; do
+	"$prog" <"$T/stream" >/dev/full 2>"$T/err"
+	is "$?" 1 "$prog: ENOSPC exits 1"
+	is "$(cat "$T/err")" "$prog: write error: No space left on device" \
+	    "$prog: ENOSPC reported once"
+done
 done_testing

@@ -16,7 +16,8 @@
 # build/tools/gen-depth, or from a small Python generator of the same
 # shape when that is not built, and is cached next to the program.
 #
-# Environment: CC (cc), CFLAGS (-O2 -g), B (build), BENCH_RUNS (3).
+# Environment: CC (cc), CFLAGS (-O2 -g), LDFLAGS, B (build), BENCH_RUNS (3),
+# MKT_TOOLS (where gen-depth is: $B/tools).
 # Exit status: 0; 1 when the build, the input or a run failed; 2 on misuse.
 set -u
 
@@ -112,7 +113,8 @@ echo "parse-bench: built in: mkt$found"
 
 # shellcheck disable=SC2086
 { $CC $WARN -Ilib $CFLAGS $defs -c -o "$OUT/parse-bench.o" "$SRC" &&
-	$CC -o "$PROG" "$OUT/parse-bench.o" $objs "$B/libmkt.a" $libs -lm; } ||
+	$CC $CFLAGS ${LDFLAGS-} -o "$PROG" "$OUT/parse-bench.o" $objs \
+		"$B/libmkt.a" $libs -lm; } ||
 	die "cannot build $PROG"
 [ $run = 1 ] || exit 0
 

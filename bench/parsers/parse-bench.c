@@ -43,7 +43,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "fixed.h"
