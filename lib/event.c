@@ -51,6 +51,7 @@ index_fields(struct event *ev)
 			continue;
 		for (f = 0; f < EVF_COUNT; f++)
 			if (k->n == field_names[f].len &&
+			    k->p[0] == field_names[f].name[0] &&
 			    memcmp(k->p, field_names[f].name, k->n) == 0) {
 				ev->field[f] = &ev->obj.m[i].val;
 				break;

@@ -276,14 +276,10 @@ general:
 }
 
 int
-fx_at_scale(struct fx v, int s, fx_i128 *m)
+fx_at_scale_slow(struct fx v, int s, fx_i128 *m)
 {
 	fx_i128 r;
 
-	if (s == v.s) {
-		*m = v.m;
-		return 0;
-	}
 	if (s < v.s || s - v.s > FX_MAX_DIGITS)
 		return -1;
 	if (__builtin_mul_overflow(v.m, fx_pow10(s - v.s), &r))

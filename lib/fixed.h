@@ -61,7 +61,18 @@ fx_i128 fx_pow10(int k);
  * Returns 0, or -1 when that overflows or s < v.s would drop digits
  * that are not zero.
  */
-int fx_at_scale(struct fx v, int s, fx_i128 *m) WUR;
+int fx_at_scale_slow(struct fx v, int s, fx_i128 *m) WUR;
+
+static inline int __attribute__((warn_unused_result))
+fx_at_scale(struct fx v, int s, fx_i128 *m)
+{
+	/* Values of one book nearly always share its scale. */
+	if (s == v.s) {
+		*m = v.m;
+		return 0;
+	}
+	return fx_at_scale_slow(v, s, m);
+}
 
 /* a + b and a - b exactly, at the larger scale. 0, or -1 on overflow. */
 int fx_add(struct fx a, struct fx b, struct fx *out) WUR;

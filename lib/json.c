@@ -82,6 +82,25 @@ scan_string(struct scan *sc, const char *p, struct json_span *out)
 	int escaped = 0, k;
 
 	for (;;) {
+#ifdef __SSE2__
+		/* Sixteen bytes a step while none is a quote, a backslash, a
+		 * control character or a non-ASCII byte. */
+		while (end - p >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i stop = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+			    _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+			int mask = _mm_movemask_epi8(stop);
+
+			/* Bytes >= 0x80 are negative: cmplt flags them too. */
+			if (mask) {
+				p += __builtin_ctz((unsigned)mask);
+				break;
+			}
+			p += 16;
+		}
+#endif
 		/* The common case: printable ASCII. */
 		while (p < end && (unsigned char)*p >= 0x20 &&
 		    (unsigned char)*p < 0x80 && *p != '"' && *p != '\\')

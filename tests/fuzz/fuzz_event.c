@@ -1,10 +1,12 @@
 /*
  * fuzz_event: libFuzzer harness for the event reader and everything
- * behind it.  Each input line goes through event_parse(), the JSON
- * invariants are checked on what the scanner accepted, the fields and
- * level arrays are decoded, and book events feed two booksets (every
- * update, and 1-second windows) whose render callback prints books and
- * bands.  Every line they produce must itself be a valid JSON object.
+ * behind it.  Each input line goes through the strict scanner,
+ * event_parse() and event_parse_for(), which must agree on what is
+ * valid JSON; the scanner's invariants are checked on what it accepted;
+ * the fields and level arrays are decoded, and book events feed two
+ * booksets (every update, and 1-second windows) whose render callback
+ * prints books and bands.  Every line they produce must itself be a
+ * valid JSON object.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -139,6 +141,52 @@ render(void *ctx, struct buf *out, struct book *b)
 	bands_render(out, b, cfg, sum);
 }
 
+/* What mkt-depth consumes; its level arrays are validated late. */
+#define CONSUMES (EV_BIT(EV_SNAPSHOT) | EV_BIT(EV_DEPTH) | EV_BIT(EV_BOOK))
+
+/* Are the levels of a consumed event refused, as invalid JSON must be? */
+static int
+levels_refused(struct event *ev, struct levels *l)
+{
+	char why[256];
+
+	if (!(CONSUMES & EV_BIT(ev->type)))
+		return 0;
+	if (event_fields(ev, why, sizeof why) < 0)
+		return 1;
+	return event_levels(ev->bids, l, "bids", why, sizeof why) < 0 ||
+	    event_levels(ev->asks, l, "asks", why, sizeof why) < 0;
+}
+
+/*
+ * The strict scanner and the lazy one with the programs' late checks
+ * must agree on what is valid JSON: a line the strict scanner refuses
+ * is refused by event_parse(), and by event_parse_for() either at once
+ * or when its levels are decoded.
+ */
+static void
+differential(const char *p, size_t n, struct levels *l)
+{
+	static struct json_obj o;
+	static struct event ev;
+	const char *swhy;
+	size_t where;
+	char why[256];
+	int strict, r;
+
+	strict = json_parse_object(p, n, &o, &swhy, &where) == 0;
+	r = event_parse(p, n, &ev, why, sizeof why);
+	if (strict)
+		check(r == 0 || strncmp(why, "invalid JSON", 12) != 0);
+	else
+		check(r < 0);
+	r = event_parse_for(p, n, &ev, CONSUMES, why, sizeof why);
+	if (strict)
+		check(r == 0 || strncmp(why, "invalid JSON", 12) != 0);
+	else
+		check(r < 0 || levels_refused(&ev, l));
+}
+
 static void
 one_line(const char *p, size_t n, struct bookset *bs, int nbs,
     struct levels *l, struct buf *out)
@@ -148,13 +196,21 @@ one_line(const char *p, size_t n, struct bookset *bs, int nbs,
 	size_t from;
 	int i, r;
 
-	if (event_parse(p, n, &ev, why, sizeof why) < 0) {
+	differential(p, n, l);
+	if (event_parse_for(p, n, &ev, CONSUMES, why, sizeof why) < 0) {
 		check(memchr(why, '\0', sizeof why) != NULL);
 		return;
 	}
 	for (i = 0; i < ev.obj.n; i++) {
+		struct json_span v = ev.obj.m[i].val;
+		const char *cwhy;
+		size_t at;
+
 		check(ev.obj.m[i].key.type == JSON_STRING);
-		walk(&ev.obj.m[i].val, 0);
+		/* Only the consumed levels may be left unchecked. */
+		if (v.unchecked && json_check(&v, &cwhy, &at) < 0)
+			continue;
+		walk(&v, 0);
 	}
 	if (event_fields(&ev, why, sizeof why) < 0)
 		return;

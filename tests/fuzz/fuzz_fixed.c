@@ -1,5 +1,6 @@
 /*
- * fuzz_fixed: libFuzzer harness for the exact decimal parser.  Whatever
+ * fuzz_fixed: libFuzzer harness for the exact decimal parsers (fx_scan()
+ * must agree with fx_parse() on the bytes it takes).  Whatever
  * fx_parse() accepts must print within FX_BUFSZ bytes, without an
  * exponent or trailing fractional zeros, and parse back to the same
  * value; sums with zero and with itself stay exact.
@@ -22,6 +23,34 @@ check(int cond)
 		abort();
 }
 
+/*
+ * fx_scan() on the same bytes: where it stops, what it read must be what
+ * fx_parse() makes of those bytes; over the whole input, the same result.
+ */
+static void
+scan_agrees(const char *p, size_t n, int rc, const struct fx *a)
+{
+	const char *stop = NULL;
+	struct fx v, w;
+	int r, r2;
+
+	r = fx_scan(p, p + n, &v, &stop);
+	check(stop >= p && stop <= p + n);
+	r2 = fx_parse(p, (size_t)(stop - p), &w);
+	check(r == r2);
+	if (r == FX_OK)
+		check(v.m == w.m && v.s == w.s);
+	if (stop == p + n) {
+		check(r == rc);
+		if (r == FX_OK)
+			check(v.m == a->m && v.s == a->s);
+	} else {
+		/* A number cannot continue with the byte where it stopped. */
+		check(r != FX_OK || !((*stop >= '0' && *stop <= '9') ||
+		    *stop == '.' || *stop == 'e' || *stop == 'E'));
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -35,6 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = fx_parse((const char *)data, size, &a);
 	check(rc == FX_OK || rc == FX_SYNTAX || rc == FX_RANGE);
+	scan_agrees((const char *)data, size, rc, &a);
 	if (rc != FX_OK)
 		return 0;
 	check(a.s >= 0 && a.s <= FX_MAX_SCALE);
