@@ -130,7 +130,8 @@ static int
 side_band(struct book_side *s, fx_i128 d, fx_i128 t, fx_i128 *qty,
     fx_i128 *value, int *known)
 {
-	size_t i = side_bound(s, d, t), j;
+	/* A bound past the deepest level takes the whole side: no search. */
+	size_t i = (fx_i128)s->lv[0].key * d >= t ? 0 : side_bound(s, d, t), j;
 	size_t last = s->n - 1;
 
 	*known = s->has_deepest && (fx_i128)s->deepest * d <= t;
@@ -197,16 +198,11 @@ bands_compute(struct book *b, const struct bands_cfg *cfg,
 	return 0;
 }
 
-static void
-add_num(struct buf *out, const char *name, fx_i128 m, int s)
-{
-	char tmp[FX_BUFSZ];
-
-	buf_adds(out, ",\"");
-	buf_adds(out, name);
-	buf_adds(out, "\":");
-	buf_add(out, tmp, fx_format_ms(m, s, tmp) - tmp);
-}
+/* ,"name":number -- the name a literal, so its copy compiles to moves. */
+#define add_num(out, name, m, s) do { \
+	buf_add((out), ",\"" name "\":", sizeof(",\"" name "\":") - 1); \
+	buf_add_ms((out), (m), (s)); \
+} while (0)
 
 /* Percent of the best price that the snapshot reached on one side. */
 static void

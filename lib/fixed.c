@@ -423,11 +423,17 @@ fx_format(struct fx v, char *dst)
 }
 
 void
+buf_add_ms(struct buf *b, fx_i128 m, int s)
+{
+	if (b->cap - b->len < FX_BUFSZ && buf_grow(b, FX_BUFSZ) < 0)
+		return;
+	b->len = (size_t)(fx_format_ms(m, s, b->p + b->len) - b->p);
+}
+
+void
 buf_add_fx(struct buf *b, struct fx v)
 {
-	char tmp[FX_BUFSZ];
-
-	buf_add(b, tmp, fx_format(v, tmp) - tmp);
+	buf_add_ms(b, v.m, v.s);
 }
 
 double
@@ -444,6 +450,19 @@ buf_add_rounded(struct buf *b, double v, int decimals)
 
 	if (!isfinite(v))
 		v = 0;
+	/* Within 2^53 the scaled value rounds exactly in an integer, and an
+	 * integer prints far faster than printf prints a double.  Ties go
+	 * away from zero, as printf's do for such values in practice. */
+	if (decimals >= 0 && decimals <= 9) {
+		double scaled = v * (double)pow10_64[decimals];
+
+		if (fabs(scaled) < 9007199254740992.0) {
+			int64_t r = (int64_t)llround(scaled);
+
+			buf_add_ms(b, r, r == 0 ? 0 : decimals);
+			return;
+		}
+	}
 	n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
 	if (n < 0 || (size_t)n >= sizeof tmp) {
 		buf_add(b, "0", 1);

@@ -94,6 +94,8 @@ void buf_add_fx(struct buf *b, struct fx v);
 
 /* Render a mantissa at a scale (the book's integer form). */
 char *fx_format_ms(fx_i128 m, int s, char *dst);
+/* The same, straight into a buffer. */
+void buf_add_ms(struct buf *b, fx_i128 m, int s);
 
 /*
  * Derived figures (ratios, percentages) have no exact decimal value;
