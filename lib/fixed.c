@@ -381,10 +381,12 @@ fx_format_ms(fx_i128 m, int s, char *dst)
 	if (u <= UINT64_MAX) {
 		q = u64_digits((uint64_t)u, e);
 	} else {
-		q = u64_digits((uint64_t)(u % e19), e);
+		unsigned __int128 hi = u / e19;
+
+		q = u64_digits((uint64_t)(u - hi * e19), e);
 		while (q > e - 19)
 			*--q = '0';
-		q = u64_digits((uint64_t)(u / e19), q);
+		q = u64_digits((uint64_t)hi, q);
 	}
 	nd = (int)(e - q);
 	/* Drop trailing fractional zeros. */
