@@ -281,6 +281,12 @@ side_lower_bound(const struct book_side *s, int64_t k)
 
 	if (n == 0)
 		return 0;
+	/* Most changes are near the top of the book, the end of the array:
+	 * look there first. */
+	if (n > 32 && s->lv[n - 32].key < k) {
+		base = s->lv + n - 31;
+		n = 31;
+	}
 	while (n > 1) {
 		size_t half = n / 2;
 
