@@ -119,7 +119,7 @@ lint-man:
 FUZZ = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_CC = clang
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -DMKT_VERSION='"$(VERSION)"' \
-	-Ilib -fsanitize=fuzzer,address,undefined
+	-Ilib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 10
 
 fuzz: $(FUZZ:%=build-fuzz/%)
@@ -136,6 +136,7 @@ fuzz-check:
 			mkdir -p build-fuzz/corpus-$$f && \
 			echo "fuzz $$f: $(FUZZ_SECONDS)s" && \
 			build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+				-artifact_prefix=build-fuzz/ \
 				-print_final_stats=0 build-fuzz/corpus-$$f tests/fuzz/seed-$$f \
 				2>build-fuzz/$$f.log || { tail -40 build-fuzz/$$f.log; exit 1; }; \
 		done; \

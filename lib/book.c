@@ -245,7 +245,9 @@ convert_event(struct book *b, const struct levels *bids,
 	size_t n = bids->n + asks->n;
 	int ps = b->ps, qs = b->qs;
 
-	if (n > b->tmpcap) {
+	/* Allocated even for an event without levels: b->tmp + 0 must
+	 * point somewhere. */
+	if (n > b->tmpcap || !b->tmp) {
 		size_t cap = b->tmpcap ? b->tmpcap : 64;
 		struct book_level *t;
 
@@ -563,7 +565,9 @@ check_sequence(struct book *b, const struct event *ev,
 		return ev->last_id == id + 1 ? BOOK_APPLIED : BOOK_BROKEN;
 	}
 	if (ev->has & EV_HAS_PREV_ID) {
-		if (ev->last_id < id)
+		/* The first event may end exactly at the snapshot's id; later
+		 * an event that ends at the book's id was applied already. */
+		if (ev->last_id < id || (!fresh && ev->last_id == id))
 			return BOOK_STALE;
 		st->expected_id = id;
 		if (ev->prev_id == id)

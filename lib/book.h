@@ -13,9 +13,9 @@
  *   spot    (Binance spot; any venue without prev_id): drop last_id <=
  *           book id; the first event after a snapshot needs first_id <=
  *           id+1 <= last_id, every later one first_id == id+1.
- *   futures (events with prev_id, Binance USD-M): drop last_id < book id;
- *           first event first_id <= id <= last_id (or prev_id == id),
- *           later ones prev_id == id.
+ *   futures (events with prev_id, Binance USD-M): drop last_id < book id
+ *           (later also last_id == id: a repeat); first event first_id
+ *           <= id <= last_id (or prev_id == id), later ones prev_id == id.
  *   bybit   a snapshot always resets; drop last_id <= id; every delta
  *           last_id == id+1.
  * A gap, a crossed book, a depth event before any snapshot, or a ticker

@@ -215,15 +215,6 @@ parse_ticker_fields(struct event *ev, char *why, size_t whylen)
 	return 0;
 }
 
-/* Is member m one that event_levels() will read (and so validate)? */
-static int
-levels_member(const struct json_member *m)
-{
-	return (m->key.n == 4 && !m->key.escaped &&
-	    (memcmp(m->key.p, "bids", 4) == 0 ||
-	    memcmp(m->key.p, "asks", 4) == 0));
-}
-
 /* Validate the arrays the lazy scan left unchecked, but for levels the
  * caller will decode. */
 static int
@@ -240,7 +231,11 @@ check_arrays(struct event *ev, unsigned consume, const char *line, char *why,
 	for (i = 0; i < ev->obj.n; i++) {
 		struct json_member *m = &ev->obj.m[i];
 
-		if (!m->val.unchecked || (keep && levels_member(m)))
+		/* Only the members event_levels() will read are left to it;
+		 * a repeated key's earlier value is checked here. */
+		if (!m->val.unchecked || (keep &&
+		    (&m->val == ev->field[EVF_BIDS] ||
+		    &m->val == ev->field[EVF_ASKS])))
 			continue;
 		if (json_check(&m->val, &reason, &at) < 0) {
 			snprintf(why, whylen, "invalid JSON at byte %zu: %s",
@@ -408,7 +403,9 @@ decode_pair_at(const char *p, const char *end, struct level_fx *out,
 		extra.p = skip_ws(q + 1, end);
 		if (extra.p >= end)
 			goto shape;
-		q = json_skip_checked(extra.p, end, &reason, &at);
+		/* An extra value sits inside the object, the array and the
+		 * pair: depth 4. */
+		q = json_skip_checked(extra.p, end, 4, &reason, &at);
 		if (!q)
 			goto shape;
 	}
@@ -439,6 +436,10 @@ event_levels(const struct json_span *arr, struct levels *l,
 	/* The array may be unchecked (event_parse_for): its brackets match,
 	 * everything between them is validated here. */
 	l->n = 0;
+	if (arr->n < 2 || arr->p[0] != '[' || arr->p[arr->n - 1] != ']') {
+		snprintf(why, whylen, "field '%s' is not an array", field);
+		return -1;
+	}
 	p = skip_ws(p, end);
 	if (p >= end)
 		return 0;

@@ -170,18 +170,6 @@ fx_parse(const char *p, size_t n, struct fx *out)
 	return FX_OK;
 }
 
-/* Are the 8 bytes at p all ASCII digits?  (SWAR: one test for eight.) */
-static inline int
-eight_digits(const char *p, uint64_t *v)
-{
-	uint64_t x;
-
-	memcpy(&x, p, 8);
-	*v = x;
-	return !(((x + 0x4646464646464646ULL) | (x - 0x3030303030303030ULL)) &
-	    0x8080808080808080ULL);
-}
-
 /* The value of 8 ASCII digits loaded little-endian, in a few multiplies. */
 static inline uint32_t
 eight_digits_value(uint64_t x)

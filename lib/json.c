@@ -216,7 +216,7 @@ scan_array(struct scan *sc, const char *p, int depth)
 		 * the general dispatch. */
 		if (p < sc->end && ((*p >= '0' && *p <= '9') || *p == '-'))
 			p = scan_number(sc, p);
-		else if (p < sc->end && *p == '[' && depth < JSON_MAX_DEPTH)
+		else if (p < sc->end && *p == '[' && depth + 1 <= JSON_MAX_DEPTH)
 			p = scan_array(sc, p, depth + 1);
 		else
 			p = scan_value(sc, p, depth + 1, NULL);
@@ -269,8 +269,10 @@ static const char *
 match_array(struct scan *sc, const char *p)
 {
 	const char *end = sc->end;
+	uint64_t kinds = 0;	/* bit d: the container at depth d is '[' */
 	int depth = 0;
 
+	/* The array is a member's value: its own depth is 2. */
 	for (; (p = next_structural(p, end)) < end; p++) {
 		switch (*p) {
 		case '"':
@@ -281,10 +283,17 @@ match_array(struct scan *sc, const char *p)
 				return fail(sc, p, "unterminated string");
 			break;
 		case '[': case '{':
-			if (++depth > JSON_MAX_DEPTH)
+			if (depth + 2 > JSON_MAX_DEPTH)
 				return fail(sc, p, "nested too deeply");
+			depth++;
+			if (*p == '[')
+				kinds |= 1ULL << depth;
+			else
+				kinds &= ~(1ULL << depth);
 			break;
 		case ']': case '}':
+			if (((kinds >> depth) & 1) != (*p == ']'))
+				return fail(sc, p, "mismatched bracket");
 			if (--depth == 0)
 				return p + 1;
 			break;
@@ -350,10 +359,11 @@ scan_value(struct scan *sc, const char *p, int depth, struct json_span *out)
 	const char *start = p, *q;
 	uint8_t type;
 
-	if (depth > JSON_MAX_DEPTH)
-		return fail(sc, p, "nested too deeply");
 	if (p >= sc->end)
 		return fail(sc, p, "unexpected end of line");
+	/* Only containers nest: a scalar at the deepest level is fine. */
+	if ((*p == '[' || *p == '{') && depth > JSON_MAX_DEPTH)
+		return fail(sc, p, "nested too deeply");
 	switch (*p) {
 	case '"':
 		return scan_string(sc, p + 1, out);
@@ -453,7 +463,8 @@ json_check(struct json_span *s, const char **why, size_t *where)
 
 	if (!s->unchecked)
 		return 0;
-	q = scan_value(&sc, s->p, 1, NULL);
+	/* A top-level member's value: inside the object, at depth 2. */
+	q = scan_value(&sc, s->p, 2, NULL);
 	if (q && q != sc.end)
 		fail(&sc, q, "trailing bytes after the array");
 	if (!q || q != sc.end) {
@@ -541,11 +552,11 @@ json_skip(const char *p, const char *end)
 }
 
 const char *
-json_skip_checked(const char *p, const char *end, const char **why,
-    size_t *where)
+json_skip_checked(const char *p, const char *end, int depth,
+    const char **why, size_t *where)
 {
 	struct scan sc = { p, end, NULL, NULL, 0 };
-	const char *q = scan_value(&sc, p, 1, NULL);
+	const char *q = scan_value(&sc, p, depth, NULL);
 
 	if (!q) {
 		*why = sc.why;

@@ -99,10 +99,11 @@ int json_next(struct json_iter *it, struct json_span *v);
 const char *json_skip(const char *p, const char *end);
 
 /*
- * Validate the one value that starts at p (end bounds it) and return the
- * byte past it, or NULL with *why and *where (offset from p).
+ * Validate the one value that starts at p (end bounds it), found at
+ * nesting depth `depth` (a top-level member's value is at depth 2), and
+ * return the byte past it, or NULL with *why and *where (offset from p).
  */
-const char *json_skip_checked(const char *p, const char *end,
+const char *json_skip_checked(const char *p, const char *end, int depth,
     const char **why, size_t *where);
 
 /*

@@ -502,7 +502,8 @@ static void
 test_random(void)
 {
 	struct book *b = mk("RANDOM");
-	struct bands_cfg c = cfg_of("0.01,0.05,0.1,0.5,1,1.5,3,5,8,15,30,100");
+	struct bands_cfg c = cfg_of("0.01,0.05,0.1,0.25,0.5,0.75,1,1.25,1.5,"
+	    "1.75,2,2.25,2.5,3,5,8,15,30,100");
 	struct band_sum s[BANDS_MAX];
 	struct buf bids, asks;
 	int i, k, checks = 0, bad = 0;

@@ -15,6 +15,7 @@
 
 static struct event ev;
 static char why[256];
+static struct levels lv;
 
 /* event_parse, then event_fields as the programs do. */
 static int
@@ -260,7 +261,111 @@ test_split(void)
 	    "event_fields accepts any unknown type");
 }
 
-static struct levels lv;
+#define DEPTH_CONSUMES (EV_BIT(EV_SNAPSHOT) | EV_BIT(EV_DEPTH))
+
+/*
+ * The line is refused somewhere on a consuming program's way: by
+ * event_parse_for(), event_fields() or decoding the levels.
+ */
+static int
+consumer_refuses(const char *line)
+{
+	static struct levels l;
+	int r;
+
+	why[0] = '\0';
+	r = event_parse_for(line, strlen(line), &ev, DEPTH_CONSUMES, why,
+	    sizeof why) < 0 || event_fields(&ev, why, sizeof why) < 0 ||
+	    (ev.bids && event_levels(ev.bids, &l, "bids", why,
+	    sizeof why) < 0) ||
+	    (ev.asks && event_levels(ev.asks, &l, "asks", why,
+	    sizeof why) < 0);
+	levels_free(&l);
+	return r;
+}
+
+/* A program consuming depth events validates their levels late. */
+static void
+test_consume(void)
+{
+	static const char bad_bids[] = "{\"type\":\"depth\"," HEAD
+	    ",\"last_id\":1,\"bids\":[[1,x]],\"asks\":[]}";
+	static const char bad_other[] = "{\"type\":\"x\",\"a\":[1,x]}";
+	static const struct {
+		const char *line, *name;
+	} invalid[] = {
+		{ "{\"type\":\"snapshot\"," HEAD ",\"last_id\":1,\"bids\":[],"
+		    "\"asks\":[x],\"asks\":[]}",
+		    "an invalid earlier duplicate of asks" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":1,\"bids\":[[1,x]],"
+		    "\"asks\":[],\"bids\":[[1,2]]}",
+		    "an invalid earlier duplicate of bids" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":13,\"bids\":[},"
+		    "\"asks\":[]}", "bids [} closed by a brace" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":13,"
+		    "\"bids\":[[1,2]},\"asks\":[]}",
+		    "bids [[1,2]} closed by a brace" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":1,\"bids\":[[1,2],],"
+		    "\"asks\":[]}", "trailing comma after a level" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":1,\"bids\":[[1,2]"
+		    "[3,4]],\"asks\":[]}", "levels without a comma" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":1,\"bids\":[[1,2,]],"
+		    "\"asks\":[]}", "trailing comma inside a level" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":1,\"bids\":[[1,2,"
+		    "\"\x01\"]],\"asks\":[]}", "control character in an extra" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":1,\"bids\":"
+		    "[[\"1\x01\",2]],\"asks\":[]}",
+		    "control character in a price" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":1,\"bids\":[[1 2]],"
+		    "\"asks\":[]}", "price and qty without a comma" },
+		{ "{\"type\":\"depth\"," HEAD ",\"last_id\":1,\"bids\":[[01,2]],"
+		    "\"asks\":[]}", "leading zero in a price" },
+	};
+	char line[1024];
+	size_t i, n;
+	int r;
+
+	r = parse(bad_bids);
+	tap_ok(r == -1 && strcmp(why, "invalid JSON at byte 93: unexpected "
+	    "character") == 0, "event_parse checks every array");
+	if (r != -1)
+		tap_diag("why '%s'", why);
+	why[0] = '\0';
+	r = event_parse_for(bad_bids, strlen(bad_bids), &ev, DEPTH_CONSUMES,
+	    why, sizeof why);
+	tap_ok(r == 0 && ev.type == EV_DEPTH &&
+	    event_fields(&ev, why, sizeof why) == 0,
+	    "event_parse_for leaves consumed levels to event_levels");
+	tap_ok(event_levels(ev.bids, &lv, "bids", why, sizeof why) == -1 &&
+	    strcmp(why, "bids[0]: not a number") == 0,
+	    "event_levels refuses them");
+	r = event_parse_for(bad_other, strlen(bad_other), &ev, DEPTH_CONSUMES,
+	    why, sizeof why);
+	tap_ok(r == -1 && strcmp(why, "invalid JSON at byte 20: unexpected "
+	    "character") == 0, "event_parse_for checks what it passes");
+	snprintf(line, sizeof line, "{\"type\":\"book\"," HEAD
+	    ",\"bids\":[[1,x]],\"asks\":[]}");
+	r = event_parse_for(line, strlen(line), &ev, DEPTH_CONSUMES, why,
+	    sizeof why);
+	tap_ok(r == -1, "event_parse_for checks levels it does not consume");
+
+	for (i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+		tap_ok(consumer_refuses(invalid[i].line),
+		    "consumer refuses invalid JSON: %s", invalid[i].name);
+
+	/* 65 containers deep inside a consumed level. */
+	n = (size_t)snprintf(line, sizeof line, "{\"type\":\"depth\"," HEAD
+	    ",\"last_id\":1,\"bids\":[[1,2,");
+	for (i = 0; i < JSON_MAX_DEPTH - 2; i++)
+		line[n++] = '[';
+	for (i = 0; i < JSON_MAX_DEPTH - 2; i++)
+		line[n++] = ']';
+	snprintf(line + n, sizeof line - n, "]],\"asks\":[]}");
+	tap_ok(parse(line) == -1, "%d containers deep: event_parse refuses",
+	    JSON_MAX_DEPTH + 1);
+	tap_ok(consumer_refuses(line), "%d containers deep: consumer refuses",
+	    JSON_MAX_DEPTH + 1);
+}
 
 static int
 levels(const char *arr, const char *field)
@@ -386,6 +491,7 @@ main(void)
 	test_types();
 	test_reasons();
 	test_split();
+	test_consume();
 	test_levels();
 	test_decimal();
 	return tap_done();

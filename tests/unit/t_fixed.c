@@ -46,6 +46,41 @@ num(const char *s)
 	return v;
 }
 
+/*
+ * fx_scan() on p[0..n): when fx_parse() accepts the whole, so does the
+ * scan, stopping at the end with the same value and scale, and again
+ * when a delimiter follows; when it refuses, the scan never takes the
+ * whole as a number.
+ */
+static void
+scan_same(const char *p, size_t n, int want)
+{
+	char t[128];
+	const char *stop = NULL;
+	struct fx v = { 0, 0 }, w = { 0, 0 };
+	int r, rp, ok;
+
+	rp = fx_parse(p, n, &w);
+	r = fx_scan(p, p + n, &v, &stop);
+	if (want == FX_OK) {
+		ok = rp == FX_OK && r == FX_OK && stop == p + n && v.m == w.m && v.s == w.s;
+		if (ok && n + 1 < sizeof t) {
+			memcpy(t, p, n);
+			t[n] = n % 2 ? ',' : ']';
+			r = fx_scan(t, t + n + 1, &v, &stop);
+			ok = r == FX_OK && stop == t + n && v.m == w.m &&
+			    v.s == w.s;
+		}
+	} else {
+		ok = !(r == FX_OK && stop == p + n);
+		if (stop == p + n)
+			ok = ok && r == want;
+	}
+	tap_ok(ok, "scan '%.*s' agrees with parse", (int)n, p);
+	if (!ok)
+		tap_diag("scan r %d, stopped at %td", r, stop ? stop - p : -1);
+}
+
 /* s parses, prints as want and has the given scale. */
 static void
 parse_ok(const char *s, const char *want, int scale)
@@ -58,6 +93,7 @@ parse_ok(const char *s, const char *want, int scale)
 	    "parse '%s' -> %s (scale %d)", s, want, scale);
 	if (r != FX_OK || strcmp(got, want) != 0 || v.s != scale)
 		tap_diag("got %s, scale %d", got, v.s);
+	scan_same(s, strlen(s), FX_OK);
 }
 
 /* s is refused with error want. */
@@ -70,6 +106,7 @@ parse_bad(const char *s, size_t n, int want)
 	tap_ok(r == want, "parse '%.*s' -> %s", (int)n, s, errname(want));
 	if (r != want)
 		tap_diag("got %s (%s)", errname(r), r == FX_OK ? fmt(v) : "");
+	scan_same(s, n, want);
 }
 
 static void
@@ -221,6 +258,86 @@ test_syntax(void)
 		tap_ok(fx_parse("123", 2, &v) == FX_OK && v.m == 12 &&
 		    v.s == 0, "parse reads exactly n bytes");
 	}
+}
+
+/* fx_scan on s (to its end): result want, stopping at byte stop_at. */
+static void
+scan_is(const char *s, int want, char stop_at, const char *value)
+{
+	const char *stop = NULL;
+	struct fx v = { 0, 0 };
+	int r = fx_scan(s, s + strlen(s), &v, &stop);
+	int ok = r == want && (want != FX_OK ||
+	    (stop && *stop == stop_at && strcmp(fmt(v), value) == 0));
+
+	tap_ok(ok, "scan '%s' -> %s", s, errname(want));
+	if (!ok)
+		tap_diag("got %s", errname(r));
+}
+
+/*
+ * The scanner reads eight digits at a time: every length and point
+ * position across those boundaries, bounded by end even when digits
+ * follow it.
+ */
+static void
+test_scan(void)
+{
+	static const char digits[] =
+	    "9876543210123456789098765432101234567890987654321";
+	char t[64];
+	int len, pt, k, bad = 0, cases = 0;
+
+	for (len = 1; len <= 40; len++) {
+		for (pt = 0; pt < len; pt++) {
+			struct fx v, w;
+			const char *stop;
+			int n = 0, r1, r2;
+
+			/* len digits, a point after pt of them (none at 0). */
+			for (k = 0; k < len; k++) {
+				if (pt && k == pt)
+					t[n++] = '.';
+				t[n++] = digits[k];
+			}
+			/* Digits after the end must not be read. */
+			memcpy(t + n, "12345678", 8);
+			r1 = fx_parse(t, (size_t)n, &w);
+			r2 = fx_scan(t, t + n, &v, &stop);
+			cases++;
+			if (r1 != r2 || stop != t + n ||
+			    (r1 == FX_OK && (v.m != w.m || v.s != w.s)) ||
+			    (r1 == FX_OK) != (len <= FX_MAX_DIGITS &&
+			    (pt ? len - pt : 0) <= FX_MAX_SCALE)) {
+				if (!bad)
+					tap_diag("'%.*s': parse %d, scan %d",
+					    n, t, r1, r2);
+				bad++;
+			}
+		}
+	}
+	tap_ok(!bad, "scan equals parse for %d digit layouts", cases);
+
+	/* Each prefix of a long run of digits. */
+	bad = 0;
+	for (k = 1; k <= 38; k++) {
+		struct fx v;
+		const char *stop;
+
+		if (fx_scan(digits, digits + k, &v, &stop) != FX_OK ||
+		    stop != digits + k || strncmp(fmt(v), digits, k) != 0 ||
+		    (int)strlen(fmt(v)) != k)
+			bad++;
+	}
+	tap_ok(!bad, "scan stops at end for every prefix length");
+	scan_is("-0.00012345678901234567x", FX_OK, 'x',
+	    "-0.00012345678901234567");
+	scan_is("1e5,", FX_OK, ',', "100000");
+	scan_is("12345678.87654321]", FX_OK, ']', "12345678.87654321");
+	scan_is("01,", FX_SYNTAX, 0, NULL);
+	scan_is("-]", FX_SYNTAX, 0, NULL);
+	scan_is("1.]", FX_SYNTAX, 0, NULL);
+	scan_is("1e400,", FX_RANGE, 0, NULL);
 }
 
 static void
@@ -401,6 +518,7 @@ main(void)
 	test_digits();
 	test_exponent();
 	test_syntax();
+	test_scan();
 	test_cmp();
 	test_add();
 	test_trim_format();

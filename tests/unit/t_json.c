@@ -76,6 +76,19 @@ refused(const char *p, size_t n, const char *want, long at)
 		    where);
 }
 
+static void
+refused_lazy(const char *p, const char *want)
+{
+	const char *why = NULL;
+	size_t where = 0;
+	int r = json_parse_object_lazy(p, strlen(p), &obj, &why, &where);
+
+	tap_ok(r == -1 && why && strcmp(why, want) == 0, "lazy refuses: %s",
+	    want);
+	if (r != -1 || !why || strcmp(why, want) != 0)
+		tap_diag("r %d, why '%s'", r, why ? why : "(null)");
+}
+
 /* The text of a span, NUL-terminated, in a static buffer. */
 static const char *
 text(const struct json_span *s)
@@ -243,11 +256,14 @@ test_invalid(void)
 	refused(LIT("\xef\xbb\xbf{}"), "not a JSON object", 0);
 }
 
-/* {"a": + k opening and closing brackets + }: k+1 containers deep. */
+/*
+ * {"a": + k opening brackets + inner + k closing + }: k+1 containers
+ * deep, a scalar (or nothing) innermost.
+ */
 static void
-nest(int k, char open, char close, int want_ok)
+nest(int k, char open, char close, const char *inner, int want_ok)
 {
-	size_t n = 0, cap = (size_t)k * 6 + 16;
+	size_t n = 0, cap = (size_t)k * 6 + 32;
 	char *s = malloc(cap);
 	const char *why = NULL;
 	size_t where;
@@ -261,15 +277,17 @@ nest(int k, char open, char close, int want_ok)
 		if (open == '{' && i + 1 < k)
 			n += (size_t)sprintf(s + n, "\"a\":");
 	}
+	n += (size_t)sprintf(s + n, "%s", inner);
 	for (i = 0; i < k; i++)
 		s[n++] = close;
 	s[n++] = '}';
 	r = json_parse_object(s, n, &obj, &why, &where);
 	if (want_ok)
-		tap_ok(r == 0, "%d containers deep (%c) accepted", k + 1, open);
+		tap_ok(r == 0, "%d containers deep (%c%s) accepted", k + 1,
+		    open, inner);
 	else
 		tap_ok(r == -1 && why && strcmp(why, "nested too deeply") == 0,
-		    "%d containers deep (%c) refused", k + 1, open);
+		    "%d containers deep (%c%s) refused", k + 1, open, inner);
 	if (r != (want_ok ? 0 : -1))
 		tap_diag("why '%s'", why ? why : "(null)");
 	free(s);
@@ -278,11 +296,19 @@ nest(int k, char open, char close, int want_ok)
 static void
 test_depth(void)
 {
-	nest(JSON_MAX_DEPTH - 1, '[', ']', 1);
-	nest(JSON_MAX_DEPTH, '[', ']', 0);
-	nest(JSON_MAX_DEPTH - 1, '{', '}', 1);
-	nest(JSON_MAX_DEPTH, '{', '}', 0);
-	nest(100000, '[', ']', 0);
+	nest(JSON_MAX_DEPTH - 1, '[', ']', "", 1);
+	nest(JSON_MAX_DEPTH, '[', ']', "", 0);
+	nest(JSON_MAX_DEPTH - 1, '{', '}', "", 1);
+	nest(JSON_MAX_DEPTH, '{', '}', "", 0);
+	nest(100000, '[', ']', "", 0);
+	/* A scalar inside the deepest container is not one more level,
+	 * whatever its kind. */
+	nest(JSON_MAX_DEPTH - 1, '[', ']', "1", 1);
+	nest(JSON_MAX_DEPTH - 1, '[', ']', "\"a\"", 1);
+	nest(JSON_MAX_DEPTH - 1, '[', ']', "true", 1);
+	nest(JSON_MAX_DEPTH - 1, '[', ']', "null", 1);
+	nest(JSON_MAX_DEPTH, '[', ']', "1", 0);
+	nest(JSON_MAX_DEPTH, '[', ']', "\"a\"", 0);
 }
 
 static void
@@ -513,6 +539,133 @@ test_int64(void)
 	int_is(LIT("{\"v\":[1]}"), 0, 0, "array");
 }
 
+/* Nested arrays k deep as the value of member "a": k + 1 containers. */
+static char *
+deep(int k, size_t *n)
+{
+	char *s = malloc((size_t)k * 2 + 16);
+	int i;
+
+	if (!s)
+		abort();
+	*n = (size_t)sprintf(s, "{\"a\":");
+	for (i = 0; i < k; i++)
+		s[(*n)++] = '[';
+	for (i = 0; i < k; i++)
+		s[(*n)++] = ']';
+	s[(*n)++] = '}';
+	return s;
+}
+
+/* Lazy mode: top-level arrays bracket-matched, checked on demand. */
+static void
+test_lazy(void)
+{
+	static struct json_obj strict;
+	static const char line[] =
+	    "{\"a\":[1,[2,\"]\"]],\"b\":{\"c\":[1]},\"d\":\"x\",\"e\":[ ]}";
+	const char *why = NULL;
+	size_t where = 0, n;
+	struct json_span v;
+	int i, same, r, r2;
+	char *d;
+
+	r = json_parse_object_lazy(LIT(line), &obj, &why, &where);
+	r2 = json_parse_object(LIT(line), &strict, &why, &where);
+	same = r == 0 && r2 == 0 && obj.n == strict.n;
+	for (i = 0; same && i < obj.n; i++)
+		same = obj.m[i].val.p == strict.m[i].val.p &&
+		    obj.m[i].val.n == strict.m[i].val.n &&
+		    obj.m[i].val.type == strict.m[i].val.type &&
+		    obj.m[i].key.n == strict.m[i].key.n;
+	tap_ok(same, "lazy: same members and spans as strict");
+	tap_ok(r == 0 && obj.m[0].val.unchecked && obj.m[3].val.unchecked &&
+	    !obj.m[1].val.unchecked && !obj.m[2].val.unchecked &&
+	    !strict.m[0].val.unchecked,
+	    "lazy: only top-level arrays are unchecked");
+	v = obj.m[0].val;
+	tap_ok(json_check(&v, &why, &where) == 0 && !v.unchecked,
+	    "json_check: a valid array, cleared");
+	tap_ok(json_check(&v, &why, &where) == 0, "json_check: again is 0");
+
+	r = json_parse_object_lazy(LIT("{\"a\":[1,x],\"b\":2}"), &obj, &why,
+	    &where);
+	tap_ok(r == 0 && obj.n == 2 && obj.m[0].val.unchecked,
+	    "lazy: invalid array content passes the scan");
+	v = obj.m[0].val;
+	why = NULL;
+	tap_ok(json_check(&v, &why, &where) == -1 && why &&
+	    strcmp(why, "unexpected character") == 0 && where == 3 &&
+	    v.unchecked, "json_check: refused, offset from the span");
+	r = json_parse_object_lazy(LIT("{\"a\":[},\"b\":1}"), &obj, &why,
+	    &where);
+	v = obj.m[0].val;
+	tap_ok(r != 0 || json_check(&v, &why, &where) == -1,
+	    "lazy + json_check: '[}' refused");
+	r = json_parse_object_lazy(LIT("{\"a\":[[1]},\"b\":1}"), &obj, &why,
+	    &where);
+	v = obj.m[0].val;
+	tap_ok(r != 0 || json_check(&v, &why, &where) == -1,
+	    "lazy + json_check: '[[1]}' refused");
+	r = json_parse_object_lazy(LIT("{\"a\":[\"]\",1],\"b\":[\"\\\"]\"]}"),
+	    &obj, &why, &where);
+	tap_ok(r == 0 && obj.n == 2 && obj.m[0].val.n == 7 &&
+	    obj.m[1].val.n == 7, "lazy: brackets inside strings skipped");
+
+	refused_lazy("{\"a\":[1],\"b\":tru}", "unexpected character");
+	refused_lazy("{\"a\":[1", "unterminated array");
+	refused_lazy("{\"a\":[\"]", "unterminated string");
+	refused_lazy("{\"a\":[\"\\", "unterminated string");
+	refused_lazy("{\"a\":[1]", "unterminated object");
+	refused_lazy("{\"a\":[1]}x", "trailing bytes after the object");
+	refused_lazy("{\"\x01\":[1]}", "control character in string");
+
+	/* Lazy and checked, the depth limit is the strict one. */
+	d = deep(JSON_MAX_DEPTH - 1, &n);
+	r = json_parse_object_lazy(d, n, &obj, &why, &where);
+	v = obj.m[0].val;
+	tap_ok(r == 0 && json_check(&v, &why, &where) == 0,
+	    "lazy + json_check: %d containers accepted", JSON_MAX_DEPTH);
+	free(d);
+	d = deep(JSON_MAX_DEPTH, &n);
+	r = json_parse_object_lazy(d, n, &obj, &why, &where);
+	v = obj.m[0].val;
+	tap_ok(r != 0 || json_check(&v, &why, &where) == -1,
+	    "lazy + json_check: %d containers refused, as strict",
+	    JSON_MAX_DEPTH + 1);
+	free(d);
+	d = deep(100000, &n);
+	r = json_parse_object_lazy(d, n, &obj, &why, &where);
+	tap_ok(r == -1 && strcmp(why, "nested too deeply") == 0,
+	    "lazy: 100000 deep refused");
+	free(d);
+}
+
+static void
+test_skip(void)
+{
+	static const char a[] = "[1,{\"b\":\"]\"}] ,";
+	static const char b[] = "{\"x\":[1,2]}x";
+	static const char c[] = "-1.5e3,";
+	static const char t[] = "tru,", u[] = "\"a\x01\"", w[] = "[1,]";
+	const char *why = NULL, *q;
+	size_t where = 0;
+
+	q = json_skip_checked(a, a + sizeof a - 1, 2, &why, &where);
+	tap_ok(q == a + 13, "skip_checked: past the array");
+	tap_ok(json_skip(a, a + sizeof a - 1) == a + 13, "skip: the same");
+	tap_ok(json_skip(b, b + sizeof b - 1) == b + 11, "skip: an object");
+	tap_ok(json_skip(c, c + sizeof c - 1) == c + 6, "skip: a number");
+	why = NULL;
+	tap_ok(json_skip_checked(t, t + sizeof t - 1, 2, &why, &where) == NULL,
+	    "skip_checked: refuses 'tru'");
+	tap_ok(json_skip_checked(u, u + sizeof u - 1, 2, &why, &where) == NULL &&
+	    why && strcmp(why, "control character in string") == 0 &&
+	    where == 2, "skip_checked: control character, offset 2");
+	tap_ok(json_skip_checked(w, w + sizeof w - 1, 2, &why, &where) == NULL,
+	    "skip_checked: refuses [1,]");
+}
+
 static void
 test_big(void)
 {
@@ -542,6 +695,8 @@ main(void)
 	test_iter();
 	test_str_copy();
 	test_int64();
+	test_lazy();
+	test_skip();
 	test_big();
 	return tap_done();
 }
