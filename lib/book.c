@@ -650,23 +650,27 @@ static void
 render_side(struct buf *out, const struct book *b, const struct book_side *s,
     int neg, size_t levels)
 {
-	char tmp[FX_BUFSZ];
 	size_t i, n = levels && levels < s->n ? levels : s->n;
+	char *d;
 
-	buf_addc(out, '[');
+	/* Room for every level at its longest, then write in place. */
+	if (buf_grow(out, n * (2 * FX_BUFSZ + 4) + 2) < 0)
+		return;
+	d = out->p + out->len;
+	*d++ = '[';
 	for (i = 0; i < n; i++) {
 		const struct book_level *l = &s->lv[s->n - 1 - i];
 
 		if (i)
-			buf_addc(out, ',');
-		buf_addc(out, '[');
-		buf_add(out, tmp, fx_format_ms(neg ? -l->key : l->key, b->ps,
-		    tmp) - tmp);
-		buf_addc(out, ',');
-		buf_add(out, tmp, fx_format_ms(l->qty, b->qs, tmp) - tmp);
-		buf_addc(out, ']');
+			*d++ = ',';
+		*d++ = '[';
+		d = fx_format_ms(neg ? -l->key : l->key, b->ps, d);
+		*d++ = ',';
+		d = fx_format_ms(l->qty, b->qs, d);
+		*d++ = ']';
 	}
-	buf_addc(out, ']');
+	*d++ = ']';
+	out->len = (size_t)(d - out->p);
 }
 
 void

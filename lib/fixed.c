@@ -354,6 +354,59 @@ u64_digits(uint64_t v, char *e)
 	return e;
 }
 
+/* Number of decimal digits of v (at least 1). */
+static inline int
+u64_ndigits(uint64_t v)
+{
+	int n = 1;
+
+	while (n < 20 && v >= pow10_64[n])
+		n++;
+	return n;
+}
+
+/*
+ * v / 10^s rendered straight into dst, trailing fractional zeros
+ * dropped: the digits are written once, back to front, in place.
+ */
+static char *
+format_u64(uint64_t v, int s, char *dst)
+{
+	int nd, len, i;
+	char *e;
+
+	while (s > 0 && v % 10 == 0) {
+		v /= 10;
+		s--;
+	}
+	if (v == 0)
+		s = 0;
+	nd = u64_ndigits(v);
+	if (s == 0)
+		len = nd;
+	else if (nd > s)
+		len = nd + 1;
+	else
+		len = s + 2;
+	e = dst + len;
+	for (i = 0; i < s; i++) {
+		*--e = (char)('0' + v % 10);
+		v /= 10;
+	}
+	if (s > 0) {
+		*--e = '.';
+		if (v == 0)
+			*--e = '0';
+	}
+	while (v) {
+		*--e = (char)('0' + v % 10);
+		v /= 10;
+	}
+	if (s == 0 && len == 1 && e > dst)
+		*--e = '0';
+	return dst + len;
+}
+
 char *
 fx_format_ms(fx_i128 m, int s, char *dst)
 {
@@ -363,6 +416,11 @@ fx_format_ms(fx_i128 m, int s, char *dst)
 	const uint64_t e19 = 10000000000000000000ULL;
 	int nd;
 
+	if (u <= UINT64_MAX) {
+		if (m < 0)
+			*dst++ = '-';
+		return format_u64((uint64_t)u, s, dst);
+	}
 	/* Most values fit 64 bits, where division by a constant is a
 	 * multiplication; larger ones take one 128-bit division to split
 	 * them into two 64-bit halves (|m| <= 2^127, so u / 10^19 fits). */
