@@ -9,7 +9,6 @@
 
 #include "bookset.h"
 #include "err.h"
-#include "event.h"
 #include "run.h"
 #include "timeutil.h"
 
@@ -23,8 +22,7 @@ static const char usage_text[] =
 struct opts {
 	size_t levels;
 	int64_t interval;
-	int pass;
-	const char *input, *output;
+	struct run_opts run;
 };
 
 static void
@@ -63,25 +61,20 @@ parse_count(const char *s, const char *opt)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_LEVELS = 256, OPT_INTERVAL, OPT_NO_PASS, OPT_VERSION };
+	enum { OPT_LEVELS = 256, OPT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "levels", required_argument, NULL, OPT_LEVELS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "no-pass", no_argument, NULL, OPT_NO_PASS },
-		{ "input", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->levels = 20;
 	o->interval = 0;
-	o->pass = 1;
-	o->input = o->output = NULL;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hi:o:", longopts, NULL)) != -1) {
+	run_opts_init(&o->run);
+	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case OPT_LEVELS:
 			o->levels = parse_count(optarg, "--levels");
@@ -91,28 +84,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 				die_usage("bad --interval '%s': want a duration "
 				    "like 250ms, 1s, 1m", optarg);
 			break;
-		case OPT_NO_PASS:
-			o->pass = 0;
-			break;
-		case 'i':
-			o->input = optarg;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'h':
-			usage();
-			break;
-		case OPT_VERSION:
-			printf("mkt-book %s\n", MKT_VERSION);
-			exit(0);
 		default:
-			die_usage("unknown or incomplete option '%s'",
-			    argv[optind - 1]);
+			run_option(c, argv, &o->run, usage);
 		}
 	}
-	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
+	run_no_operands(argc, argv);
 }
 
 static void
@@ -129,42 +105,12 @@ main(int argc, char **argv)
 	struct opts o;
 	struct run r;
 	struct bookset bs;
-	struct event ev;
-	const char *line;
-	size_t len;
-	char why[256];
 
 	err_init("mkt-book");
 	parse_opts(argc, argv, &o);
-	run_open(&r, o.input, o.output, o.pass);
+	run_open(&r, o.run.input, o.run.output, o.run.pass);
 	bookset_init(&bs, "mkt-book", o.interval, render_book, &o);
-	while (run_next(&r, &line, &len)) {
-		if (event_parse_for(line, len, &ev, CONSUMES, why,
-		    sizeof why) < 0) {
-			err_line(run_lineno(&r), "%s", why);
-			continue;
-		}
-		/* Book events are this program's output, not its input. */
-		if (!bookset_wants(ev.type) || ev.type == EV_BOOK) {
-			run_pass(&r, line, len);
-			continue;
-		}
-		if (event_fields(&ev, why, sizeof why) < 0) {
-			err_line(run_lineno(&r), "%s", why);
-			continue;
-		}
-		if (bookset_feed(&bs, &ev, &r.ob, why, sizeof why) < 0) {
-			if (errno == ENOMEM)
-				die_nomem();
-			err_line(run_lineno(&r), "%s", why);
-		}
-		/* Tickers are checked, not consumed. */
-		if (ev.type == EV_TICKER)
-			run_pass(&r, line, len);
-		run_flush_events(&r);
-	}
-	bookset_finish(&bs, &r.ob);
-	run_flush_events(&r);
+	run_books(&r, &bs, CONSUMES);
 	bookset_free(&bs);
 	run_close(&r);
 	return 0;

@@ -10,7 +10,6 @@
 #include "bands.h"
 #include "bookset.h"
 #include "err.h"
-#include "event.h"
 #include "run.h"
 #include "timeutil.h"
 
@@ -26,8 +25,7 @@ struct opts {
 	struct band_sum sum[BANDS_MAX];
 	unsigned long overflows;
 	int64_t interval;
-	int pass;
-	const char *input, *output;
+	struct run_opts run;
 };
 
 static void
@@ -54,15 +52,11 @@ usage(void)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_BANDS = 256, OPT_INTERVAL, OPT_NO_PASS, OPT_VERSION };
+	enum { OPT_BANDS = 256, OPT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "bands", required_argument, NULL, OPT_BANDS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "no-pass", no_argument, NULL, OPT_NO_PASS },
-		{ "input", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -70,10 +64,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	bands_default(&o->bands);
 	o->overflows = 0;
 	o->interval = 0;
-	o->pass = 1;
-	o->input = o->output = NULL;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hi:o:", longopts, NULL)) != -1) {
+	run_opts_init(&o->run);
+	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case OPT_BANDS:
 			if (bands_parse(optarg, &o->bands) < 0)
@@ -86,28 +79,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 				die_usage("bad --interval '%s': want a duration "
 				    "like 250ms, 1s, 1m", optarg);
 			break;
-		case OPT_NO_PASS:
-			o->pass = 0;
-			break;
-		case 'i':
-			o->input = optarg;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'h':
-			usage();
-			break;
-		case OPT_VERSION:
-			printf("mkt-depth %s\n", MKT_VERSION);
-			exit(0);
 		default:
-			die_usage("unknown or incomplete option '%s'",
-			    argv[optind - 1]);
+			run_option(c, argv, &o->run, usage);
 		}
 	}
-	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
+	run_no_operands(argc, argv);
 }
 
 /* A book with an empty side has no best price and so no bands. */
@@ -133,41 +109,12 @@ main(int argc, char **argv)
 	struct opts o;
 	struct run r;
 	struct bookset bs;
-	struct event ev;
-	const char *line;
-	size_t len;
-	char why[256];
 
 	err_init("mkt-depth");
 	parse_opts(argc, argv, &o);
-	run_open(&r, o.input, o.output, o.pass);
+	run_open(&r, o.run.input, o.run.output, o.run.pass);
 	bookset_init(&bs, "mkt-depth", o.interval, render_bands, &o);
-	while (run_next(&r, &line, &len)) {
-		if (event_parse_for(line, len, &ev, CONSUMES, why,
-		    sizeof why) < 0) {
-			err_line(run_lineno(&r), "%s", why);
-			continue;
-		}
-		if (!bookset_wants(ev.type)) {
-			run_pass(&r, line, len);
-			continue;
-		}
-		if (event_fields(&ev, why, sizeof why) < 0) {
-			err_line(run_lineno(&r), "%s", why);
-			continue;
-		}
-		if (bookset_feed(&bs, &ev, &r.ob, why, sizeof why) < 0) {
-			if (errno == ENOMEM)
-				die_nomem();
-			err_line(run_lineno(&r), "%s", why);
-		}
-		/* Tickers are checked, not consumed. */
-		if (ev.type == EV_TICKER)
-			run_pass(&r, line, len);
-		run_flush_events(&r);
-	}
-	bookset_finish(&bs, &r.ob);
-	run_flush_events(&r);
+	run_books(&r, &bs, CONSUMES);
 	bookset_free(&bs);
 	run_close(&r);
 	return 0;

@@ -22,8 +22,7 @@ static const char usage_text[] =
 
 struct opts {
 	int aggregate;
-	int pass;
-	const char *input, *output;
+	struct run_opts run;
 };
 
 /* One band of a bands event, as read. */
@@ -70,49 +69,27 @@ usage(void)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_AGGREGATE = 256, OPT_NO_PASS, OPT_VERSION };
+	enum { OPT_AGGREGATE = 256 };
 	static const struct option longopts[] = {
 		{ "aggregate", no_argument, NULL, OPT_AGGREGATE },
-		{ "no-pass", no_argument, NULL, OPT_NO_PASS },
-		{ "input", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->aggregate = 0;
-	o->pass = 1;
-	o->input = o->output = NULL;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hi:o:", longopts, NULL)) != -1) {
+	run_opts_init(&o->run);
+	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case OPT_AGGREGATE:
 			o->aggregate = 1;
 			break;
-		case OPT_NO_PASS:
-			o->pass = 0;
-			break;
-		case 'i':
-			o->input = optarg;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'h':
-			usage();
-			break;
-		case OPT_VERSION:
-			printf("mkt-diff %s\n", MKT_VERSION);
-			exit(0);
 		default:
-			die_usage("unknown or incomplete option '%s'",
-			    argv[optind - 1]);
+			run_option(c, argv, &o->run, usage);
 		}
 	}
-	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
+	run_no_operands(argc, argv);
 }
 
 static int
@@ -464,7 +441,7 @@ main(int argc, char **argv)
 
 	err_init("mkt-diff");
 	parse_opts(argc, argv, &o);
-	run_open(&r, o.input, o.output, o.pass);
+	run_open(&r, o.run.input, o.run.output, o.run.pass);
 	keymap_init(&ag.groups);
 	while (run_next(&r, &line, &len)) {
 		if (event_parse_for(line, len, &ev, CONSUMES, why,

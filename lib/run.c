@@ -2,8 +2,11 @@
  * run: the shared event loop of the filter programs (see run.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "event.h"
 
 #include "run.h"
 #include "sig.h"
@@ -105,4 +108,81 @@ run_close(struct run *r)
 	in_close(&r->in);
 	buf_free(&r->ob);
 	err_line_summary();
+}
+
+void
+run_opts_init(struct run_opts *o)
+{
+	o->pass = 1;
+	o->input = o->output = NULL;
+	/* Unknown options are reported here, in the house format. */
+	opterr = 0;
+}
+
+void
+run_option(int c, char **argv, struct run_opts *o, void (*usage)(void))
+{
+	switch (c) {
+	case RUN_OPT_NO_PASS:
+		o->pass = 0;
+		break;
+	case 'i':
+		o->input = optarg;
+		break;
+	case 'o':
+		o->output = optarg;
+		break;
+	case 'h':
+		usage();
+		break;
+	case RUN_OPT_VERSION:
+		printf("%s %s\n", err_progname(), MKT_VERSION);
+		exit(0);
+	default:
+		die_usage("unknown or incomplete option '%s'",
+		    argv[optind - 1]);
+	}
+}
+
+void
+run_no_operands(int argc, char **argv)
+{
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+}
+
+void
+run_books(struct run *r, struct bookset *bs, unsigned consumes)
+{
+	struct event ev;
+	const char *line;
+	size_t len;
+	char why[256];
+
+	while (run_next(r, &line, &len)) {
+		if (event_parse_for(line, len, &ev, consumes, why,
+		    sizeof why) < 0) {
+			err_line(run_lineno(r), "%s", why);
+			continue;
+		}
+		if (!(consumes & EV_BIT(ev.type)) && ev.type != EV_TICKER) {
+			run_pass(r, line, len);
+			continue;
+		}
+		if (event_fields(&ev, why, sizeof why) < 0) {
+			err_line(run_lineno(r), "%s", why);
+			continue;
+		}
+		if (bookset_feed(bs, &ev, &r->ob, why, sizeof why) < 0) {
+			if (errno == ENOMEM)
+				die_nomem();
+			err_line(run_lineno(r), "%s", why);
+		}
+		/* Tickers are checked, not consumed. */
+		if (ev.type == EV_TICKER)
+			run_pass(r, line, len);
+		run_flush_events(r);
+	}
+	bookset_finish(bs, &r->ob);
+	run_flush_events(r);
 }

@@ -11,11 +11,45 @@
 #ifndef MKT_RUN_H
 #define MKT_RUN_H
 
+#include <getopt.h>
 #include <stddef.h>
 
+#include "bookset.h"
 #include "buf.h"
 #include "in.h"
 #include "out.h"
+
+/*
+ * The options every filter program takes: -i/--input, -o/--output,
+ * --no-pass, -h/--help, --version.  A program lists RUN_LONGOPTS in its
+ * getopt_long table, RUN_SHORTOPTS in its short options, and hands every
+ * option it does not know itself to run_option().
+ */
+enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION };
+#define RUN_SHORTOPTS "hi:o:"
+#define RUN_LONGOPTS \
+	{ "no-pass", no_argument, NULL, RUN_OPT_NO_PASS }, \
+	{ "input", required_argument, NULL, 'i' }, \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, RUN_OPT_VERSION }
+
+struct run_opts {
+	int pass;
+	const char *input, *output;
+};
+
+/* Defaults: standard input and output, pass-through on. */
+void run_opts_init(struct run_opts *o);
+
+/*
+ * Handle option c (from getopt_long) if it is a common one; -h calls
+ * usage() (which exits); an unknown option is a usage error.
+ */
+void run_option(int c, char **argv, struct run_opts *o, void (*usage)(void));
+
+/* After the options: any operand left is a usage error. */
+void run_no_operands(int argc, char **argv);
 
 struct run {
 	struct in in;
@@ -51,5 +85,13 @@ void run_pass(struct run *r, const char *line, size_t len);
 
 /* Flush, close the output, report the bad-line summary; dies on error. */
 void run_close(struct run *r);
+
+/*
+ * The whole life of a book-keeping filter (mkt-book, mkt-depth): read
+ * every line, feed the event types in `consumes` (a mask of EV_BIT) and
+ * tickers to the bookset, pass the rest through, write what it renders,
+ * and at the end the pending windows.
+ */
+void run_books(struct run *r, struct bookset *bs, unsigned consumes);
 
 #endif
