@@ -39,13 +39,7 @@ usage(void)
 	    "of event\n"
 	    "                   time, aligned to multiples of DUR\n"
 	    "                   (0: after every update, the default)\n"
-	    "  --no-pass        drop events that are not consumed\n"
-	    "  -i, --input SPEC   read from a file or unix:PATH (default "
-	    "stdin)\n"
-	    "  -o, --output SPEC  write to a file or unix:PATH (default "
-	    "stdout)\n"
-	    "  -h, --help       this text\n"
-	    "  --version        the version\n", stdout);
+	    RUN_USAGE, stdout);
 	exit(0);
 }
 

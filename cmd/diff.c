@@ -56,13 +56,7 @@ usage(void)
 	    "  --aggregate      also write TOTAL, TOTAL1 (without BTC) and "
 	    "TOTAL2\n"
 	    "                   (without BTC and ETH) per venue and market\n"
-	    "  --no-pass        drop events that are not consumed\n"
-	    "  -i, --input SPEC   read from a file or unix:PATH (default "
-	    "stdin)\n"
-	    "  -o, --output SPEC  write to a file or unix:PATH (default "
-	    "stdout)\n"
-	    "  -h, --help       this text\n"
-	    "  --version        the version\n", stdout);
+	    RUN_USAGE, stdout);
 	exit(0);
 }
 

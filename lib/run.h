@@ -34,6 +34,14 @@ enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION };
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, RUN_OPT_VERSION }
 
+/* Their lines in a program's --help text. */
+#define RUN_USAGE \
+	"  --no-pass          drop events that are not consumed\n" \
+	"  -i, --input SPEC   read from a file or unix:PATH (default stdin)\n" \
+	"  -o, --output SPEC  write to a file or unix:PATH (default stdout)\n" \
+	"  -h, --help         this text\n" \
+	"  --version          the version\n"
+
 struct run_opts {
 	int pass;
 	const char *input, *output;
