@@ -38,11 +38,12 @@ need_pkg = $(if $(shell pkg-config --exists $(1) && echo y),,$(error \
 	pkg-config cannot find '$(1)': apt-get install $(2)))
 
 # The library, one module per concern.
-LIB_MODULES = err buf fixed json event keymap book bands bookset in out sig timeutil run
+LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
+	in out sig timeutil run
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
-PROGS = book depth diff
+PROGS = book depth diff feed
 BINS = $(B)/bin/mkt $(PROGS:%=$(B)/bin/mkt-%)
 
 # C unit tests: tests/unit/NAME.c, TAP on stdout.

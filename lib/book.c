@@ -546,19 +546,15 @@ book_snapshot(struct book *b, const struct event *ev,
 	    st);
 }
 
-/* Check the ids of a depth event; BOOK_APPLIED means "go ahead". */
-static int
-check_sequence(struct book *b, const struct event *ev,
+int
+book_sequence(int64_t id, int fresh, int is_bybit, const struct event *ev,
     struct book_status *st)
 {
-	int64_t id = b->last_id;
-	int fresh = b->state == BOOK_FRESH;
-
 	st->got_first_id = ev->first_id;
 	st->got_last_id = ev->last_id;
 	st->has_prev = (ev->has & EV_HAS_PREV_ID) != 0;
 	st->got_prev_id = ev->prev_id;
-	if (b->is_bybit) {
+	if (is_bybit) {
 		if (ev->last_id <= id)
 			return BOOK_STALE;
 		st->expected_id = id + 1;
@@ -601,7 +597,8 @@ book_depth(struct book *b, const struct event *ev,
 	}
 	if (b->state == BOOK_INVALID)
 		return BOOK_IGNORED;
-	v = check_sequence(b, ev, st);
+	v = book_sequence(b->last_id, b->state == BOOK_FRESH, b->is_bybit, ev,
+	    st);
 	if (v == BOOK_STALE)
 		return v;
 	/* Statuses carry the time of the event that caused them. */
@@ -628,22 +625,8 @@ book_depth(struct book *b, const struct event *ev,
 void
 book_render_head(struct buf *out, const struct book *b, const char *type)
 {
-	buf_adds(out, "{\"type\":\"");
-	buf_adds(out, type);
-	buf_adds(out, "\",\"venue\":");
-	buf_add_jstr(out, b->venue, strlen(b->venue));
-	buf_adds(out, ",\"market\":");
-	buf_add_jstr(out, b->market, strlen(b->market));
-	buf_adds(out, ",\"symbol\":");
-	buf_add_jstr(out, b->symbol, strlen(b->symbol));
-	if (b->has & EV_HAS_TIME) {
-		buf_adds(out, ",\"time\":");
-		buf_addi(out, b->time);
-	}
-	if (b->has & EV_HAS_RECV) {
-		buf_adds(out, ",\"recv\":");
-		buf_addi(out, b->recv);
-	}
+	event_render_head(out, type, b->venue, b->market, b->symbol, b->has,
+	    b->time, b->recv);
 }
 
 static void

@@ -128,6 +128,15 @@ int book_snapshot(struct book *b, const struct event *ev,
     const struct levels *bids, const struct levels *asks,
     struct book_status *st);
 
+/*
+ * The sync rules alone: may a depth event follow a book (or a stream)
+ * at update id `id`?  fresh: nothing applied since the snapshot.
+ * Returns BOOK_APPLIED (go ahead), BOOK_STALE (already covered) or
+ * BOOK_BROKEN (a gap; *st holds the ids).  mkt-feed's sync uses it too.
+ */
+int book_sequence(int64_t id, int fresh, int is_bybit, const struct event *ev,
+    struct book_status *st);
+
 /* Apply a depth event under the sync rules; see enum book_verdict. */
 int book_depth(struct book *b, const struct event *ev,
     const struct levels *bids, const struct levels *asks,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "event.h"
 
@@ -304,6 +305,29 @@ event_fields(struct event *ev, char *why, size_t whylen)
 		return parse_market_fields(ev, why, whylen);
 	default:
 		return 0;
+	}
+}
+
+void
+event_render_head(struct buf *out, const char *type, const char *venue,
+    const char *market, const char *symbol, unsigned has, int64_t time,
+    int64_t recv)
+{
+	buf_adds(out, "{\"type\":\"");
+	buf_adds(out, type);
+	buf_adds(out, "\",\"venue\":");
+	buf_add_jstr(out, venue, strlen(venue));
+	buf_adds(out, ",\"market\":");
+	buf_add_jstr(out, market, strlen(market));
+	buf_adds(out, ",\"symbol\":");
+	buf_add_jstr(out, symbol, strlen(symbol));
+	if (has & EV_HAS_TIME) {
+		buf_adds(out, ",\"time\":");
+		buf_addi(out, time);
+	}
+	if (has & EV_HAS_RECV) {
+		buf_adds(out, ",\"recv\":");
+		buf_addi(out, recv);
 	}
 }
 

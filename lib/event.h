@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "buf.h"
 #include "fixed.h"
 #include "json.h"
 
@@ -88,6 +89,15 @@ int event_parse_for(const char *line, size_t n, struct event *ev,
  * 'bids'", "field 'last_id' is not an integer").
  */
 int event_fields(struct event *ev, char *why, size_t whylen) WUR;
+
+/*
+ * Render the head every market event starts with:
+ * {"type":T,"venue":..,"market":..,"symbol":..[,"time":..][,"recv":..]
+ * (no closing brace); `has` says which of time and recv to write.
+ */
+void event_render_head(struct buf *out, const char *type, const char *venue,
+    const char *market, const char *symbol, unsigned has, int64_t time,
+    int64_t recv);
 
 /* A decoded price level. */
 struct level_fx {

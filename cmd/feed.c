@@ -1,0 +1,455 @@
+/*
+ * mkt-feed: exchange market data as mkt events (mkt-feed(1)).
+ *
+ * This version normalizes recorded raw venue messages (--raw): the same
+ * normalizers and the same sync procedure that the live feed runs, fed
+ * from standard input instead of the network.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binance.h"
+#include "bybit.h"
+#include "err.h"
+#include "event.h"
+#include "fixed.h"
+#include "keymap.h"
+#include "run.h"
+#include "sync.h"
+
+static const char usage_text[] =
+    "usage: mkt-feed --raw VENUE:MARKET[:SYMBOL] [--no-pass] [-i INPUT]\n"
+    "                [-o OUTPUT]\n";
+
+struct opts {
+	const char *raw;
+	char venue[16], market[16], symbol[64];
+	struct run_opts run;
+};
+
+/* Per capture: the syncs per symbol and what the capture told us. */
+struct feed {
+	struct opts *o;
+	struct run r;
+	struct keymap syncs;	/* venue\0market\0symbol -> struct sync */
+	struct keymap conns;	/* recorded connection id -> market name */
+	struct buf norm;	/* one message's normalized events */
+	struct buf data;	/* an unescaped recorded frame */
+	char first_symbol[64];	/* the only symbol seen so far, if one */
+	int symbols;		/* distinct symbols seen, up to 2 */
+	unsigned long unsynced;	/* depth events never synced */
+};
+
+static void
+usage(void)
+{
+	fputs(usage_text, stdout);
+	fputs("\n"
+	    "  --raw VENUE:MARKET[:SYMBOL]  read recorded raw venue messages "
+	    "(binance:spot,\n"
+	    "                     binance:futures, bybit:linear, "
+	    "bybit:spot)\n"
+	    RUN_USAGE, stdout);
+	exit(0);
+}
+
+/* "binance:spot:BTCUSDT" into its parts; the symbol is optional. */
+static void
+parse_raw_spec(struct opts *o)
+{
+	const char *s = o->raw, *c1 = strchr(s, ':'), *c2;
+	size_t vn, mn;
+
+	if (!c1)
+		die_usage("bad --raw '%s': want VENUE:MARKET[:SYMBOL]", s);
+	c2 = strchr(c1 + 1, ':');
+	vn = (size_t)(c1 - s);
+	mn = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
+	if (vn >= sizeof o->venue || mn >= sizeof o->market ||
+	    (c2 && strlen(c2 + 1) >= sizeof o->symbol))
+		die_usage("bad --raw '%s': too long", s);
+	memcpy(o->venue, s, vn);
+	o->venue[vn] = '\0';
+	memcpy(o->market, c1 + 1, mn);
+	o->market[mn] = '\0';
+	strcpy(o->symbol, c2 ? c2 + 1 : "");
+	if (!(strcmp(o->venue, "binance") == 0 &&
+	    (strcmp(o->market, "spot") == 0 ||
+	    strcmp(o->market, "futures") == 0)) &&
+	    !(strcmp(o->venue, "bybit") == 0 &&
+	    (strcmp(o->market, "linear") == 0 ||
+	    strcmp(o->market, "spot") == 0)))
+		die_usage("bad --raw '%s': venue and market must be "
+		    "binance:spot, binance:futures, bybit:linear or bybit:spot",
+		    s);
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_RAW = 256 };
+	static const struct option longopts[] = {
+		{ "raw", required_argument, NULL, OPT_RAW },
+		RUN_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->raw = NULL;
+	run_opts_init(&o->run);
+	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case OPT_RAW:
+			o->raw = optarg;
+			break;
+		default:
+			run_option(c, argv, &o->run, usage);
+		}
+	}
+	run_no_operands(argc, argv);
+	if (!o->raw)
+		die_usage("live streaming is not built yet: give --raw and "
+		    "recorded messages on standard input");
+	parse_raw_spec(o);
+}
+
+/*
+ * A receive time written as decimal seconds ("1633998512.0633569") into
+ * epoch microseconds, exactly (digits past the sixth are cut).
+ */
+static int
+seconds_to_us(const char *p, size_t n, int64_t *us)
+{
+	struct fx v;
+	fx_i128 m;
+
+	if (fx_parse(p, n, &v) != FX_OK || v.m < 0)
+		return -1;
+	if (v.s > 6) {
+		m = v.m / fx_pow10(v.s - 6);
+	} else if (fx_at_scale(v, 6, &m) < 0) {
+		return -1;
+	}
+	if (m > INT64_MAX)
+		return -1;
+	*us = (int64_t)m;
+	return 0;
+}
+
+/* Remember a symbol seen, to name REST bodies in one-symbol captures. */
+static void
+note_symbol(struct feed *f, const struct json_span *sym)
+{
+	if (f->symbols == 0 && sym->n < sizeof f->first_symbol) {
+		memcpy(f->first_symbol, sym->p, sym->n);
+		f->first_symbol[sym->n] = '\0';
+		f->symbols = 1;
+	} else if (f->symbols == 1 && (sym->n != strlen(f->first_symbol) ||
+	    memcmp(sym->p, f->first_symbol, sym->n) != 0)) {
+		f->symbols = 2;
+	}
+}
+
+static struct sync *
+find_sync(struct feed *f, const struct event *ev)
+{
+	char key[256], v[32], m[32], s[128];
+	size_t n = keymap_key3(key, sizeof key, ev->venue->p, ev->venue->n,
+	    ev->market->p, ev->market->n, ev->symbol->p, ev->symbol->n);
+	struct sync *sy;
+
+	if (!n || ev->venue->n >= sizeof v || ev->market->n >= sizeof m ||
+	    ev->symbol->n >= sizeof s)
+		return NULL;
+	sy = keymap_get(&f->syncs, key, n);
+	if (sy)
+		return sy;
+	memcpy(v, ev->venue->p, ev->venue->n);
+	v[ev->venue->n] = '\0';
+	memcpy(m, ev->market->p, ev->market->n);
+	m[ev->market->n] = '\0';
+	memcpy(s, ev->symbol->p, ev->symbol->n);
+	s[ev->symbol->n] = '\0';
+	sy = sync_new(v, m, s);
+	if (!sy || keymap_put(&f->syncs, key, n, sy) < 0)
+		die_nomem();
+	return sy;
+}
+
+/* Route the normalized events of one message: books through their sync,
+ * the rest straight out. */
+static void
+route(struct feed *f)
+{
+	const char *p = f->norm.p, *end = p + f->norm.len;
+	char why[256];
+	struct event ev;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)(nl - p);
+
+		if (event_parse(p, n, &ev, why, sizeof why) < 0 ||
+		    event_fields(&ev, why, sizeof why) < 0)
+			die("normalized event is not valid: %s", why);
+		if (ev.type == EV_SNAPSHOT || ev.type == EV_DEPTH) {
+			struct sync *sy = find_sync(f, &ev);
+
+			if (!sy)
+				die("names too long in a normalized event");
+			note_symbol(f, ev.symbol);
+			if (sync_feed(sy, &ev, p, n, &f->r.ob) < 0)
+				die_nomem();
+		} else {
+			buf_add(&f->r.ob, p, n + 1);
+		}
+		p = nl + 1;
+	}
+	run_flush_events(&f->r);
+}
+
+/* One raw venue message with what the line around it told. */
+static void
+feed_message(struct feed *f, const char *msg, size_t n, const char *market,
+    const char *symbol, int64_t recv_us)
+{
+	char why[256];
+	int r;
+
+	buf_reset(&f->norm);
+	if (!symbol && f->o->symbol[0])
+		symbol = f->o->symbol;
+	if (!symbol && f->symbols == 1)
+		symbol = f->first_symbol;
+	if (strcmp(f->o->venue, "binance") == 0)
+		r = binance_normalize(msg, n, market, symbol, recv_us, &f->norm,
+		    why, sizeof why);
+	else
+		r = bybit_normalize(msg, n, market, recv_us, &f->norm, why,
+		    sizeof why);
+	if (r < 0) {
+		err_line(run_lineno(&f->r), "%s", why);
+		return;
+	}
+	if (buf_failed(&f->norm))
+		die_nomem();
+	/* A recorded serverShutdown is history, not an instruction. */
+	if (strcmp(f->o->venue, "binance") == 0 && r == BINANCE_SHUTDOWN)
+		return;
+	route(f);
+}
+
+/* The symbol=... of a REST URL, into sym (cap bytes); NULL if none. */
+static const char *
+url_symbol(const char *url, size_t n, char *sym, size_t cap)
+{
+	const char *p = memmem(url, n, "symbol=", 7);
+	size_t k = 0;
+
+	if (!p || (p > url && p[-1] != '?' && p[-1] != '&'))
+		return NULL;
+	for (p += 7; p < url + n && *p != '&' && k + 1 < cap; p++)
+		sym[k++] = *p;
+	sym[k] = '\0';
+	return k ? sym : NULL;
+}
+
+/* The market of a recorded connection URL, or NULL. */
+static const char *
+url_market(const char *url, size_t n)
+{
+	if (memmem(url, n, "/v5/public/linear", 17))
+		return "linear";
+	if (memmem(url, n, "/v5/public/spot", 15))
+		return "spot";
+	if (memmem(url, n, "fstream", 7) || memmem(url, n, "/fapi/", 6))
+		return "futures";
+	return NULL;
+}
+
+static const char *
+span_str(const struct json_obj *o, const char *key, size_t *n)
+{
+	const struct json_span *v = json_get(o, key);
+
+	if (!v || v->type != JSON_STRING)
+		return NULL;
+	*n = v->n;
+	return v->p;
+}
+
+/*
+ * A cryptofeed JSONL record: {"t":"connect"|"recv"|"http"|..,...}.
+ * Returns 1 when the line was one (handled), 0 when it is not.
+ */
+static int
+feed_record(struct feed *f, const char *line, size_t n)
+{
+	struct json_obj o;
+	const struct json_span *t, *data, *ts;
+	const char *why, *conn, *url, *market = f->o->market;
+	size_t at, cn = 0, un = 0;
+	int64_t recv = -1;
+	char sym[64];
+	int len;
+
+	if (json_parse_object(line, n, &o, &why, &at) < 0)
+		return 0;
+	/* Venue messages never have a string "t" (Binance's trade id is a
+	 * number). */
+	t = json_get(&o, "t");
+	if (!t || t->type != JSON_STRING)
+		return 0;
+	conn = span_str(&o, "conn", &cn);
+	url = span_str(&o, "addr", &un);
+	if (!url)
+		url = span_str(&o, "url", &un);
+	if (json_str_is(t, "connect")) {
+		const char *m = url ? url_market(url, un) : NULL;
+
+		if (conn && m && keymap_put(&f->conns, conn, cn,
+		    (void *)m) < 0)
+			die_nomem();
+		return 1;
+	}
+	if (!json_str_is(t, "recv") && !json_str_is(t, "http"))
+		return 1;
+	data = json_get(&o, "data");
+	if (!data || data->type != JSON_STRING)
+		return 1;
+	if (conn && keymap_get(&f->conns, conn, cn))
+		market = keymap_get(&f->conns, conn, cn);
+	else if (url && url_market(url, un))
+		market = url_market(url, un);
+	ts = json_get(&o, "ts");
+	if (ts && ts->type == JSON_NUMBER && seconds_to_us(ts->p, ts->n,
+	    &recv) < 0)
+		recv = -1;
+	/* REST replies other than order books (instrument lists) are not
+	 * market events. */
+	if (json_str_is(t, "http") && (!url || !memmem(url, un, "orderbook",
+	    9)))
+		return 1;
+	if (buf_grow(&f->data, data->n + 1) < 0)
+		die_nomem();
+	len = json_str_copy(data, f->data.p, f->data.cap);
+	if (len < 0) {
+		err_line(run_lineno(&f->r), "recorded frame is not text");
+		return 1;
+	}
+	feed_message(f, f->data.p, (size_t)len, market,
+	    url ? url_symbol(url, un, sym, sizeof sym) : NULL, recv);
+	return 1;
+}
+
+/*
+ * One capture line: an optional receive time ("1633998512.06: " decimal
+ * seconds, or "1723161600123456789 " nanoseconds), an optional REST URL
+ * ("URL -> TS: BODY"), then the message.  "URL <-> TS" header lines of
+ * WebSocket captures carry no message.
+ */
+static void
+feed_line(struct feed *f, const char *line, size_t n)
+{
+	const char *p = line, *end = line + n, *q, *url = NULL, *body;
+	const char *symbol = NULL, *market = f->o->market;
+	size_t un = 0;
+	int64_t recv = -1;
+	char sym[64];
+
+	while (end > p && (end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	if (p == end)
+		return;
+	body = memchr(p, '{', (size_t)(end - p));
+	if (*p == '{') {
+		if (feed_record(f, p, (size_t)(end - p)))
+			return;
+		feed_message(f, p, (size_t)(end - p), market, NULL, -1);
+		return;
+	}
+	if (!body) {
+		/* A WebSocket capture's "URL <-> TS" header carries no
+		 * message; anything else without one is a bad line. */
+		if (!memmem(p, (size_t)(end - p), "://", 3) ||
+		    !memmem(p, (size_t)(end - p), " <-> ", 5))
+			err_line(run_lineno(&f->r), "no JSON message");
+		return;
+	}
+	q = memmem(p, (size_t)(body - p), " -> ", 4);
+	if (q) {
+		url = p;
+		un = (size_t)(q - p);
+		symbol = url_symbol(url, un, sym, sizeof sym);
+		if (url_market(url, un))
+			market = url_market(url, un);
+		p = q + 4;
+	}
+	/* The time before the body: "SECONDS:" or "NANOSECONDS ". */
+	q = p;
+	while (q < body && ((*q >= '0' && *q <= '9') || *q == '.'))
+		q++;
+	if (q > p && q < body && *q == ':') {
+		if (seconds_to_us(p, (size_t)(q - p), &recv) < 0)
+			recv = -1;
+	} else if (q > p && q < body && *q == ' ' &&
+	    !memchr(p, '.', (size_t)(q - p))) {
+		struct fx v;
+
+		if (fx_parse(p, (size_t)(q - p), &v) == FX_OK && v.s == 0 &&
+		    v.m / 1000 <= INT64_MAX)
+			recv = (int64_t)(v.m / 1000);
+	}
+	feed_message(f, body, (size_t)(end - body), market, symbol, recv);
+}
+
+/* At the end, say which symbols never got the snapshot they waited for. */
+static void
+report_unsynced(struct feed *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->syncs.n; i++) {
+		struct sync *s = f->syncs.e[i].val;
+
+		if (s->nev)
+			warn("%s %s %s: %zu depth event%s never synced: no "
+			    "snapshot fits them", s->venue, s->market,
+			    s->symbol, s->nev, s->nev == 1 ? "" : "s");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct feed f;
+	const char *line;
+	size_t len, i;
+
+	err_init("mkt-feed");
+	parse_opts(argc, argv, &o);
+	memset(&f, 0, sizeof f);
+	f.o = &o;
+	keymap_init(&f.syncs);
+	keymap_init(&f.conns);
+	buf_init(&f.norm, 0);
+	buf_init(&f.data, 0);
+	run_open(&f.r, o.run.input, o.run.output, o.run.pass);
+	while (run_next(&f.r, &line, &len))
+		feed_line(&f, line, len);
+	run_flush_events(&f.r);
+	report_unsynced(&f);
+	for (i = 0; i < f.syncs.n; i++)
+		sync_free(f.syncs.e[i].val);
+	keymap_free(&f.syncs);
+	keymap_free(&f.conns);
+	buf_free(&f.norm);
+	buf_free(&f.data);
+	run_close(&f.r);
+	return 0;
+}

@@ -1,0 +1,263 @@
+/*
+ * sync: the snapshot + diff-stream procedure per symbol (see sync.h).
+ * The id rules are book_sequence()'s, so mkt-feed and mkt-book judge a
+ * stream the same way.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "book.h"
+#include "sync.h"
+
+struct sync *
+sync_new(const char *venue, const char *market, const char *symbol)
+{
+	struct sync *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->venue = strdup(venue);
+	s->market = strdup(market);
+	s->symbol = strdup(symbol);
+	if (!s->venue || !s->market || !s->symbol) {
+		sync_free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->is_bybit = strcmp(venue, "bybit") == 0;
+	buf_init(&s->held, 0);
+	return s;
+}
+
+void
+sync_free(struct sync *s)
+{
+	if (!s)
+		return;
+	free(s->venue);
+	free(s->market);
+	free(s->symbol);
+	buf_free(&s->held);
+	free(s->ev);
+	free(s);
+}
+
+static void
+status_head(struct buf *out, const struct sync *s, unsigned has,
+    int64_t time, const char *state)
+{
+	event_render_head(out, "status", s->venue, s->market, s->symbol,
+	    has & EV_HAS_TIME, time, 0);
+	buf_adds(out, ",\"source\":\"mkt-feed\",\"state\":\"");
+	buf_adds(out, state);
+	buf_addc(out, '"');
+}
+
+static void
+add_id(struct buf *out, const char *name, int64_t v)
+{
+	buf_adds(out, ",\"");
+	buf_adds(out, name);
+	buf_adds(out, "\":");
+	buf_addi(out, v);
+}
+
+/* The gap that sends this symbol back to a snapshot. */
+static void
+render_gap(struct buf *out, const struct sync *s, const struct event *ev,
+    const struct book_status *st)
+{
+	status_head(out, s, ev->has, ev->time, "invalid");
+	buf_adds(out, ",\"reason\":\"gap\"");
+	add_id(out, "last_id", s->id);
+	add_id(out, "expected_id", st->expected_id);
+	add_id(out, "got_first_id", st->got_first_id);
+	add_id(out, "got_last_id", st->got_last_id);
+	if (st->has_prev)
+		add_id(out, "got_prev_id", st->got_prev_id);
+	buf_adds(out, "}\n");
+	status_head(out, s, ev->has, ev->time, "resyncing");
+	buf_adds(out, ",\"reason\":\"gap\"}\n");
+}
+
+static void
+emit_line(struct buf *out, const char *line, size_t n)
+{
+	buf_add(out, line, n);
+	buf_addc(out, '\n');
+}
+
+static void
+hold_clear(struct sync *s)
+{
+	s->nev = 0;
+	buf_reset(&s->held);
+}
+
+/* Keep a depth event for when a snapshot comes; the oldest go first
+ * past the bound (a snapshot will then have to be newer). */
+static int
+hold(struct sync *s, const struct event *ev, const char *line, size_t n)
+{
+	struct sync_held *h;
+
+	if (s->nev == SYNC_HOLD_MAX) {
+		size_t cut = s->ev[1].off;
+		size_t i;
+
+		memmove(s->held.p, s->held.p + cut, s->held.len - cut);
+		s->held.len -= cut;
+		memmove(s->ev, s->ev + 1, (s->nev - 1) * sizeof *s->ev);
+		s->nev--;
+		for (i = 0; i < s->nev; i++)
+			s->ev[i].off -= cut;
+		s->dropped++;
+	}
+	if (s->nev == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+
+		h = realloc(s->ev, cap * sizeof *h);
+		if (!h)
+			return -1;
+		s->ev = h;
+		s->cap = cap;
+	}
+	h = &s->ev[s->nev];
+	h->off = s->held.len;
+	h->len = n;
+	h->first_id = ev->first_id;
+	h->last_id = ev->last_id;
+	h->prev_id = ev->prev_id;
+	h->has = ev->has;
+	h->time = ev->time;
+	h->recv = ev->recv;
+	buf_add(&s->held, line, n);
+	if (buf_failed(&s->held)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->nev++;
+	return 0;
+}
+
+/*
+ * A depth event on a live stream: emit it, drop it, or break the sync.
+ * Returns 1 when the sync broke (the caller holds the event).
+ */
+static int
+follow(struct sync *s, const struct event *ev, const char *line, size_t n,
+    struct buf *out)
+{
+	struct book_status st;
+	int v;
+
+	memset(&st, 0, sizeof st);
+	v = book_sequence(s->id, s->fresh, s->is_bybit, ev, &st);
+	if (v == BOOK_STALE)
+		return 0;
+	if (v == BOOK_BROKEN) {
+		render_gap(out, s, ev, &st);
+		s->live = 0;
+		s->broken = 1;
+		return 1;
+	}
+	emit_line(out, line, n);
+	s->id = ev->last_id;
+	s->fresh = 0;
+	return 0;
+}
+
+/* Replay held events after a snapshot; those past a new gap stay held. */
+static int
+replay_held(struct sync *s, struct buf *out)
+{
+	struct buf keep;
+	size_t i, j;
+
+	for (i = 0; i < s->nev; i++) {
+		struct sync_held *h = &s->ev[i];
+		struct event ev;
+
+		memset(&ev, 0, sizeof ev);
+		ev.type = EV_DEPTH;
+		ev.first_id = h->first_id;
+		ev.last_id = h->last_id;
+		ev.prev_id = h->prev_id;
+		ev.has = h->has;
+		ev.time = h->time;
+		ev.recv = h->recv;
+		if (follow(s, &ev, s->held.p + h->off, h->len, out))
+			break;
+	}
+	if (i == s->nev) {
+		hold_clear(s);
+		return SYNC_OK;
+	}
+	/* Keep the rest, from the event that broke the sync on. */
+	buf_init(&keep, 0);
+	for (j = i; j < s->nev; j++) {
+		size_t off = keep.len;
+
+		buf_add(&keep, s->held.p + s->ev[j].off, s->ev[j].len);
+		s->ev[j - i] = s->ev[j];
+		s->ev[j - i].off = off;
+	}
+	if (buf_failed(&keep)) {
+		buf_free(&keep);
+		errno = ENOMEM;
+		return -1;
+	}
+	buf_free(&s->held);
+	s->held = keep;
+	s->nev -= i;
+	return SYNC_SNAPSHOT;
+}
+
+static int
+feed_snapshot(struct sync *s, const struct event *ev, const char *line,
+    size_t n, struct buf *out)
+{
+	/* Binance: a snapshot older than the first held event cannot start
+	 * a book from it; ask for a newer one. */
+	if (!s->is_bybit && s->nev > 0 && ev->last_id < s->ev[0].first_id)
+		return SYNC_SNAPSHOT;
+	if (s->broken) {
+		status_head(out, s, ev->has, ev->time, "synced");
+		add_id(out, "last_id", ev->last_id);
+		buf_adds(out, "}\n");
+		s->broken = 0;
+	}
+	emit_line(out, line, n);
+	s->id = ev->last_id;
+	s->live = 1;
+	s->fresh = 1;
+	if (s->is_bybit) {
+		hold_clear(s);
+		return SYNC_OK;
+	}
+	return replay_held(s, out);
+}
+
+int
+sync_feed(struct sync *s, const struct event *ev, const char *line,
+    size_t n, struct buf *out)
+{
+	int r;
+
+	if (ev->type == EV_SNAPSHOT)
+		r = feed_snapshot(s, ev, line, n, out);
+	else if (s->live && !follow(s, ev, line, n, out))
+		r = SYNC_OK;
+	else if (s->is_bybit)
+		/* Bybit sends a new snapshot on resubscription: deltas in
+		 * between are of no use. */
+		r = SYNC_RESUBSCRIBE;
+	else
+		r = hold(s, ev, line, n) < 0 ? -1 : SYNC_SNAPSHOT;
+	if (r >= 0 && buf_failed(out)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return r;
+}
