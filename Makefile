@@ -39,7 +39,7 @@ need_pkg = $(if $(shell pkg-config --exists $(1) && echo y),,$(error \
 
 # The library, one module per concern.
 LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
-	in out sig timeutil run
+	stream in out sig timeutil run
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.

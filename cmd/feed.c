@@ -11,14 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binance.h"
-#include "bybit.h"
 #include "err.h"
 #include "event.h"
 #include "fixed.h"
 #include "keymap.h"
 #include "run.h"
-#include "sync.h"
+#include "stream.h"
 
 static const char usage_text[] =
     "usage: mkt-feed --raw VENUE:MARKET[:SYMBOL] [--no-pass] [-i INPUT]\n"
@@ -34,13 +32,9 @@ struct opts {
 struct feed {
 	struct opts *o;
 	struct run r;
-	struct keymap syncs;	/* venue\0market\0symbol -> struct sync */
+	struct stream st;
 	struct keymap conns;	/* recorded connection id -> market name */
-	struct buf norm;	/* one message's normalized events */
 	struct buf data;	/* an unescaped recorded frame */
-	char first_symbol[64];	/* the only symbol seen so far, if one */
-	int symbols;		/* distinct symbols seen, up to 2 */
-	unsigned long unsynced;	/* depth events never synced */
 };
 
 static void
@@ -140,107 +134,23 @@ seconds_to_us(const char *p, size_t n, int64_t *us)
 	return 0;
 }
 
-/* Remember a symbol seen, to name REST bodies in one-symbol captures. */
-static void
-note_symbol(struct feed *f, const struct json_span *sym)
-{
-	if (f->symbols == 0 && sym->n < sizeof f->first_symbol) {
-		memcpy(f->first_symbol, sym->p, sym->n);
-		f->first_symbol[sym->n] = '\0';
-		f->symbols = 1;
-	} else if (f->symbols == 1 && (sym->n != strlen(f->first_symbol) ||
-	    memcmp(sym->p, f->first_symbol, sym->n) != 0)) {
-		f->symbols = 2;
-	}
-}
-
-static struct sync *
-find_sync(struct feed *f, const struct event *ev)
-{
-	char key[256], v[32], m[32], s[128];
-	size_t n = keymap_key3(key, sizeof key, ev->venue->p, ev->venue->n,
-	    ev->market->p, ev->market->n, ev->symbol->p, ev->symbol->n);
-	struct sync *sy;
-
-	if (!n || ev->venue->n >= sizeof v || ev->market->n >= sizeof m ||
-	    ev->symbol->n >= sizeof s)
-		return NULL;
-	sy = keymap_get(&f->syncs, key, n);
-	if (sy)
-		return sy;
-	memcpy(v, ev->venue->p, ev->venue->n);
-	v[ev->venue->n] = '\0';
-	memcpy(m, ev->market->p, ev->market->n);
-	m[ev->market->n] = '\0';
-	memcpy(s, ev->symbol->p, ev->symbol->n);
-	s[ev->symbol->n] = '\0';
-	sy = sync_new(v, m, s);
-	if (!sy || keymap_put(&f->syncs, key, n, sy) < 0)
-		die_nomem();
-	return sy;
-}
-
-/* Route the normalized events of one message: books through their sync,
- * the rest straight out. */
-static void
-route(struct feed *f)
-{
-	const char *p = f->norm.p, *end = p + f->norm.len;
-	char why[256];
-	struct event ev;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = (size_t)(nl - p);
-
-		if (event_parse(p, n, &ev, why, sizeof why) < 0 ||
-		    event_fields(&ev, why, sizeof why) < 0)
-			die("normalized event is not valid: %s", why);
-		if (ev.type == EV_SNAPSHOT || ev.type == EV_DEPTH) {
-			struct sync *sy = find_sync(f, &ev);
-
-			if (!sy)
-				die("names too long in a normalized event");
-			note_symbol(f, ev.symbol);
-			if (sync_feed(sy, &ev, p, n, &f->r.ob) < 0)
-				die_nomem();
-		} else {
-			buf_add(&f->r.ob, p, n + 1);
-		}
-		p = nl + 1;
-	}
-	run_flush_events(&f->r);
-}
-
 /* One raw venue message with what the line around it told. */
 static void
 feed_message(struct feed *f, const char *msg, size_t n, const char *market,
     const char *symbol, int64_t recv_us)
 {
 	char why[256];
-	int r;
 
-	buf_reset(&f->norm);
 	if (!symbol && f->o->symbol[0])
 		symbol = f->o->symbol;
-	if (!symbol && f->symbols == 1)
-		symbol = f->first_symbol;
-	if (strcmp(f->o->venue, "binance") == 0)
-		r = binance_normalize(msg, n, market, symbol, recv_us, &f->norm,
-		    why, sizeof why);
-	else
-		r = bybit_normalize(msg, n, market, recv_us, &f->norm, why,
-		    sizeof why);
-	if (r < 0) {
-		err_line(run_lineno(&f->r), "%s", why);
-		return;
-	}
-	if (buf_failed(&f->norm))
-		die_nomem();
 	/* A recorded serverShutdown is history, not an instruction. */
-	if (strcmp(f->o->venue, "binance") == 0 && r == BINANCE_SHUTDOWN)
-		return;
-	route(f);
+	if (stream_message(&f->st, f->o->venue, market, symbol, msg, n,
+	    recv_us, &f->r.ob, why, sizeof why) < 0) {
+		if (errno == ENOMEM)
+			die_nomem();
+		err_line(run_lineno(&f->r), "%s", why);
+	}
+	run_flush_events(&f->r);
 }
 
 /* The symbol=... of a REST URL, into sym (cap bytes); NULL if none. */
@@ -413,8 +323,8 @@ report_unsynced(struct feed *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->syncs.n; i++) {
-		struct sync *s = f->syncs.e[i].val;
+	for (i = 0; i < f->st.syncs.n; i++) {
+		struct sync *s = f->st.syncs.e[i].val;
 
 		if (s->nev)
 			warn("%s %s %s: %zu depth event%s never synced: no "
@@ -429,26 +339,22 @@ main(int argc, char **argv)
 	struct opts o;
 	struct feed f;
 	const char *line;
-	size_t len, i;
+	size_t len;
 
 	err_init("mkt-feed");
 	parse_opts(argc, argv, &o);
 	memset(&f, 0, sizeof f);
 	f.o = &o;
-	keymap_init(&f.syncs);
+	stream_init(&f.st, NULL, NULL);
 	keymap_init(&f.conns);
-	buf_init(&f.norm, 0);
 	buf_init(&f.data, 0);
 	run_open(&f.r, o.run.input, o.run.output, o.run.pass);
 	while (run_next(&f.r, &line, &len))
 		feed_line(&f, line, len);
 	run_flush_events(&f.r);
 	report_unsynced(&f);
-	for (i = 0; i < f.syncs.n; i++)
-		sync_free(f.syncs.e[i].val);
-	keymap_free(&f.syncs);
+	stream_free(&f.st);
 	keymap_free(&f.conns);
-	buf_free(&f.norm);
 	buf_free(&f.data);
 	run_close(&f.r);
 	return 0;

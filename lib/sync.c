@@ -261,3 +261,16 @@ sync_feed(struct sync *s, const struct event *ev, const char *line,
 	}
 	return r;
 }
+
+int
+sync_restart(struct sync *s)
+{
+	int was = s->live;
+
+	if (s->live)
+		s->broken = 1;
+	s->live = 0;
+	s->fresh = 0;
+	hold_clear(s);
+	return was;
+}

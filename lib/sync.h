@@ -69,4 +69,11 @@ void sync_free(struct sync *s);
 int sync_feed(struct sync *s, const struct event *ev, const char *line,
     size_t n, struct buf *out) WUR;
 
+/*
+ * Start over: the connection that carried the stream is gone or new.
+ * Held events are dropped; the next snapshot starts the book again.
+ * Returns 1 when the stream had been in sync (worth a status), else 0.
+ */
+int sync_restart(struct sync *s);
+
 #endif
