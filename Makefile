@@ -36,10 +36,16 @@ endif
 # the Debian package that provides it.  (The offline programs need none.)
 need_pkg = $(if $(shell pkg-config --exists $(1) && echo y),,$(error \
 	pkg-config cannot find '$(1)': apt-get install $(2)))
+$(call need_pkg,libwebsockets,libwebsockets-dev)
+$(call need_pkg,libcurl,libcurl4-openssl-dev)
+$(call need_pkg,openssl,libssl-dev)
+PKGS = libwebsockets libcurl openssl
+override CFLAGS += $(shell pkg-config --cflags $(PKGS))
+LDLIBS += $(shell pkg-config --libs $(PKGS))
 
 # The library, one module per concern.
 LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
-	stream in out sig timeutil run
+	venue stream ws rest in out sig timeutil run
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
@@ -127,7 +133,7 @@ fuzz: $(FUZZ:%=build-fuzz/%)
 
 build-fuzz/%: tests/fuzz/%.c $(LIB_MODULES:%=lib/%.c) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_MODULES:%=lib/%.c) -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_MODULES:%=lib/%.c) $(LDLIBS)
 
 # A short run of every harness on its seed corpus when clang is present;
 # `make fuzz FUZZ_SECONDS=600` and run the binaries by hand for longer.

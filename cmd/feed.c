@@ -1,9 +1,10 @@
 /*
  * mkt-feed: exchange market data as mkt events (mkt-feed(1)).
  *
- * This version normalizes recorded raw venue messages (--raw): the same
- * normalizers and the same sync procedure that the live feed runs, fed
- * from standard input instead of the network.
+ * Live: WebSocket streams (lib/ws) and REST snapshots through one
+ * weight-aware scheduler (lib/rest).  Recorded: raw venue messages on
+ * standard input (--raw).  Both go through the same normalizers and the
+ * same per-symbol sync (lib/stream).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,16 +16,31 @@
 #include "event.h"
 #include "fixed.h"
 #include "keymap.h"
+#include "rest.h"
 #include "run.h"
+#include "sig.h"
 #include "stream.h"
+#include "timeutil.h"
+#include "venue.h"
+#include "ws.h"
 
 static const char usage_text[] =
-    "usage: mkt-feed --raw VENUE:MARKET[:SYMBOL] [--no-pass] [-i INPUT]\n"
-    "                [-o OUTPUT]\n";
+    "usage: mkt-feed [--streams LIST] [--depth-limit N] [--ca FILE]\n"
+    "                [--stats DUR] [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
+    "       mkt-feed --rest [--once | --interval DUR] [--depth-limit N]\n"
+    "                [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
+    "       mkt-feed --raw VENUE:MARKET[:SYMBOL] [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
 	const char *raw;
 	char venue[16], market[16], symbol[64];
+	unsigned streams;
+	int depth_limit;
+	int rest, once;
+	int64_t interval, stats;
+	const char *ca;
+	char **targets;
+	int ntargets;
 	struct run_opts run;
 };
 
@@ -42,10 +58,15 @@ usage(void)
 {
 	fputs(usage_text, stdout);
 	fputs("\n"
-	    "  --raw VENUE:MARKET[:SYMBOL]  read recorded raw venue messages "
-	    "(binance:spot,\n"
-	    "                     binance:futures, bybit:linear, "
-	    "bybit:spot)\n"
+	    "  --streams LIST     depth,trade,ticker (default depth)\n"
+	    "  --depth-limit N    levels of REST snapshots (default 1000)\n"
+	    "  --rest             poll REST snapshots instead of streaming\n"
+	    "  --once             with --rest: one round, then exit\n"
+	    "  --interval DUR     with --rest: poll every DUR (default 1m)\n"
+	    "  --ca FILE          CA bundle for TLS\n"
+	    "  --stats DUR        a status line on stderr every DUR\n"
+	    "  --raw VENUE:MARKET[:SYMBOL]  normalize recorded raw messages\n"
+	    "                     from standard input\n"
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -81,18 +102,42 @@ parse_raw_spec(struct opts *o)
 		    s);
 }
 
+static int64_t
+parse_dur_opt(const char *arg, const char *opt)
+{
+	int64_t ms;
+
+	if (dur_parse(arg, &ms) < 0)
+		die_usage("bad %s '%s': want a duration like 250ms, 1s, 1m",
+		    opt, arg);
+	return ms;
+}
+
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_RAW = 256 };
+	enum { OPT_RAW = 256, OPT_STREAMS, OPT_DEPTH_LIMIT, OPT_REST,
+	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_STATS };
 	static const struct option longopts[] = {
 		{ "raw", required_argument, NULL, OPT_RAW },
+		{ "streams", required_argument, NULL, OPT_STREAMS },
+		{ "depth-limit", required_argument, NULL, OPT_DEPTH_LIMIT },
+		{ "rest", no_argument, NULL, OPT_REST },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	char *end;
+	long v;
 	int c;
 
-	o->raw = NULL;
+	memset(o, 0, sizeof *o);
+	o->streams = VENUE_DEPTH;
+	o->depth_limit = 1000;
+	o->interval = 60000;
 	run_opts_init(&o->run);
 	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, longopts,
 	    NULL)) != -1) {
@@ -100,15 +145,52 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_RAW:
 			o->raw = optarg;
 			break;
+		case OPT_STREAMS:
+			if (venue_parse_streams(optarg, &o->streams) < 0)
+				die_usage("bad --streams '%s': want a list of "
+				    "depth, trade, ticker", optarg);
+			break;
+		case OPT_DEPTH_LIMIT:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 5000)
+				die_usage("bad --depth-limit '%s': want 1 to "
+				    "5000", optarg);
+			o->depth_limit = (int)v;
+			break;
+		case OPT_REST:
+			o->rest = 1;
+			break;
+		case OPT_ONCE:
+			o->once = 1;
+			break;
+		case OPT_INTERVAL:
+			o->interval = parse_dur_opt(optarg, "--interval");
+			if (o->interval <= 0)
+				die_usage("bad --interval '%s': must be above 0",
+				    optarg);
+			break;
+		case OPT_CA:
+			o->ca = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = parse_dur_opt(optarg, "--stats");
+			break;
 		default:
 			run_option(c, argv, &o->run, usage);
 		}
 	}
-	run_no_operands(argc, argv);
-	if (!o->raw)
-		die_usage("live streaming is not built yet: give --raw and "
-		    "recorded messages on standard input");
-	parse_raw_spec(o);
+	if (o->raw) {
+		run_no_operands(argc, argv);
+		parse_raw_spec(o);
+		return;
+	}
+	if (o->once && !o->rest)
+		die_usage("--once goes with --rest");
+	o->targets = argv + optind;
+	o->ntargets = argc - optind;
+	if (o->ntargets == 0)
+		die_usage("no VENUE:MARKET:SYMBOL given");
 }
 
 /*
@@ -333,6 +415,536 @@ report_unsynced(struct feed *f)
 	}
 }
 
+/*
+ * Live.  A target is one symbol of one venue and market; a group is the
+ * symbols one WebSocket connection carries.
+ */
+#define GROUP_SYMBOLS 100	/* symbols per connection */
+#define BYBIT_PING_MS 20000
+#define BYBIT_ARGS_MAX 10	/* topics per subscribe (spot's limit) */
+#define SILENT_MS 120000	/* no frame and no pong: the line is dead */
+#define RESUBSCRIBE_MS 5000
+
+struct live;
+
+struct target {
+	struct venue_target t;
+	struct live *lv;
+	struct group *g;
+	struct rest_req req;
+	int pending;		/* req is with the scheduler */
+	int polled;		/* --rest --once: answered */
+	int64_t last_resub;
+};
+
+struct group {
+	struct live *lv;
+	enum venue_id id;
+	int which;		/* Binance futures: 0 /public, 1 /market */
+	struct ws_conn *conn;
+	struct target **t;
+	size_t n, cap;
+	int64_t last_ping;
+};
+
+struct live {
+	struct opts *o;
+	struct run r;
+	struct stream st;
+	struct ws *ws;
+	struct rest *rest;
+	struct target *targets;
+	size_t nt;
+	struct group *groups;
+	size_t ng;
+	struct keymap bykey;	/* venue\0market\0symbol -> target */
+	unsigned long frames, bad_frames, snapshots, resyncs;
+};
+
+static const char *
+host_key(enum venue_id id)
+{
+	return venue_is_bybit(id) ? "bybit" : id == VENUE_BINANCE_SPOT ?
+	    "binance-spot" : "binance-futures";
+}
+
+static void
+live_status(struct live *lv, enum venue_id id, const char *symbol,
+    const char *state, const char *extra)
+{
+	struct buf *out = &lv->r.ob;
+
+	buf_adds(out, "{\"type\":\"status\",\"venue\":\"");
+	buf_adds(out, venue_name(id));
+	buf_adds(out, "\",\"market\":\"");
+	buf_adds(out, venue_market(id));
+	buf_addc(out, '"');
+	if (symbol) {
+		buf_adds(out, ",\"symbol\":");
+		buf_add_jstr(out, symbol, strlen(symbol));
+	}
+	buf_adds(out, ",\"time\":");
+	buf_addi(out, time_now_ms());
+	buf_adds(out, ",\"source\":\"mkt-feed\",\"state\":\"");
+	buf_adds(out, state);
+	buf_addc(out, '"');
+	if (extra)
+		buf_adds(out, extra);
+	buf_adds(out, "}\n");
+	run_flush_events(&lv->r);
+}
+
+static struct target *
+find_target(struct live *lv, const char *venue, const char *market,
+    const char *symbol)
+{
+	char key[128];
+	size_t n = keymap_key3(key, sizeof key, venue, strlen(venue), market,
+	    strlen(market), symbol, strlen(symbol));
+
+	return n ? keymap_get(&lv->bykey, key, n) : NULL;
+}
+
+static void snapshot_done(struct rest_req *q, int status, const char *body,
+    size_t n, void *ctx);
+
+/* Ask the scheduler for a REST order book of the target, once. */
+static void
+request_snapshot(struct target *t)
+{
+	struct rest_req *q = &t->req;
+	int weight;
+
+	if (t->pending)
+		return;
+	memset(q, 0, sizeof *q);
+	if (venue_snapshot_url(t->t.id, t->t.symbol, t->lv->o->depth_limit,
+	    q->url, sizeof q->url, &weight) < 0)
+		die("snapshot URL too long for %s", t->t.symbol);
+	q->weight = weight;
+	q->host_key = host_key(t->t.id);
+	q->done = snapshot_done;
+	q->ctx = t;
+	if (rest_submit(t->lv->rest, q) < 0)
+		die_errno("cannot queue a snapshot request for %s",
+		    t->t.symbol);
+	t->pending = 1;
+}
+
+static void
+snapshot_done(struct rest_req *q, int status, const char *body, size_t n,
+    void *ctx)
+{
+	struct target *t = ctx;
+	struct live *lv = t->lv;
+	char why[256];
+
+	t->pending = 0;
+	t->polled = 1;
+	if (status != 200) {
+		warn("%s %s %s: snapshot request failed: %s", venue_name(t->t.id),
+		    venue_market(t->t.id), t->t.symbol, status < 0 ? q->error :
+		    "HTTP error");
+		return;
+	}
+	lv->snapshots++;
+	if (stream_message(&lv->st, venue_name(t->t.id), venue_market(t->t.id),
+	    t->t.symbol, body, n, time_now_us(), &lv->r.ob, why,
+	    sizeof why) < 0) {
+		if (errno == ENOMEM)
+			die_nomem();
+		warn("%s %s %s: bad snapshot: %s", venue_name(t->t.id),
+		    venue_market(t->t.id), t->t.symbol, why);
+	}
+	run_flush_events(&lv->r);
+}
+
+/* Bybit: subscribe (or unsubscribe) topics, at most ten a message. */
+static void
+bybit_subscribe(struct group *g, struct target **t, size_t n, const char *op)
+{
+	struct buf topics, msg;
+	size_t i, k;
+
+	buf_init(&topics, 0);
+	buf_init(&msg, 0);
+	for (i = 0; i < n; i += k) {
+		buf_reset(&topics);
+		buf_reset(&msg);
+		for (k = 0; i + k < n && k < BYBIT_ARGS_MAX / 2; k++)
+			venue_bybit_topics(t[i + k]->t.symbol,
+			    g->lv->o->streams, 200, &topics);
+		buf_addf(&msg, "{\"op\":\"%s\",\"args\":[", op);
+		buf_add(&msg, topics.p, topics.len);
+		buf_adds(&msg, "]}");
+		if (buf_failed(&msg) || ws_send(g->conn, msg.p, msg.len) < 0)
+			die_nomem();
+	}
+	buf_free(&topics);
+	buf_free(&msg);
+}
+
+/* What a sync needs, from stream_message(). */
+static void
+on_need(void *ctx, const char *venue, const char *market, const char *symbol,
+    int what)
+{
+	struct live *lv = ctx;
+	struct target *t = find_target(lv, venue, market, symbol);
+	int64_t now = time_now_ms();
+
+	if (!t)
+		return;
+	if (what == SYNC_SNAPSHOT) {
+		request_snapshot(t);
+		return;
+	}
+	/* Bybit sends a snapshot when a topic is subscribed again. */
+	if (now - t->last_resub < RESUBSCRIBE_MS || !t->g)
+		return;
+	t->last_resub = now;
+	lv->resyncs++;
+	bybit_subscribe(t->g, &t, 1, "unsubscribe");
+	bybit_subscribe(t->g, &t, 1, "subscribe");
+}
+
+static void
+on_open(struct ws_conn *c, void *ctx)
+{
+	struct group *g = ctx;
+	struct buf extra;
+	size_t i;
+
+	buf_init(&extra, 0);
+	buf_adds(&extra, ",\"url\":");
+	buf_add_jstr(&extra, ws_url(c), strlen(ws_url(c)));
+	buf_addc(&extra, '\0');
+	live_status(g->lv, g->id, NULL, "connected", extra.p);
+	buf_free(&extra);
+	/* Every book starts again from a fresh snapshot. */
+	for (i = 0; i < g->n; i++)
+		stream_resync(&g->lv->st, venue_name(g->id), venue_market(g->id),
+		    g->t[i]->t.symbol, "reconnect", &g->lv->r.ob);
+	if (venue_is_bybit(g->id))
+		bybit_subscribe(g, g->t, g->n, "subscribe");
+	g->last_ping = time_now_ms();
+	run_flush_events(&g->lv->r);
+}
+
+static void
+on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
+    void *ctx)
+{
+	struct group *g = ctx;
+	struct live *lv = g->lv;
+	char why[256];
+	int r;
+
+	lv->frames++;
+	r = stream_message(&lv->st, venue_name(g->id), venue_market(g->id),
+	    NULL, msg, n, recv_us, &lv->r.ob, why, sizeof why);
+	if (r < 0) {
+		if (errno == ENOMEM)
+			die_nomem();
+		/* Reported like bad input lines: counted, rate-limited. */
+		if (lv->bad_frames++ < 100)
+			warn("bad frame from %s: %s", ws_url(c), why);
+	} else if (r == STREAM_SHUTDOWN) {
+		ws_restart(c, "server shutdown announced");
+	}
+	run_flush_events(&lv->r);
+}
+
+static void
+on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
+{
+	struct group *g = ctx;
+	struct buf extra;
+	size_t i;
+
+	buf_init(&extra, 0);
+	buf_adds(&extra, ",\"url\":");
+	buf_add_jstr(&extra, ws_url(c), strlen(ws_url(c)));
+	buf_adds(&extra, ",\"reason\":");
+	buf_add_jstr(&extra, why, strlen(why));
+	buf_addf(&extra, ",\"retry_ms\":%lld", (long long)retry_ms);
+	buf_addc(&extra, '\0');
+	live_status(g->lv, g->id, NULL, "disconnected", extra.p);
+	buf_free(&extra);
+	for (i = 0; i < g->n; i++)
+		stream_resync(&g->lv->st, venue_name(g->id), venue_market(g->id),
+		    g->t[i]->t.symbol, "disconnected", &g->lv->r.ob);
+	run_flush_events(&g->lv->r);
+}
+
+static const struct ws_handlers handlers = { on_open, on_message, on_closed };
+
+static void
+on_limit(const char *key, int status, int64_t until_ms, void *ctx)
+{
+	struct live *lv = ctx;
+	char extra[128];
+	enum venue_id id;
+
+	for (id = 0; id < VENUE_COUNT; id++)
+		if (strcmp(host_key(id), key) == 0)
+			break;
+	if (id == VENUE_COUNT)
+		return;
+	snprintf(extra, sizeof extra, ",\"status\":%d,\"until\":%lld",
+	    status, (long long)until_ms);
+	live_status(lv, id, NULL, status ? "rate_limited" : "rate_ok",
+	    extra);
+}
+
+static struct group *
+add_group(struct live *lv, enum venue_id id, int which)
+{
+	struct group *g = &lv->groups[lv->ng++];
+
+	memset(g, 0, sizeof *g);
+	g->lv = lv;
+	g->id = id;
+	g->which = which;
+	return g;
+}
+
+static void
+group_add(struct group *g, struct target *t)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		struct target **p = realloc(g->t, cap * sizeof *p);
+
+		if (!p)
+			die_nomem();
+		g->t = p;
+		g->cap = cap;
+	}
+	g->t[g->n++] = t;
+	if (g->which == 0)
+		t->g = g;
+}
+
+/* The connection URL of a group, from its symbols' streams. */
+static void
+group_connect(struct group *g)
+{
+	struct buf url, streams;
+	size_t i;
+	int n = 0;
+
+	buf_init(&url, 0);
+	buf_init(&streams, 0);
+	buf_adds(&url, venue_ws_base(g->id));
+	if (venue_is_bybit(g->id)) {
+		buf_adds(&url, venue_bybit_path(g->id));
+	} else {
+		for (i = 0; i < g->n; i++)
+			n += venue_binance_streams(g->id, g->t[i]->t.symbol,
+			    g->lv->o->streams, g->which, &streams);
+		buf_adds(&url, venue_binance_path(g->id, g->which));
+		buf_add(&url, streams.p, streams.len);
+	}
+	buf_addc(&url, '\0');
+	if (buf_failed(&url))
+		die_nomem();
+	if (venue_is_bybit(g->id) || n > 0) {
+		g->conn = ws_connect(g->lv->ws, url.p, &handlers, g, SILENT_MS);
+		if (!g->conn)
+			die_errno("bad WebSocket URL '%s'", url.p);
+	}
+	buf_free(&url);
+	buf_free(&streams);
+}
+
+/* Targets into groups: per venue and market, GROUP_SYMBOLS at a time
+ * (Binance futures: a /public and a /market connection). */
+static void
+make_groups(struct live *lv)
+{
+	struct group *cur[VENUE_COUNT][2] = { { NULL } };
+	size_t i;
+	int w;
+
+	lv->groups = calloc(lv->nt * 2 + 2, sizeof *lv->groups);
+	if (!lv->groups)
+		die_nomem();
+	for (i = 0; i < lv->nt; i++) {
+		struct target *t = &lv->targets[i];
+		int parts = t->t.id == VENUE_BINANCE_FUTURES ? 2 : 1;
+
+		for (w = 0; w < parts; w++) {
+			struct group **g = &cur[t->t.id][w];
+
+			if (!*g || (*g)->n == GROUP_SYMBOLS)
+				*g = add_group(lv, t->t.id, w);
+			group_add(*g, t);
+		}
+	}
+	for (i = 0; i < lv->ng; i++)
+		group_connect(&lv->groups[i]);
+}
+
+static void
+setup_targets(struct live *lv)
+{
+	struct opts *o = lv->o;
+	char why[256], key[128];
+	int i;
+
+	lv->targets = calloc((size_t)o->ntargets, sizeof *lv->targets);
+	if (!lv->targets)
+		die_nomem();
+	keymap_init(&lv->bykey);
+	for (i = 0; i < o->ntargets; i++) {
+		struct target *t = &lv->targets[lv->nt];
+		size_t n;
+
+		if (venue_parse_target(o->targets[i], &t->t, why,
+		    sizeof why) < 0)
+			die_usage("%s", why);
+		n = keymap_key3(key, sizeof key, venue_name(t->t.id),
+		    strlen(venue_name(t->t.id)), venue_market(t->t.id),
+		    strlen(venue_market(t->t.id)), t->t.symbol,
+		    strlen(t->t.symbol));
+		if (keymap_get(&lv->bykey, key, n))
+			continue;	/* named twice */
+		t->lv = lv;
+		if (keymap_put(&lv->bykey, key, n, t) < 0)
+			die_nomem();
+		lv->nt++;
+	}
+}
+
+static void
+setup_rest(struct live *lv)
+{
+	enum venue_id id;
+
+	if (rest_open(&lv->rest, lv->o->ca) < 0)
+		die_errno("cannot start the REST client");
+	for (id = 0; id < VENUE_COUNT; id++) {
+		int limit;
+		long window;
+
+		venue_rest_budget(id, &limit, &window);
+		/* Half the IP's budget: other tools on it keep headroom. */
+		if (rest_budget(lv->rest, host_key(id), limit, window,
+		    0.5) < 0)
+			die_errno("cannot set the REST budget");
+	}
+	rest_on_limit(lv->rest, on_limit, lv);
+}
+
+/* Bybit wants an application ping every 20 s. */
+static void
+ping_bybit(struct live *lv, int64_t now)
+{
+	static const char ping[] = "{\"op\":\"ping\"}";
+	size_t i;
+
+	for (i = 0; i < lv->ng; i++) {
+		struct group *g = &lv->groups[i];
+
+		if (!venue_is_bybit(g->id) || !g->conn || !ws_is_open(g->conn) ||
+		    now - g->last_ping < BYBIT_PING_MS)
+			continue;
+		g->last_ping = now;
+		if (ws_send(g->conn, ping, sizeof ping - 1) < 0)
+			die_nomem();
+	}
+}
+
+static void
+print_stats(struct live *lv)
+{
+	size_t i, open = 0, conns = 0;
+
+	for (i = 0; i < lv->ng; i++) {
+		conns += lv->groups[i].conn != NULL;
+		open += lv->groups[i].conn && ws_is_open(lv->groups[i].conn);
+	}
+	warn("%lu frames (%lu bad), %lu snapshots, %zu/%zu connections up, "
+	    "%zu REST requests pending", lv->frames, lv->bad_frames,
+	    lv->snapshots, open, conns, rest_pending(lv->rest));
+}
+
+/* --rest: a round of snapshot requests, one per target. */
+static void
+poll_round(struct live *lv)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nt; i++)
+		request_snapshot(&lv->targets[i]);
+}
+
+static int
+all_polled(const struct live *lv)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nt; i++)
+		if (!lv->targets[i].polled || lv->targets[i].pending)
+			return 0;
+	return 1;
+}
+
+static void
+run_live(struct opts *o)
+{
+	struct live lv;
+	int64_t now, next_poll = 0, next_stats;
+	size_t i;
+
+	memset(&lv, 0, sizeof lv);
+	lv.o = o;
+	run_open(&lv.r, NULL, o->run.output, o->run.pass);
+	stream_init(&lv.st, on_need, &lv);
+	setup_targets(&lv);
+	setup_rest(&lv);
+	if (!o->rest) {
+		if (ws_open(&lv.ws, o->ca) < 0)
+			die_errno("cannot start the WebSocket client");
+		make_groups(&lv);
+	}
+	next_stats = time_now_ms() + o->stats;
+	while (!sig_stop_requested()) {
+		int64_t wait = rest_next_ms(lv.rest);
+		int t = wait < 0 || wait > 50 ? 50 : (int)wait;
+
+		now = time_now_ms();
+		if (o->rest && now >= next_poll) {
+			poll_round(&lv);
+			next_poll = now + o->interval;
+		}
+		if (lv.ws && ws_run(lv.ws, t) < 0)
+			die_errno("WebSocket service failed");
+		if (rest_run(lv.rest, lv.ws ? 0 : t) < 0)
+			die_errno("REST service failed");
+		now = time_now_ms();
+		ping_bybit(&lv, now);
+		if (o->stats && now >= next_stats) {
+			print_stats(&lv);
+			next_stats = now + o->stats;
+		}
+		run_flush_events(&lv.r);
+		if (o->once && all_polled(&lv))
+			break;
+	}
+	run_flush_events(&lv.r);
+	ws_close(lv.ws);
+	rest_close(lv.rest);
+	stream_free(&lv.st);
+	for (i = 0; i < lv.ng; i++)
+		free(lv.groups[i].t);
+	free(lv.groups);
+	free(lv.targets);
+	keymap_free(&lv.bykey);
+	run_close(&lv.r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -343,6 +955,10 @@ main(int argc, char **argv)
 
 	err_init("mkt-feed");
 	parse_opts(argc, argv, &o);
+	if (!o.raw) {
+		run_live(&o);
+		return 0;
+	}
 	memset(&f, 0, sizeof f);
 	f.o = &o;
 	stream_init(&f.st, NULL, NULL);

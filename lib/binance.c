@@ -15,6 +15,9 @@
 #include "fixed.h"
 #include "json.h"
 
+/* The longest symbol accepted, in bytes. */
+#define BN_SYMBOL_MAX 63
+
 /* One message on its way through. */
 struct bn {
 	const char *kind;	/* what the reasons name: "depthUpdate" ... */
@@ -25,7 +28,7 @@ struct bn {
 	char *why;
 	size_t whylen;
 	struct json_span stream;	/* JSON_NONE unless combined */
-	char sym[VENUE_SYMBOL_MAX + 1];
+	char sym[BN_SYMBOL_MAX + 1];
 };
 
 /* How long an error text from the exchange may run in a reason. */
@@ -143,7 +146,8 @@ bn_level(struct bn *m, const char *key, size_t i, const struct json_span *lv)
 		goto shape;
 	r = bn_decimal(&px, &p);
 	if (r != FX_OK)
-		return bn_fail(m, "%s[%zu]: price: %s", key, i, bn_fx_reason(r));
+		return bn_fail(m, "%s[%zu]: price: %s", key, i,
+		    bn_fx_reason(r));
 	r = bn_decimal(&qty, &q);
 	if (r != FX_OK)
 		return bn_fail(m, "%s[%zu]: quantity: %s", key, i,
@@ -196,7 +200,7 @@ bn_put_levels(struct bn *m, const char *name, const struct json_obj *o,
 static int
 bn_stream_symbol(struct bn *m)
 {
-	char name[2 * VENUE_SYMBOL_MAX];
+	char name[2 * BN_SYMBOL_MAX];
 	int n, i;
 
 	if (m->stream.type != JSON_STRING)
@@ -205,7 +209,7 @@ bn_stream_symbol(struct bn *m)
 	for (i = 0; i < n && name[i] != '@'; i++) {
 		char c = name[i];
 
-		if (i >= VENUE_SYMBOL_MAX || !((c >= 'a' && c <= 'z') ||
+		if (i >= BN_SYMBOL_MAX || !((c >= 'a' && c <= 'z') ||
 		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
 			return -1;
 		m->sym[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
@@ -217,30 +221,37 @@ bn_stream_symbol(struct bn *m)
 }
 
 /*
- * Find the symbol of the message into m->sym: its "s", the stream's
- * name, the caller's.  0, or -1 with `missing` as the reason.
+ * Find the symbol of the message into m->sym: its "s", else the stream's
+ * name, else the caller's.  0, 1 when none names one, or -1 (a bad "s").
  */
 static int
-bn_symbol(struct bn *m, const struct json_obj *o, const char *missing)
+bn_symbol(struct bn *m, const struct json_obj *o)
 {
 	const struct json_span *s = json_get(o, "s");
-	int n;
 
 	if (s) {
 		if (s->type != JSON_STRING)
 			return bn_fail(m, "field 's' is not a string");
-		n = json_str_copy(s, m->sym, sizeof m->sym);
-		if (n <= 0)
+		if (json_str_copy(s, m->sym, sizeof m->sym) <= 0)
 			return bn_fail(m, "field 's' is not a symbol");
 		return 0;
 	}
 	if (bn_stream_symbol(m) == 0)
 		return 0;
-	if (m->symbol && *m->symbol && strlen(m->symbol) <= VENUE_SYMBOL_MAX) {
+	if (m->symbol && *m->symbol && strlen(m->symbol) <= BN_SYMBOL_MAX) {
 		strcpy(m->sym, m->symbol);
 		return 0;
 	}
-	return bn_fail(m, "%s", missing);
+	return 1;
+}
+
+/* The symbol of an event message, which must name one. */
+static int
+bn_event_symbol(struct bn *m, const struct json_obj *o)
+{
+	int r = bn_symbol(m, o);
+
+	return r > 0 ? bn_fail(m, "missing field 's'") : r;
 }
 
 /*
@@ -301,9 +312,15 @@ bn_snapshot(struct bn *m, const struct json_obj *o, const char *idkey,
     const char *bkey, const char *akey)
 {
 	int64_t time, id;
+	int r = bn_symbol(m, o);
 
-	if (bn_symbol(m, o, "depth snapshot names no symbol") < 0 ||
-	    bn_time_or_local(m, o, &time) < 0 || bn_int(m, o, idkey, &id) < 0)
+	if (r > 0) {
+		/* A REST body, and the caller did not say whose. */
+		m->kind = NULL;
+		return bn_fail(m, "depth snapshot names no symbol");
+	}
+	if (r < 0 || bn_time_or_local(m, o, &time) < 0 ||
+	    bn_int(m, o, idkey, &id) < 0)
 		return -1;
 	bn_head(m, "snapshot", time);
 	bn_put_int(m, "last_id", id);
@@ -336,7 +353,7 @@ bn_depth(struct bn *m, const struct json_obj *o)
 
 	if (bn_partial_stream(m))
 		return bn_snapshot(m, o, "u", "b", "a");
-	if (bn_symbol(m, o, "missing field 's'") < 0 ||
+	if (bn_event_symbol(m, o) < 0 ||
 	    bn_int(m, o, "E", &time) < 0 || bn_int(m, o, "U", &first) < 0 ||
 	    bn_int(m, o, "u", &last) < 0 ||
 	    (has_prev && bn_int(m, o, "pu", &prev) < 0))
@@ -358,7 +375,7 @@ bn_ticker(struct bn *m, const struct json_obj *o)
 {
 	int64_t time, id;
 
-	if (bn_symbol(m, o, "missing field 's'") < 0 ||
+	if (bn_event_symbol(m, o) < 0 ||
 	    bn_time_or_local(m, o, &time) < 0 || bn_int(m, o, "u", &id) < 0)
 		return -1;
 	bn_head(m, "ticker", time);
@@ -379,7 +396,7 @@ bn_trade(struct bn *m, const struct json_obj *o, int agg)
 	const struct json_span *maker;
 	int64_t time, id;
 
-	if (bn_symbol(m, o, "missing field 's'") < 0 ||
+	if (bn_event_symbol(m, o) < 0 ||
 	    bn_int(m, o, "T", &time) < 0 ||
 	    bn_int(m, o, agg ? "a" : "t", &id) < 0)
 		return -1;

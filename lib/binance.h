@@ -27,9 +27,6 @@ enum {
 	BINANCE_SHUTDOWN = 1000,	/* {"e":"serverShutdown"}: reconnect */
 };
 
-/* The longest symbol accepted, in bytes. */
-#define VENUE_SYMBOL_MAX 63
-
 /*
  * Normalize one raw Binance message msg[0..n):
  *
@@ -52,6 +49,7 @@ enum {
  * symbol is the payload's "s"; without one, the stream name's part
  * before '@' uppercased; without a stream, the `symbol` argument (the
  * caller's, for REST bodies, which name none; NULL when unknown).
+ * Symbols run up to 63 bytes.
  * market is "spot" or "futures".  recv_us is the local receive time in
  * epoch microseconds, or -1 when unknown ("recv" is then left out).
  *

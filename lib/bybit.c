@@ -16,6 +16,9 @@
 #include "fixed.h"
 #include "json.h"
 
+/* The longest symbol accepted, in bytes. */
+#define BY_SYMBOL_MAX 63
+
 /* One message on its way through. */
 struct by {
 	const char *kind;	/* what the reasons name: the topic ... */
@@ -25,7 +28,7 @@ struct by {
 	char *why;
 	size_t whylen;
 	char topic[96];
-	char sym[VENUE_SYMBOL_MAX + 1];
+	char sym[BY_SYMBOL_MAX + 1];
 };
 
 /* How much of an error text from the exchange a reason quotes. */
@@ -152,7 +155,8 @@ by_level(struct by *m, const char *key, size_t i, const struct json_span *lv)
 		goto shape;
 	r = by_decimal(&px, &p);
 	if (r != FX_OK)
-		return by_fail(m, "%s[%zu]: price: %s", key, i, by_fx_reason(r));
+		return by_fail(m, "%s[%zu]: price: %s", key, i,
+		    by_fx_reason(r));
 	r = by_decimal(&qty, &q);
 	if (r != FX_OK)
 		return by_fail(m, "%s[%zu]: quantity: %s", key, i,

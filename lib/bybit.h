@@ -5,8 +5,7 @@
  * reply), zero or more event lines out (mkt-events(5)), appended to a
  * buffer.  Pure, like binance.h: no I/O, no allocation but the
  * buffer's, nothing printed; prices and quantities keep the exchange's
- * digits.  The return conventions (VENUE_IGNORED, VENUE_SYMBOL_MAX) are
- * binance.h's.
+ * digits.  The return convention (VENUE_IGNORED) is binance.h's.
  */
 #ifndef MKT_BYBIT_H
 #define MKT_BYBIT_H
@@ -33,7 +32,8 @@
  *                       replies whose result holds no book -> 0
  *
  * "time" is the message's "ts" (a trade's own "T"); "seq" is written
- * when the message has one.  Keys may come in any order.  market is the
+ * when the message has one.  Keys may come in any order.  Symbols run
+ * up to 63 bytes.  market is the
  * Bybit category of the connection: "linear", "spot" or "inverse".
  * recv_us is the local receive time in epoch microseconds, or -1 when
  * unknown ("recv" is then left out).
