@@ -45,11 +45,11 @@ LDLIBS += $(shell pkg-config --libs $(PKGS))
 
 # The library, one module per concern.
 LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
-	venue stream ws rest in out sig timeutil run
+	venue stream ws rest simmarket in out sig timeutil run
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
-PROGS = book depth diff feed
+PROGS = book depth diff feed sim
 BINS = $(B)/bin/mkt $(PROGS:%=$(B)/bin/mkt-%)
 
 # C unit tests: tests/unit/NAME.c, TAP on stdout.

@@ -627,6 +627,11 @@ on_open(struct ws_conn *c, void *ctx)
 		    g->t[i]->t.symbol, "reconnect", &g->lv->r.ob);
 	if (venue_is_bybit(g->id))
 		bybit_subscribe(g, g->t, g->n, "subscribe");
+	else if (g->which == 0)
+		/* Ask for the snapshots now rather than at the first depth
+		 * event: a quiet symbol would otherwise wait for a trade. */
+		for (i = 0; i < g->n; i++)
+			request_snapshot(g->t[i]);
 	g->last_ping = time_now_ms();
 	run_flush_events(&g->lv->r);
 }

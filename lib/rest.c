@@ -41,6 +41,7 @@ enum {
 
 struct rest_ent {
 	int64_t t;	/* when the answer came */
+	int64_t start;	/* when it was sent */
 	int w;
 };
 
@@ -57,7 +58,7 @@ struct rest_host {
 	int pace_i;		/* the oldest */
 	/* Weight used by others on the IP, from the server's count. */
 	int foreign;
-	int64_t foreign_until;
+	int64_t foreign_at;	/* when it was counted */
 	int server_used;
 	/* Backoff after 429, 418, 403. */
 	int limited;		/* a backoff is on (not yet announced over) */
@@ -73,6 +74,7 @@ struct rest_xfer {
 	struct rest_req *q;	/* NULL: free */
 	struct buf body;
 	int used_weight;	/* X-MBX-USED-WEIGHT-1M, -1 if absent */
+	int64_t start;
 	int64_t retry_after;	/* Retry-After seconds, -1 if absent */
 	int toobig;
 	int finished;
@@ -179,10 +181,22 @@ host_own(const struct rest_host *h, int64_t now)
 	return sum;
 }
 
+/*
+ * Others' weight is the last estimate while it is fresh (one window) or
+ * an answer that will refresh it is on the way.  Others' use is assumed
+ * to go on at the rate seen; a stale estimate counts as nothing, but
+ * then only one request goes out, to probe.
+ */
+static int
+host_fresh(const struct rest_host *h, int64_t now)
+{
+	return now < h->foreign_at + h->window || h->nactive > 0;
+}
+
 static int64_t
 host_foreign(const struct rest_host *h, int64_t now)
 {
-	return now < h->foreign_until ? h->foreign : 0;
+	return host_fresh(h, now) ? h->foreign : 0;
 }
 
 /*
@@ -217,19 +231,25 @@ host_own_at(const struct rest_host *h, int64_t x, int64_t now)
 static int64_t
 host_budget_at(const struct rest_host *h, int w, int64_t now)
 {
-	int64_t foreign = host_foreign(h, now), x, t;
+	int64_t f = h->foreign, x, t, probe;
 
-	if (host_own(h, now) + foreign + w <= h->cap)
+	if (host_own(h, now) + host_foreign(h, now) + w <= h->cap)
 		return now;
-	x = (int64_t)h->cap - foreign - w;
-	if (foreign > 0 && x >= 0) {
-		t = host_own_at(h, x, now);
-		if (t < h->foreign_until)
-			return t;
+	/* When ours has shrunk enough beside others' as it is. */
+	x = (int64_t)h->cap - f - w;
+	if (x < 0 && f == 0)
+		x = 0;
+	t = x >= 0 ? host_own_at(h, x, now) : INT64_MAX;
+	/* When the estimate is stale and nothing in flight will renew it. */
+	if (f > 0 && h->nactive == 0) {
+		x = (int64_t)h->cap - w;
+		probe = host_own_at(h, x < 0 ? 0 : x, now);
+		if (probe < h->foreign_at + h->window)
+			probe = h->foreign_at + h->window;
+		if (probe < t)
+			t = probe;
 	}
-	x = (int64_t)h->cap - w;
-	t = host_own_at(h, x < 0 ? 0 : x, now);
-	return t < h->foreign_until ? h->foreign_until : t;
+	return t;
 }
 
 static int64_t
@@ -250,27 +270,42 @@ host_started(struct rest_host *h, int w, int64_t now)
 
 /* A request left the wire (answered, failed or cancelled). */
 static void
-host_finished(struct rest_host *h, int w, int64_t now)
+host_finished(struct rest_host *h, int w, int64_t start, int64_t now)
 {
 	h->inflight -= w;
 	h->nactive--;
 	/* host_reserve() made room when it started. */
-	h->log[(h->head + h->n) % h->size] = (struct rest_ent){ now, w };
+	h->log[(h->head + h->n) % h->size] = (struct rest_ent){ now, start, w };
 	h->n++;
 }
 
 /*
- * The server counted used weight in its window; what exceeds our own
- * count is others' on the same IP, assumed to stay for one window.
+ * The server counted the weight used in its window when the request
+ * (of weight w, sent at start) came in: others' on the same IP and
+ * ours.  Of ours it surely holds this one and those answered before
+ * this one was sent and sent themselves within a window from now (the
+ * server saw them between their start and their answer).  Others may be
+ * in the count too, and then pass for others' until the next answer:
+ * the estimate errs on the safe side.
  */
 static void
-host_server_used(struct rest_host *h, int used, int64_t now)
+host_server_used(struct rest_host *h, int used, int64_t start, int w,
+    int64_t now)
 {
-	int64_t own = host_own(h, now);
+	int64_t own = w;
+	size_t i;
 
+	for (i = 0; i < h->n; i++) {
+		const struct rest_ent *e = &h->log[(h->head + i) % h->size];
+
+		if (e->t > start)
+			break;
+		if (e->start > now - h->window)
+			own += e->w;
+	}
 	h->server_used = used;
 	h->foreign = used > own ? (int)(used - own) : 0;
-	h->foreign_until = now + h->window;
+	h->foreign_at = now;
 }
 
 static void
@@ -509,6 +544,7 @@ xfer_start(struct rest *r, struct rest_req *q, int64_t now)
 	if (mc != CURLM_OK)
 		return merr(mc);
 	x->q = q;
+	x->start = now;
 	q->xfer = x;
 	q->state = REQ_ACTIVE;
 	q->tries++;
@@ -525,7 +561,7 @@ xfer_release(struct rest *r, struct rest_xfer *x, int64_t now)
 	struct rest_req *q = x->q;
 
 	curl_multi_remove_handle(r->multi, x->easy);
-	host_finished(q->host, q->weight, now);
+	host_finished(q->host, q->weight, x->start, now);
 	q->xfer = NULL;
 	q->state = REQ_IDLE;
 	x->q = NULL;
@@ -618,7 +654,8 @@ xfer_done(struct rest *r, struct rest_xfer *x)
 		status = (int)code;
 	xfer_release(r, x, now);
 	if (x->used_weight >= 0)
-		host_server_used(q->host, x->used_weight, now);
+		host_server_used(q->host, x->used_weight, x->start, q->weight,
+		    now);
 	if (status < 0)
 		req_error(q, x);
 	if (answer_again(r, q, x, status, now)) {
@@ -856,6 +893,7 @@ rest_budget(struct rest *r, const char *key, int limit, int64_t window_ms,
 		h->server_used = -1;
 		for (i = 0; i < REST_PACE_N; i++)
 			h->pace[i] = INT64_MIN / 2;
+		h->foreign_at = INT64_MIN / 2;
 	}
 	h->limit = limit;
 	h->window = window_ms;

@@ -15,8 +15,11 @@
  * Used weight is our own count (the weights of our requests in flight,
  * and of those answered within the window, counted from the answer,
  * which is never earlier than the server's count) plus the weight that
- * others sharing the IP have used: X-MBX-USED-WEIGHT-1M, which Binance
- * sends on every response, minus our own count, kept for one window.
+ * others sharing the IP use: X-MBX-USED-WEIGHT-1M, which Binance sends
+ * on every response, less what of ours it surely holds.  That estimate
+ * holds until the next answer; after a window without one, a single
+ * request probes.  Before the first answer others' use is unknown: the
+ * share leaves them their headroom.
  *
  * Answers:
  *   429          the host is backed off until Retry-After (default 60 s),
