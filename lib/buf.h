@@ -47,6 +47,9 @@ buf_failed(const struct buf *b)
 static inline void
 buf_add(struct buf *b, const void *p, size_t n)
 {
+	/* An empty piece may come from a buffer never written (p NULL). */
+	if (n == 0)
+		return;
 	if (b->cap - b->len < n && buf_grow(b, n) < 0)
 		return;
 	memcpy(b->p + b->len, p, n);
