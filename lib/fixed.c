@@ -367,12 +367,13 @@ u64_ndigits(uint64_t v)
 
 /*
  * v / 10^s rendered straight into dst, trailing fractional zeros
- * dropped: the digits are written once, back to front, in place.
+ * dropped: the digits go to their final place two at a time, and the
+ * few integer digits step aside for the point.
  */
 static char *
 format_u64(uint64_t v, int s, char *dst)
 {
-	int nd, len, i;
+	int nd, ip, i;
 	char *e;
 
 	while (s > 0 && v % 10 == 0) {
@@ -382,29 +383,26 @@ format_u64(uint64_t v, int s, char *dst)
 	if (v == 0)
 		s = 0;
 	nd = u64_ndigits(v);
-	if (s == 0)
-		len = nd;
-	else if (nd > s)
-		len = nd + 1;
-	else
-		len = s + 2;
-	e = dst + len;
-	for (i = 0; i < s; i++) {
-		*--e = (char)('0' + v % 10);
-		v /= 10;
+	if (s == 0) {
+		u64_digits(v, dst + nd);
+		return dst + nd;
 	}
-	if (s > 0) {
-		*--e = '.';
-		if (v == 0)
-			*--e = '0';
+	if (nd > s) {
+		ip = nd - s;
+		e = dst + nd + 1;
+		u64_digits(v, e);
+		for (i = 0; i < ip; i++)
+			dst[i] = dst[i + 1];
+		dst[ip] = '.';
+		return e;
 	}
-	while (v) {
-		*--e = (char)('0' + v % 10);
-		v /= 10;
-	}
-	if (s == 0 && len == 1 && e > dst)
-		*--e = '0';
-	return dst + len;
+	dst[0] = '0';
+	dst[1] = '.';
+	for (i = 0; i < s - nd; i++)
+		dst[2 + i] = '0';
+	e = dst + 2 + s;
+	u64_digits(v, e);
+	return e;
 }
 
 char *
