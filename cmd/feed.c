@@ -424,6 +424,8 @@ report_unsynced(struct feed *f)
 #define BYBIT_ARGS_MAX 10	/* topics per subscribe (spot's limit) */
 #define SILENT_MS 120000	/* no frame and no pong: the line is dead */
 #define RESUBSCRIBE_MS 5000
+/* Binance closes a connection after 24 h: replace it a little before. */
+#define ROTATE_MS (int64_t)(23.5 * 3600 * 1000)
 
 struct live;
 
@@ -442,6 +444,8 @@ struct group {
 	enum venue_id id;
 	int which;		/* Binance futures: 0 /public, 1 /market */
 	struct ws_conn *conn;
+	struct ws_conn *old;	/* being replaced by conn: see handover() */
+	char *url;
 	struct target **t;
 	size_t n, cap;
 	int64_t last_ping;
@@ -618,9 +622,16 @@ on_open(struct ws_conn *c, void *ctx)
 	buf_init(&extra, 0);
 	buf_adds(&extra, ",\"url\":");
 	buf_add_jstr(&extra, ws_url(c), strlen(ws_url(c)));
+	if (g->old)
+		buf_adds(&extra, ",\"reason\":\"handover\"");
 	buf_addc(&extra, '\0');
 	live_status(g->lv, g->id, NULL, "connected", extra.p);
 	buf_free(&extra);
+	g->last_ping = time_now_ms();
+	/* A replacement carries on the same update ids: the books stay, and
+	 * what both connections deliver is dropped as already applied. */
+	if (g->old)
+		return;
 	/* Every book starts again from a fresh snapshot. */
 	for (i = 0; i < g->n; i++)
 		stream_resync(&g->lv->st, venue_name(g->id), venue_market(g->id),
@@ -635,6 +646,8 @@ on_open(struct ws_conn *c, void *ctx)
 	g->last_ping = time_now_ms();
 	run_flush_events(&g->lv->r);
 }
+
+static void handover(struct group *g, const char *why);
 
 static void
 on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
@@ -654,8 +667,13 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 		/* Reported like bad input lines: counted, rate-limited. */
 		if (lv->bad_frames++ < 100)
 			warn("bad frame from %s: %s", ws_url(c), why);
-	} else if (r == STREAM_SHUTDOWN) {
-		ws_restart(c, "server shutdown announced");
+	} else if (r == STREAM_SHUTDOWN && c == g->conn) {
+		handover(g, "server shutdown announced");
+	}
+	/* The replacement delivers: the old connection can go. */
+	if (g->old && c == g->conn) {
+		ws_drop(g->old);
+		g->old = NULL;
 	}
 	run_flush_events(&lv->r);
 }
@@ -667,6 +685,9 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 	struct buf extra;
 	size_t i;
 
+	/* The connection being replaced: its successor carries the books. */
+	if (c != g->conn)
+		return;
 	buf_init(&extra, 0);
 	buf_adds(&extra, ",\"url\":");
 	buf_add_jstr(&extra, ws_url(c), strlen(ws_url(c)));
@@ -683,6 +704,27 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 }
 
 static const struct ws_handlers handlers = { on_open, on_message, on_closed };
+
+/*
+ * Replace a group's connection without a gap in the output (Binance's
+ * serverShutdown, its 24-hour limit): open the new one, keep reading the
+ * old until the new delivers, then drop the old.
+ */
+static void
+handover(struct group *g, const char *why)
+{
+	struct ws_conn *c;
+
+	if (g->old || venue_is_bybit(g->id))
+		return;
+	c = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
+	if (!c)
+		die_errno("cannot open a replacement connection");
+	g->old = g->conn;
+	g->conn = c;
+	if (g->lv->o->stats)
+		warn("replacing %s: %s", g->url, why);
+}
 
 static void
 on_limit(const char *key, int status, int64_t until_ms, void *ctx)
@@ -755,6 +797,9 @@ group_connect(struct group *g)
 	if (buf_failed(&url))
 		die_nomem();
 	if (venue_is_bybit(g->id) || n > 0) {
+		g->url = strdup(url.p);
+		if (!g->url)
+			die_nomem();
 		g->conn = ws_connect(g->lv->ws, url.p, &handlers, g, SILENT_MS);
 		if (!g->conn)
 			die_errno("bad WebSocket URL '%s'", url.p);
@@ -930,6 +975,10 @@ run_live(struct opts *o)
 			die_errno("REST service failed");
 		now = time_now_ms();
 		ping_bybit(&lv, now);
+		for (i = 0; i < lv.ng; i++)
+			if (lv.groups[i].conn &&
+			    ws_open_ms(lv.groups[i].conn) > ROTATE_MS)
+				handover(&lv.groups[i], "24-hour limit");
 		if (o->stats && now >= next_stats) {
 			print_stats(&lv);
 			next_stats = now + o->stats;
@@ -942,8 +991,10 @@ run_live(struct opts *o)
 	ws_close(lv.ws);
 	rest_close(lv.rest);
 	stream_free(&lv.st);
-	for (i = 0; i < lv.ng; i++)
+	for (i = 0; i < lv.ng; i++) {
 		free(lv.groups[i].t);
+		free(lv.groups[i].url);
+	}
 	free(lv.groups);
 	free(lv.targets);
 	keymap_free(&lv.bykey);

@@ -19,7 +19,7 @@
 /* A message larger than this is a fault of the peer, not data. */
 #define WS_MESSAGE_MAX (64u << 20)
 
-enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_OPEN };
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_OPEN, CONN_DROPPED };
 
 struct ws_conn {
 	struct ws *w;
@@ -208,6 +208,21 @@ fail:
 	return NULL;
 }
 
+void
+ws_drop(struct ws_conn *c)
+{
+	c->state = CONN_DROPPED;
+	if (c->wsi)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_ASYNC);
+}
+
+int64_t
+ws_open_ms(const struct ws_conn *c)
+{
+	return c->state == CONN_OPEN ? time_now_ms() - c->opened_ms : 0;
+}
+
 const char *
 ws_url(const struct ws_conn *c)
 {
@@ -261,6 +276,10 @@ conn_down(struct ws_conn *c, const char *why)
 {
 	int64_t now = time_now_ms(), delay;
 
+	if (c->state == CONN_DROPPED) {
+		c->wsi = NULL;
+		return;
+	}
 	if (c->state == CONN_DOWN)
 		return;
 	if (c->state == CONN_OPEN && now - c->opened_ms >= WS_HEALTHY_MS)
@@ -370,6 +389,12 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	if (!c)
 		return 0;
+	if (c->state == CONN_DROPPED) {
+		if (reason == LWS_CALLBACK_CLIENT_CLOSED ||
+		    reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR)
+			c->wsi = NULL;
+		return 0;
+	}
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		c->state = CONN_OPEN;

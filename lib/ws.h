@@ -52,6 +52,15 @@ int ws_send(struct ws_conn *c, const char *msg, size_t n) WUR;
 /* Close the connection now and reconnect it (as after a failure). */
 void ws_restart(struct ws_conn *c, const char *why);
 
+/*
+ * Close the connection for good: no reconnect, no more handlers; it is
+ * freed with the context.
+ */
+void ws_drop(struct ws_conn *c);
+
+/* How long it has been open, in ms (0 when it is not open). */
+int64_t ws_open_ms(const struct ws_conn *c);
+
 /* The URL and whether it is connected. */
 const char *ws_url(const struct ws_conn *c);
 int ws_is_open(const struct ws_conn *c);

@@ -104,4 +104,10 @@ check "--close-every: disconnected and connected again" \
     sh -c "[ \$(jq -c 'select(.type == \"status\" and .state == \"connected\")' '$T/__close_every_60.ev' | wc -l) -gt 4 ]"
 check "--garbage-at: the bad frame is reported" \
     grep -q 'bad frame' "$T/__garbage_at_30.err"
+# serverShutdown: a replacement connection takes over with no gap: no
+# resync, no invalid book, a handover in the status events.
+is "$(jq -c 'select(.type == "status" and (.state == "resyncing" or .state == "invalid"))' "$T/__shutdown_at_50.ev" | wc -l | tr -d ' ')" 0 \
+    "--shutdown-at: no resync, no gap"
+check "--shutdown-at: a handover connection" \
+    sh -c "jq -e -s 'map(select(.type == \"status\" and .reason == \"handover\")) | length > 0' '$T/__shutdown_at_50.ev' >/dev/null"
 done_testing
