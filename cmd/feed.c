@@ -424,6 +424,12 @@ report_unsynced(struct feed *f)
 #define BYBIT_ARGS_MAX 10	/* topics per subscribe (spot's limit) */
 #define SILENT_MS 120000	/* no frame and no pong: the line is dead */
 #define RESUBSCRIBE_MS 5000
+/* Binance: streams named in the URL; the rest are subscribed with
+ * control messages, at most this many a message, one every PACE_MS
+ * (the venue allows 5 incoming messages a second, pings included). */
+#define URL_STREAMS 8
+#define SUBSCRIBE_STREAMS 100
+#define SUBSCRIBE_PACE_MS 250
 /* Binance closes a connection after 24 h: replace it a little before. */
 #define ROTATE_MS (int64_t)(23.5 * 3600 * 1000)
 
@@ -449,6 +455,9 @@ struct group {
 	struct target **t;
 	size_t n, cap;
 	int64_t last_ping;
+	char **subs;		/* Binance SUBSCRIBE messages for the rest */
+	size_t nsubs, next_sub;	/* how many; the next to send */
+	int64_t last_sub;
 };
 
 struct live {
@@ -628,6 +637,8 @@ on_open(struct ws_conn *c, void *ctx)
 	live_status(g->lv, g->id, NULL, "connected", extra.p);
 	buf_free(&extra);
 	g->last_ping = time_now_ms();
+	g->next_sub = 0;
+	g->last_sub = 0;
 	/* A replacement carries on the same update ids: the books stay, and
 	 * what both connections deliver is dropped as already applied. */
 	if (g->old)
@@ -774,38 +785,127 @@ group_add(struct group *g, struct target *t)
 }
 
 /* The connection URL of a group, from its symbols' streams. */
+/* A SUBSCRIBE message for the streams names[0..n) ("a/b/c" pieces). */
+static char *
+subscribe_message(const char *names, size_t len, int id)
+{
+	struct buf m;
+	size_t i, start = 0;
+
+	buf_init(&m, 0);
+	buf_adds(&m, "{\"method\":\"SUBSCRIBE\",\"params\":[");
+	for (i = 0; i <= len; i++) {
+		if (i < len && names[i] != '/')
+			continue;
+		if (start)
+			buf_addc(&m, ',');
+		buf_add_jstr(&m, names + start, i - start);
+		start = i + 1;
+	}
+	buf_addf(&m, "],\"id\":%d}", id);
+	buf_addc(&m, '\0');
+	if (buf_failed(&m))
+		die_nomem();
+	return m.p;
+}
+
+/*
+ * Binance: the first URL_STREAMS streams go into the URL, the others
+ * into SUBSCRIBE messages sent once the connection is open (a long URL
+ * is refused by servers, and the venue limits streams per URL less
+ * than per connection).
+ */
+static void
+binance_plan(struct group *g, struct buf *url)
+{
+	struct buf one, rest;
+	size_t i;
+	int k, n = 0, in_rest = 0;
+
+	buf_init(&one, 0);
+	buf_init(&rest, 0);
+	buf_adds(url, venue_binance_path(g->id, g->which));
+	for (i = 0; i < g->n; i++) {
+		buf_reset(&one);
+		k = venue_binance_streams(g->id, g->t[i]->t.symbol,
+		    g->lv->o->streams, g->which, &one);
+		if (k == 0)
+			continue;
+		if (n + k <= URL_STREAMS) {
+			if (n)
+				buf_addc(url, '/');
+			buf_add(url, one.p, one.len);
+			n += k;
+			continue;
+		}
+		if (in_rest + k > SUBSCRIBE_STREAMS) {
+			g->subs[g->nsubs] = subscribe_message(rest.p,
+			    rest.len, (int)g->nsubs + 1);
+			g->nsubs++;
+			buf_reset(&rest);
+			in_rest = 0;
+		}
+		if (rest.len)
+			buf_addc(&rest, '/');
+		buf_add(&rest, one.p, one.len);
+		in_rest += k;
+	}
+	if (rest.len) {
+		g->subs[g->nsubs] = subscribe_message(rest.p, rest.len,
+		    (int)g->nsubs + 1);
+		g->nsubs++;
+	}
+	buf_free(&one);
+	buf_free(&rest);
+}
+
 static void
 group_connect(struct group *g)
 {
-	struct buf url, streams;
-	size_t i;
-	int n = 0;
+	struct buf url;
 
 	buf_init(&url, 0);
-	buf_init(&streams, 0);
 	buf_adds(&url, venue_ws_base(g->id));
-	if (venue_is_bybit(g->id)) {
+	g->subs = calloc(g->n + 1, sizeof *g->subs);
+	if (!g->subs)
+		die_nomem();
+	if (venue_is_bybit(g->id))
 		buf_adds(&url, venue_bybit_path(g->id));
-	} else {
-		for (i = 0; i < g->n; i++)
-			n += venue_binance_streams(g->id, g->t[i]->t.symbol,
-			    g->lv->o->streams, g->which, &streams);
-		buf_adds(&url, venue_binance_path(g->id, g->which));
-		buf_add(&url, streams.p, streams.len);
-	}
+	else
+		binance_plan(g, &url);
 	buf_addc(&url, '\0');
 	if (buf_failed(&url))
 		die_nomem();
-	if (venue_is_bybit(g->id) || n > 0) {
-		g->url = strdup(url.p);
-		if (!g->url)
-			die_nomem();
-		g->conn = ws_connect(g->lv->ws, url.p, &handlers, g, SILENT_MS);
-		if (!g->conn)
-			die_errno("bad WebSocket URL '%s'", url.p);
+	/* A futures /market connection without trades has nothing to do. */
+	if (!venue_is_bybit(g->id) && url.p[url.len - 2] == '=') {
+		buf_free(&url);
+		return;
 	}
-	buf_free(&url);
-	buf_free(&streams);
+	g->url = url.p;
+	g->conn = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
+	if (!g->conn)
+		die_errno("bad WebSocket URL '%s'", g->url);
+}
+
+/* Send the next SUBSCRIBE message of each open connection, paced. */
+static void
+subscribe_more(struct live *lv, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < lv->ng; i++) {
+		struct group *g = &lv->groups[i];
+
+		if (!g->conn || !ws_is_open(g->conn) ||
+		    g->next_sub >= g->nsubs ||
+		    now - g->last_sub < SUBSCRIBE_PACE_MS)
+			continue;
+		if (ws_send(g->conn, g->subs[g->next_sub],
+		    strlen(g->subs[g->next_sub])) < 0)
+			die_nomem();
+		g->next_sub++;
+		g->last_sub = now;
+	}
 }
 
 /* Targets into groups: per venue and market, GROUP_SYMBOLS at a time
@@ -975,6 +1075,7 @@ run_live(struct opts *o)
 			die_errno("REST service failed");
 		now = time_now_ms();
 		ping_bybit(&lv, now);
+		subscribe_more(&lv, now);
 		for (i = 0; i < lv.ng; i++)
 			if (lv.groups[i].conn &&
 			    ws_open_ms(lv.groups[i].conn) > ROTATE_MS)
@@ -992,6 +1093,11 @@ run_live(struct opts *o)
 	rest_close(lv.rest);
 	stream_free(&lv.st);
 	for (i = 0; i < lv.ng; i++) {
+		size_t k;
+
+		for (k = 0; k < lv.groups[i].nsubs; k++)
+			free(lv.groups[i].subs[k]);
+		free(lv.groups[i].subs);
 		free(lv.groups[i].t);
 		free(lv.groups[i].url);
 	}
