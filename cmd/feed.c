@@ -670,6 +670,12 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 	int r;
 
 	lv->frames++;
+	if (!msg) {
+		if (lv->bad_frames++ < 100)
+			warn("bad frame from %s: too large (%zu bytes), skipped",
+			    ws_url(c), n);
+		return;
+	}
 	r = stream_message(&lv->st, venue_name(g->id), venue_market(g->id),
 	    NULL, msg, n, recv_us, &lv->r.ob, why, sizeof why);
 	if (r < 0) {

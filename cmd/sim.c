@@ -23,6 +23,11 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
 
 #include "buf.h"
 #include "err.h"
@@ -35,7 +40,7 @@ static const char usage_text[] =
     "usage: mkt-sim [--port N] [--port-file FILE] [--symbols LIST]\n"
     "               [--markets LIST] [--seed S] [--rate N] [--levels N]\n"
     "               [--messages N] [--wait-clients N] [--duration DUR]\n"
-    "               [--truth FILE]\n"
+    "               [--truth FILE] [--tls] [--cert-file FILE]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
     "               [--gap-at K] [--garbage-at K] [--bybit-snapshot-at K]\n"
     "               [--shutdown-at K] [--rest-429 N] [--rest-418 N]\n"
@@ -70,6 +75,8 @@ static const struct {
 struct opts {
 	int port;
 	const char *port_file;
+	int tls;		/* wss:// and https:// */
+	const char *cert_file;
 	char *symbols[SYMBOLS_MAX];
 	size_t nsym;
 	unsigned markets;	/* bit (1 << enum mk) */
@@ -216,6 +223,10 @@ usage(void)
 	    "subscribed\n"
 	    "  --duration DUR       exit after DUR\n"
 	    "  --truth FILE         write the final books there at exit\n"
+	    "  --tls                serve wss:// and https:// with a "
+	    "self-signed certificate\n"
+	    "  --cert-file FILE     write that certificate there, for clients "
+	    "to trust\n"
 	    "  --ping DUR           Binance server ping interval (default "
 	    "20s; 0: none)\n"
 	    "  --pong-timeout DUR   drop a Binance client that does not pong "
@@ -325,7 +336,7 @@ enum {
 	OPT_RATE, OPT_LEVELS, OPT_MESSAGES, OPT_DURATION, OPT_TRUTH, OPT_PING,
 	OPT_PONG, OPT_CLOSE_EVERY, OPT_GAP_AT, OPT_GARBAGE_AT, OPT_SNAPSHOT_AT,
 	OPT_SHUTDOWN_AT, OPT_REST_429, OPT_REST_418, OPT_RETRY_AFTER,
-	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS,
+	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_TLS, OPT_CERT_FILE,
 };
 
 static const struct option longopts[] = {
@@ -340,6 +351,8 @@ static const struct option longopts[] = {
 	{ "wait-clients", required_argument, NULL, OPT_WAIT_CLIENTS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "truth", required_argument, NULL, OPT_TRUTH },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "cert-file", required_argument, NULL, OPT_CERT_FILE },
 	{ "ping", required_argument, NULL, OPT_PING },
 	{ "pong-timeout", required_argument, NULL, OPT_PONG },
 	{ "close-every", required_argument, NULL, OPT_CLOSE_EVERY },
@@ -411,6 +424,9 @@ parse_flag(struct opts *o, int c)
 	case OPT_STALL:
 		o->stall = 1;
 		break;
+	case OPT_TLS:
+		o->tls = 1;
+		break;
 	case 'v':
 		o->verbose = 1;
 		break;
@@ -460,6 +476,9 @@ parse_opt(struct opts *o, int c, char *arg)
 	case OPT_TRUTH:
 		o->truth = arg;
 		break;
+	case OPT_CERT_FILE:
+		o->cert_file = arg;
+		break;
 	case OPT_PING:
 		o->ping_ms = parse_dur(arg, "--ping");
 		break;
@@ -493,6 +512,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (o->pong_ms == 0)
 		die_usage("bad --pong-timeout '0': want a positive duration");
+	if (o->cert_file && !o->tls)
+		die_usage("--cert-file needs --tls");
 }
 
 /* ---------------------------------------------------------------- */
@@ -520,6 +541,22 @@ fsync_dir_of(const char *path)
 	close(fd);
 }
 
+/* Write all of p[0..n) to fd, opened on path (for the message). */
+static void
+write_all(int fd, const char *path, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			die_errno("cannot write '%s'", path);
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
 /* Write PATH.tmp, fsync, rename over PATH, fsync the directory. */
 static void
 write_file_durably(const char *path, const char *p, size_t n)
@@ -532,16 +569,7 @@ write_file_durably(const char *path, const char *p, size_t n)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		die_errno("cannot open '%s'", tmp);
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			die_errno("cannot write '%s'", tmp);
-		p += w;
-		n -= (size_t)w;
-	}
+	write_all(fd, tmp, p, n);
 	if (fsync(fd) < 0)
 		die_errno("cannot fsync '%s'", tmp);
 	if (close(fd) < 0)
@@ -549,6 +577,182 @@ write_file_durably(const char *path, const char *p, size_t n)
 	if (rename(tmp, path) < 0)
 		die_errno("cannot rename '%s' to '%s'", tmp, path);
 	fsync_dir_of(path);
+}
+
+/* ---------------------------------------------------------------- */
+/* TLS: a self-signed certificate made at start */
+
+/*
+ * The certificate and key, as PEM files in a private temporary directory
+ * for libwebsockets to load.  Global so that the atexit handler can
+ * remove them whichever way the program ends.
+ */
+static struct {
+	char dir[PATH_MAX];	/* "" when there is nothing to remove */
+	char cert[PATH_MAX + 16];	/* dir + "/cert.pem" */
+	char key[PATH_MAX + 16];
+} tls_files;
+
+#define TLS_CN "mkt-sim"
+#define TLS_SAN "IP:127.0.0.1,DNS:localhost"
+#define TLS_BACKDATE (60 * 60)	/* seconds, for clocks a little behind */
+#define TLS_LIFETIME (24 * 60 * 60)	/* seconds from now */
+
+/* Remove the temporary files and directory; again is harmless. */
+static void
+tls_remove_files(void)
+{
+	if (!tls_files.dir[0])
+		return;
+	unlink(tls_files.key);
+	unlink(tls_files.cert);
+	rmdir(tls_files.dir);
+	tls_files.dir[0] = '\0';
+}
+
+/* An OpenSSL call failed: say which step and OpenSSL's reason. */
+static noreturn void
+die_ssl(const char *what)
+{
+	unsigned long e = ERR_get_error();
+
+	die("cannot make the TLS certificate: %s: %s", what,
+	    e ? ERR_reason_error_string(e) : "unknown error");
+}
+
+static void
+tls_add_ext(X509 *x, X509V3_CTX *v3, int nid, const char *value)
+{
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, v3, nid, value);
+
+	if (!ext)
+		die_ssl(OBJ_nid2sn(nid));
+	if (!X509_add_ext(x, ext, -1)) {
+		X509_EXTENSION_free(ext);
+		die_ssl(OBJ_nid2sn(nid));
+	}
+	X509_EXTENSION_free(ext);
+}
+
+/*
+ * A certificate for k, signed by k with SHA-256: its own CA (basic
+ * constraints CA:TRUE, may sign certificates), so that clients can use
+ * it as their trust anchor, and good for 127.0.0.1 and localhost.
+ * The caller frees it with X509_free().
+ */
+static X509 *
+tls_make_cert(EVP_PKEY *k)
+{
+	X509 *x = X509_new();
+	X509_NAME *name;
+	X509V3_CTX v3;
+	uint64_t serial;
+
+	if (!x)
+		die_ssl("X509_new");
+	if (RAND_bytes((unsigned char *)&serial, sizeof serial) != 1)
+		die_ssl("RAND_bytes");
+	/* Positive and non-zero, as RFC 5280 wants. */
+	serial = (serial >> 2) | 1;
+	if (!X509_set_version(x, X509_VERSION_3) ||
+	    !ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), -TLS_BACKDATE) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), TLS_LIFETIME) ||
+	    !X509_set_pubkey(x, k))
+		die_ssl("X509 fields");
+	name = X509_get_subject_name(x);
+	if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)TLS_CN, -1, -1, 0) ||
+	    !X509_set_issuer_name(x, name))
+		die_ssl("X509 name");
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	tls_add_ext(x, &v3, NID_basic_constraints, "critical,CA:TRUE");
+	/* An EC key signs (ECDHE): no keyEncipherment (RFC 5480). */
+	tls_add_ext(x, &v3, NID_key_usage,
+	    "critical,digitalSignature,keyCertSign");
+	tls_add_ext(x, &v3, NID_ext_key_usage, "serverAuth");
+	tls_add_ext(x, &v3, NID_subject_alt_name, TLS_SAN);
+	tls_add_ext(x, &v3, NID_subject_key_identifier, "hash");
+	tls_add_ext(x, &v3, NID_authority_key_identifier, "keyid:always");
+	if (!X509_sign(x, k, EVP_sha256()))
+		die_ssl("X509_sign");
+	return x;
+}
+
+/* Write a new file (O_EXCL) with this mode; no fsync: it is temporary. */
+static void
+write_new_file(const char *path, mode_t mode, const char *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		die_errno("cannot open '%s'", path);
+	write_all(fd, path, p, n);
+	if (close(fd) < 0)
+		die_errno("cannot close '%s'", path);
+}
+
+/* The PEM in a memory BIO, written to path (and to copy, if not NULL). */
+static void
+write_bio(BIO *bio, const char *path, mode_t mode, const char *copy)
+{
+	char *p;
+	long n = BIO_get_mem_data(bio, &p);
+
+	if (n <= 0)
+		die_ssl("PEM");
+	write_new_file(path, mode, p, (size_t)n);
+	if (copy)
+		write_file_durably(copy, p, (size_t)n);
+}
+
+/*
+ * Make a P-256 key and its self-signed certificate, write them as PEM
+ * into a new private directory (TMPDIR or /tmp; the key 0600), and the
+ * certificate also to --cert-file.  The paths are in tls_files; the
+ * files go at exit, or once libwebsockets has loaded them.
+ */
+static void
+tls_setup(const struct opts *o)
+{
+	const char *tmp = getenv("TMPDIR");
+	EVP_PKEY *k;
+	X509 *x;
+	BIO *kb, *cb;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (snprintf(tls_files.dir, sizeof tls_files.dir, "%s/mkt-sim.XXXXXX",
+	    tmp) >= (int)sizeof tls_files.dir)
+		die("cannot make a directory in '%s': name too long", tmp);
+	if (!mkdtemp(tls_files.dir))
+		die_errno("cannot make a directory in '%s'", tmp);
+	if (atexit(tls_remove_files) != 0) {
+		tls_remove_files();
+		die("cannot register the cleanup of the TLS files");
+	}
+	snprintf(tls_files.cert, sizeof tls_files.cert, "%s/cert.pem",
+	    tls_files.dir);
+	snprintf(tls_files.key, sizeof tls_files.key, "%s/key.pem",
+	    tls_files.dir);
+	k = EVP_EC_gen("P-256");
+	if (!k)
+		die_ssl("EVP_EC_gen");
+	x = tls_make_cert(k);
+	kb = BIO_new(BIO_s_mem());
+	cb = BIO_new(BIO_s_mem());
+	if (!kb || !cb)
+		die_nomem();
+	if (!PEM_write_bio_PrivateKey(kb, k, NULL, NULL, 0, NULL, NULL))
+		die_ssl("PEM_write_bio_PrivateKey");
+	if (!PEM_write_bio_X509(cb, x))
+		die_ssl("PEM_write_bio_X509");
+	write_bio(kb, tls_files.key, 0600, NULL);
+	write_bio(cb, tls_files.cert, 0644, o->cert_file);
+	BIO_free(kb);
+	BIO_free(cb);
+	X509_free(x);
+	EVP_PKEY_free(k);
 }
 
 /* ---------------------------------------------------------------- */
@@ -2400,7 +2604,7 @@ lws_log(int level, const char *line)
 	fprintf(stderr, "%s: lws: %.*s\n", err_progname(), (int)n, line);
 }
 
-/* Listen on 127.0.0.1.  (TLS would add the certificate here.) */
+/* Listen on 127.0.0.1, with TLS on --tls. */
 static void
 sim_listen(struct sim *s)
 {
@@ -2417,7 +2621,15 @@ sim_listen(struct sim *s)
 	info.max_http_header_data = ARG_MAX;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
 	    LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (s->o->tls) {
+		tls_setup(s->o);
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = tls_files.cert;
+		info.ssl_private_key_filepath = tls_files.key;
+	}
 	s->ctx = lws_create_context(&info);
+	/* The vhost has loaded the key: no need to keep it on disk. */
+	tls_remove_files();
 	if (!s->ctx)
 		die("cannot listen on 127.0.0.1:%d", s->o->port);
 	vh = lws_get_vhost_by_name(s->ctx, "default");
@@ -2434,8 +2646,8 @@ announce(struct sim *s)
 	char line[32];
 	int n;
 
-	fprintf(stderr, "%s: listening on 127.0.0.1:%d\n", err_progname(),
-	    port);
+	fprintf(stderr, "%s: listening on 127.0.0.1:%d%s\n", err_progname(),
+	    port, s->o->tls ? " (TLS)" : "");
 	if (s->o->port_file) {
 		n = snprintf(line, sizeof line, "%d\n", port);
 		write_file_durably(s->o->port_file, line, (size_t)n);

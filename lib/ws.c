@@ -37,6 +37,7 @@ struct ws_conn {
 	int64_t backoff_ms;	/* the next delay */
 	int64_t opened_ms;
 	struct buf msg;		/* fragments of the message being received */
+	size_t msg_size;	/* its size so far, kept past the bound too */
 	struct buf out;		/* queued messages, each LWS_PRE + text */
 	size_t *out_len;	/* their lengths */
 	size_t nout, outcap, out_head;
@@ -292,6 +293,7 @@ conn_down(struct ws_conn *c, const char *why)
 	c->state = CONN_DOWN;
 	c->wsi = NULL;
 	buf_reset(&c->msg);
+	c->msg_size = 0;
 	/* Queued messages were for the old connection (subscriptions are
 	 * sent again on open). */
 	buf_reset(&c->out);
@@ -339,17 +341,21 @@ ws_restart(struct ws_conn *c, const char *why)
 static void
 deliver(struct ws_conn *c, struct lws *wsi, const void *in, size_t len)
 {
+	c->msg_size += len;
 	buf_add(&c->msg, in, len);
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
 		return;
+	/* A message past the bound is skipped, not fatal: the handler hears
+	 * of it (msg NULL, n its size) and the connection goes on. */
 	if (buf_failed(&c->msg)) {
-		buf_reset(&c->msg);
-		ws_restart(c, "message too large");
-		return;
-	}
-	if (!lws_frame_is_binary(wsi) && c->h->message)
+		if (c->h->message)
+			c->h->message(c, NULL, c->msg_size, time_now_us(),
+			    c->ctx);
+	} else if (!lws_frame_is_binary(wsi) && c->h->message) {
 		c->h->message(c, c->msg.p, c->msg.len, time_now_us(), c->ctx);
+	}
 	buf_reset(&c->msg);
+	c->msg_size = 0;
 }
 
 /* Write the oldest queued message; ask to be called again for more. */

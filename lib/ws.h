@@ -22,7 +22,9 @@ struct ws_conn;
 struct ws_handlers {
 	/* Connected: send subscriptions here. */
 	void (*open)(struct ws_conn *c, void *ctx);
-	/* One whole text message; msg is valid during the call only. */
+	/* One whole text message; msg is valid during the call only.  A
+	 * message larger than the bound (64 MiB) is skipped: msg is then
+	 * NULL and n its size. */
 	void (*message)(struct ws_conn *c, const char *msg, size_t n,
 	    int64_t recv_us, void *ctx);
 	/* Closed or failed; a reconnect is scheduled after `retry_ms`. */
