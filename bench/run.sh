@@ -10,11 +10,14 @@
 # once.  Last, the memory one 5000-level book costs in mkt-book and
 # mkt-depth: peak RSS on a 5000-level stream minus peak RSS on empty input.
 #
-# The table goes to standard output and to bench/out/results.txt.
+# The table goes to standard output and to bench/out/results.txt.  Then
+# bench/feed.sh adds the live feed benchmarks (mkt-sim -> mkt-feed
+# throughput, receive-to-output latency) to both.
 #
 # Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), both relative
 # to the top of the tree, where the script runs; BENCH_EVENTS (1000000),
-# BENCH_RUNS (3), BENCH_JQ=0 to skip jq (no ratio column then).
+# BENCH_RUNS (3), BENCH_JQ=0 to skip jq (no ratio column then),
+# BENCH_FEED=0 to skip bench/feed.sh (see it for its own variables).
 # Exit status: 0, or 1 when a program failed or a stream could not be made.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -309,4 +312,8 @@ book_mem "mkt-depth --interval 1h" "$BIN/mkt-depth" --interval 1h
 
 rm -f "$OUT/run.tmp"
 mv "$TABLE" "$RESULTS" || die "cannot write $RESULTS"
+if [ "${BENCH_FEED:-1}" != 0 ]; then
+	echo
+	MKT_BIN=$BIN BENCH_RUNS=$RUNS bench/feed.sh || failed=1
+fi
 exit "$failed"
