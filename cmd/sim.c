@@ -37,10 +37,10 @@
 #include "timeutil.h"
 
 static const char usage_text[] =
-    "usage: mkt-sim [--port N] [--port-file FILE] [--symbols LIST]\n"
-    "               [--markets LIST] [--seed S] [--rate N] [--levels N]\n"
-    "               [--messages N] [--wait-clients N] [--duration DUR]\n"
-    "               [--truth FILE] [--tls] [--cert-file FILE]\n"
+    "usage: mkt-sim [--port N] [--port-file FILE] [--tls] [--cert-file FILE]\n"
+    "               [--symbols LIST] [--markets LIST] [--seed S] [--rate N]\n"
+    "               [--levels N] [--messages N] [--wait-clients N]\n"
+    "               [--duration DUR] [--truth FILE]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
     "               [--gap-at K] [--garbage-at K] [--bybit-snapshot-at K]\n"
     "               [--shutdown-at K] [--rest-429 N] [--rest-418 N]\n"
@@ -209,6 +209,10 @@ usage(void)
 	fputs("\n"
 	    "  --port N             port on 127.0.0.1 (default 0: any free)\n"
 	    "  --port-file FILE     write the port there once listening\n"
+	    "  --tls                serve wss:// and https:// with a "
+	    "self-signed certificate\n"
+	    "  --cert-file FILE     write that certificate there, for clients "
+	    "to trust\n"
 	    "  --symbols LIST       symbols (default BTCUSDT,ETHUSDT)\n"
 	    "  --markets LIST       of binance:spot, binance:futures,\n"
 	    "                       bybit:linear, bybit:spot (default all)\n"
@@ -223,10 +227,6 @@ usage(void)
 	    "subscribed\n"
 	    "  --duration DUR       exit after DUR\n"
 	    "  --truth FILE         write the final books there at exit\n"
-	    "  --tls                serve wss:// and https:// with a "
-	    "self-signed certificate\n"
-	    "  --cert-file FILE     write that certificate there, for clients "
-	    "to trust\n"
 	    "  --ping DUR           Binance server ping interval (default "
 	    "20s; 0: none)\n"
 	    "  --pong-timeout DUR   drop a Binance client that does not pong "
@@ -614,10 +614,10 @@ tls_remove_files(void)
 static noreturn void
 die_ssl(const char *what)
 {
-	unsigned long e = ERR_get_error();
+	const char *why = ERR_reason_error_string(ERR_get_error());
 
 	die("cannot make the TLS certificate: %s: %s", what,
-	    e ? ERR_reason_error_string(e) : "unknown error");
+	    why ? why : "unknown error");
 }
 
 static void
@@ -2626,6 +2626,9 @@ sim_listen(struct sim *s)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = tls_files.cert;
 		info.ssl_private_key_filepath = tls_files.key;
+		/* HTTP/1.1 only: libwebsockets 4.1 loses HTTP/2 response
+		 * bodies past the first flow control window. */
+		info.alpn = "http/1.1";
 	}
 	s->ctx = lws_create_context(&info);
 	/* The vhost has loaded the key: no need to keep it on disk. */

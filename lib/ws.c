@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <libwebsockets.h>
+#include <openssl/x509.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,6 +321,7 @@ conn_start(struct ws_conn *c)
 	ci.userdata = c;
 	ci.local_protocol_name = "mkt";
 	ci.pwsi = &c->wsi;
+	c->why[0] = '\0';
 	if (c->policy.secs_since_valid_hangup)
 		ci.retry_and_idle_policy = &c->policy;
 	c->state = CONN_CONNECTING;
@@ -387,12 +390,41 @@ write_next(struct ws_conn *c, struct lws *wsi)
 	return 0;
 }
 
+/* OpenSSL turned the server's certificate down: say why, once. */
+static void
+note_cert_failure(struct lws *wsi, void *store, size_t ok)
+{
+	struct ws_conn *c = lws_wsi_user(wsi);
+
+	if (!c || ok)
+		return;
+	snprintf(c->why, sizeof c->why, "certificate verify failed: %s",
+	    X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)));
+}
+
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
-	struct ws_conn *c = user;
+	struct ws_conn *c;
 
+	/* `user` is our connection only for the client reasons below; for
+	 * others (OpenSSL's, the context's) it is something else. */
+	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		note_cert_failure(wsi, user, len);
+		return 0;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+	case LWS_CALLBACK_CLIENT_CLOSED:
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		c = user;
+		break;
+	default:
+		return 0;
+	}
 	if (!c)
 		return 0;
 	if (c->state == CONN_DROPPED) {
@@ -419,7 +451,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		conn_down(c, in && len ? (const char *)in : "connection failed");
+		conn_down(c, c->why[0] ? c->why : in && len ? (const char *)in :
+		    "connection failed");
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		conn_down(c, c->why[0] ? c->why : "connection closed");
