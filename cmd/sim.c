@@ -42,7 +42,8 @@ static const char usage_text[] =
     "               [--levels N] [--messages N] [--wait-clients N]\n"
     "               [--duration DUR] [--truth FILE]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
-    "               [--gap-at K] [--garbage-at K] [--bybit-snapshot-at K]\n"
+    "               [--gap-at K] [--gap-symbol SYM] [--garbage-at K]\n"
+    "               [--bybit-snapshot-at K]\n"
     "               [--shutdown-at K] [--rest-429 N] [--rest-418 N]\n"
     "               [--retry-after SECS] [--stall] [-v]\n";
 
@@ -86,6 +87,7 @@ struct opts {
 	uint64_t messages;	/* steps per market; 0: no limit */
 	int64_t duration;	/* ms; 0: until a signal */
 	const char *truth;
+	const char *gap_symbol;	/* --gap-at only on this symbol; NULL: all */
 	int64_t ping_ms;	/* Binance server pings; 0: none */
 	int64_t pong_ms;
 	uint64_t wait_clients;	/* hold the markets until this many */
@@ -235,6 +237,7 @@ usage(void)
 	    "  --close-every N      close each WebSocket after N messages\n"
 	    "  --gap-at K           drop the K-th depth message of each "
 	    "stream, once\n"
+	    "  --gap-symbol SYM     only the streams of SYM get --gap-at\n"
 	    "  --garbage-at K       send a garbage frame before message K, "
 	    "once\n"
 	    "  --bybit-snapshot-at K  a snapshot in place of the K-th Bybit "
@@ -337,6 +340,7 @@ enum {
 	OPT_PONG, OPT_CLOSE_EVERY, OPT_GAP_AT, OPT_GARBAGE_AT, OPT_SNAPSHOT_AT,
 	OPT_SHUTDOWN_AT, OPT_REST_429, OPT_REST_418, OPT_RETRY_AFTER,
 	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_TLS, OPT_CERT_FILE,
+	OPT_GAP_SYMBOL,
 };
 
 static const struct option longopts[] = {
@@ -357,6 +361,7 @@ static const struct option longopts[] = {
 	{ "pong-timeout", required_argument, NULL, OPT_PONG },
 	{ "close-every", required_argument, NULL, OPT_CLOSE_EVERY },
 	{ "gap-at", required_argument, NULL, OPT_GAP_AT },
+	{ "gap-symbol", required_argument, NULL, OPT_GAP_SYMBOL },
 	{ "garbage-at", required_argument, NULL, OPT_GARBAGE_AT },
 	{ "bybit-snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT },
 	{ "shutdown-at", required_argument, NULL, OPT_SHUTDOWN_AT },
@@ -475,6 +480,9 @@ parse_opt(struct opts *o, int c, char *arg)
 		break;
 	case OPT_TRUTH:
 		o->truth = arg;
+		break;
+	case OPT_GAP_SYMBOL:
+		o->gap_symbol = arg;
 		break;
 	case OPT_CERT_FILE:
 		o->cert_file = arg;
@@ -1232,6 +1240,8 @@ gap_now(struct conn *c, struct sub *sub)
 
 	sub->ndepth++;
 	if (!o->gap_at || sub->ndepth != o->gap_at || sub->in->gap_done)
+		return 0;
+	if (o->gap_symbol && strcmp(sub->in->sm->p.symbol, o->gap_symbol) != 0)
 		return 0;
 	sub->in->gap_done = 1;
 	if (o->verbose)

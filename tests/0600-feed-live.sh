@@ -110,4 +110,19 @@ is "$(jq -c 'select(.type == "status" and (.state == "resyncing" or .state == "i
     "--shutdown-at: no resync, no gap"
 check "--shutdown-at: a handover connection" \
     sh -c "jq -e -s 'map(select(.type == \"status\" and .reason == \"handover\")) | length > 0' '$T/__shutdown_at_50.ev' >/dev/null"
+# One symbol resyncs; the other's events keep flowing and its book is
+# never invalid.
+start_sim iso --gap-at 40 --gap-symbol ETHUSDT --markets binance:spot
+feed iso 4 binance:spot:BTCUSDT binance:spot:ETHUSDT
+check "one symbol's gap: books equal the truth" books_equal iso
+is "$(jq -r 'select(.type == "status" and .source == "mkt-feed" and .symbol != null) | "\(.symbol) \(.state)"' "$T/iso.ev" | tr '\n' ';')" \
+    "ETHUSDT invalid;ETHUSDT resyncing;ETHUSDT synced;" \
+    "one symbol's gap: only ETHUSDT resyncs"
+is "$(jq -r 'select(.type == "depth" and .symbol == "BTCUSDT") | "\(.first_id) \(.last_id)"' "$T/iso.ev" |
+    awk 'NR > 1 && $1 != prev + 1 { broken++ } { prev = $2; n++ }
+         END { print (n > 100 && !broken) ? "unbroken" : "broken " n " " broken }')" unbroken \
+    "one symbol's gap: the other's depth events flow on, unbroken"
+mkt-book --levels 1 <"$T/iso.ev" >"$T/iso.book"
+is "$(jq -r 'select(.type == "status" and .source == "mkt-book") | .symbol' "$T/iso.book" | sort -u | tr '\n' ' ')" "" \
+    "one symbol's gap: mkt-book never sees an invalid book"
 done_testing
