@@ -214,14 +214,38 @@ replay_held(struct sync *s, struct buf *out)
 	return SYNC_SNAPSHOT;
 }
 
+/*
+ * Binance: can the snapshot start a book that the first held event
+ * continues?  Futures needs U <= L (the first event straddles L); spot's
+ * ids are contiguous, so U == L + 1 continues it too.  (The documented
+ * "L < U: fetch again" is stricter than it needs to be on spot.)
+ */
+static int
+stale_snapshot(const struct sync *s, const struct event *ev)
+{
+	const struct sync_held *h = s->ev;
+
+	if (s->is_bybit || s->nev == 0)
+		return 0;
+	if (h->has & EV_HAS_PREV_ID)
+		return ev->last_id < h->first_id;
+	return ev->last_id + 1 < h->first_id;
+}
+
 static int
 feed_snapshot(struct sync *s, const struct event *ev, const char *line,
     size_t n, struct buf *out)
 {
 	/* Binance: a snapshot older than the first held event cannot start
 	 * a book from it; ask for a newer one. */
-	if (!s->is_bybit && s->nev > 0 && ev->last_id < s->ev[0].first_id)
+	if (stale_snapshot(s, ev)) {
+		status_head(out, s, ev->has, ev->time, "resyncing");
+		buf_adds(out, ",\"reason\":\"stale_snapshot\"");
+		add_id(out, "last_id", ev->last_id);
+		add_id(out, "expected_id", s->ev[0].first_id);
+		buf_adds(out, "}\n");
 		return SYNC_SNAPSHOT;
+	}
 	if (s->broken) {
 		status_head(out, s, ev->has, ev->time, "synced");
 		add_id(out, "last_id", ev->last_id);

@@ -84,7 +84,7 @@ EOR
 mkt-feed --raw binance:spot <"$T/gap.raw" >"$T/gap.ev" 2>"$T/gap.err"
 is "$?" 0 "gap: exits 0"
 is "$(jq -r '[.type, .symbol, (.last_id // ""), (.state // ""), (.reason // "")] | join(" ")' "$T/gap.ev" | tr '\n' ';')" \
-"snapshot AAAUSDT 10  ;depth AAAUSDT 12  ;snapshot BBBUSDT 100  ;depth AAAUSDT 14  ;depth BBBUSDT 101  ;status AAAUSDT 14 invalid gap;status AAAUSDT  resyncing gap;depth BBBUSDT 103  ;status AAAUSDT 19 synced ;snapshot AAAUSDT 19  ;depth AAAUSDT 20  ;depth AAAUSDT 21  ;" \
+"snapshot AAAUSDT 10  ;depth AAAUSDT 12  ;snapshot BBBUSDT 100  ;depth AAAUSDT 14  ;depth BBBUSDT 101  ;status AAAUSDT 14 invalid gap;status AAAUSDT  resyncing gap;depth BBBUSDT 103  ;status AAAUSDT 15 resyncing stale_snapshot;status AAAUSDT 19 synced ;snapshot AAAUSDT 19  ;depth AAAUSDT 20  ;depth AAAUSDT 21  ;" \
     "gap: AAAUSDT resyncs (a snapshot older than the held events is not used), BBBUSDT flows on"
 is "$(sed 's/:.*//' "$T/gap.err" | sort -u)" "mkt-feed" "gap: bad frames reported"
 is "$(grep -c 'line 1[12]:' "$T/gap.err")" 2 "gap: each bad frame named by its line"
