@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "binance.h"
+#include "norm.h"
 #include "fixed.h"
 #include "json.h"
 
@@ -20,178 +21,27 @@
 
 /* One message on its way through. */
 struct bn {
-	const char *kind;	/* what the reasons name: "depthUpdate" ... */
+	struct norm nm;	/* kind, out, why: see norm.h */
 	const char *market;
 	const char *symbol;	/* the caller's, or NULL */
 	int64_t recv_us;
-	struct buf *out;
-	char *why;
-	size_t whylen;
 	struct json_span stream;	/* JSON_NONE unless combined */
 	char sym[BN_SYMBOL_MAX + 1];
 };
 
+/* The shared field readers and writers, on this message. */
+#define bn_fail(m, ...) norm_fail(&(m)->nm, __VA_ARGS__)
+#define bn_need(m, o, k) norm_need(&(m)->nm, o, k)
+#define bn_int(m, o, k, v) norm_int(&(m)->nm, o, k, v)
+#define bn_key(m, n) norm_key(&(m)->nm, n)
+#define bn_put_int(m, n, v) norm_put_int(&(m)->nm, n, v)
+#define bn_put_dec(m, n, o, k) norm_put_dec(&(m)->nm, n, o, k)
+#define bn_put_levels(m, n, o, k) norm_put_levels(&(m)->nm, n, o, k)
+#define bn_decimal norm_decimal
+#define bn_fx_reason norm_fx_reason
+
 /* How long an error text from the exchange may run in a reason. */
 #define BN_MSG_MAX 200
-
-static int bn_fail(struct bn *m, const char *fmt, ...) ERR_PRINTF(2, 3);
-
-/* Set the reason, prefixed with the message kind; returns -1. */
-static int
-bn_fail(struct bn *m, const char *fmt, ...)
-{
-	va_list ap;
-	size_t k = 0;
-	int r;
-
-	if (m->whylen == 0)
-		return -1;
-	if (m->kind) {
-		r = snprintf(m->why, m->whylen, "%s: ", m->kind);
-		k = r < 0 ? 0 : (size_t)r;
-		if (k >= m->whylen)
-			return -1;
-	}
-	va_start(ap, fmt);
-	vsnprintf(m->why + k, m->whylen - k, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static const struct json_span *
-bn_need(struct bn *m, const struct json_obj *o, const char *key)
-{
-	const struct json_span *v = json_get(o, key);
-
-	if (!v)
-		bn_fail(m, "missing field '%s'", key);
-	return v;
-}
-
-/* An id or a time: a non-negative integer (or a string holding one). */
-static int
-bn_int(struct bn *m, const struct json_obj *o, const char *key, int64_t *v)
-{
-	const struct json_span *s = bn_need(m, o, key);
-
-	if (!s)
-		return -1;
-	if (json_int64(s, v) < 0)
-		return bn_fail(m, "field '%s' is not an integer", key);
-	if (*v < 0)
-		return bn_fail(m, "field '%s' is negative", key);
-	return 0;
-}
-
-/* ,"name": */
-static void
-bn_key(struct bn *m, const char *name)
-{
-	buf_addc(m->out, ',');
-	buf_addc(m->out, '"');
-	buf_adds(m->out, name);
-	buf_add(m->out, "\":", 2);
-}
-
-/* A decimal as the exchange wrote it (a string or a number): FX_*. */
-static int
-bn_decimal(const struct json_span *v, struct fx *x)
-{
-	if (v->type != JSON_STRING && v->type != JSON_NUMBER)
-		return FX_SYNTAX;
-	return fx_parse(v->p, v->n, x);
-}
-
-static const char *
-bn_fx_reason(int r)
-{
-	return r == FX_RANGE ? "number out of range" : "not a decimal number";
-}
-
-/* ,"name":digits -- a non-negative decimal field, digits verbatim. */
-static int
-bn_put_dec(struct bn *m, const char *name, const struct json_obj *o,
-    const char *key)
-{
-	const struct json_span *v = bn_need(m, o, key);
-	struct fx x;
-	int r;
-
-	if (!v)
-		return -1;
-	r = bn_decimal(v, &x);
-	if (r != FX_OK)
-		return bn_fail(m, "field '%s': %s", key, bn_fx_reason(r));
-	if (x.m < 0)
-		return bn_fail(m, "field '%s' is negative", key);
-	bn_key(m, name);
-	buf_add(m->out, v->p, v->n);
-	return 0;
-}
-
-/* One [price, qty] level, checked as event_levels() will check it. */
-static int
-bn_level(struct bn *m, const char *key, size_t i, const struct json_span *lv)
-{
-	struct json_iter it;
-	struct json_span px, qty, extra;
-	struct fx p, q;
-	int r;
-
-	if (lv->type != JSON_ARRAY)
-		goto shape;
-	json_iter_init(&it, lv);
-	if (!json_next(&it, &px) || !json_next(&it, &qty) ||
-	    json_next(&it, &extra))
-		goto shape;
-	r = bn_decimal(&px, &p);
-	if (r != FX_OK)
-		return bn_fail(m, "%s[%zu]: price: %s", key, i,
-		    bn_fx_reason(r));
-	r = bn_decimal(&qty, &q);
-	if (r != FX_OK)
-		return bn_fail(m, "%s[%zu]: quantity: %s", key, i,
-		    bn_fx_reason(r));
-	if (p.m <= 0)
-		return bn_fail(m, "%s[%zu]: price not positive", key, i);
-	if (q.m < 0)
-		return bn_fail(m, "%s[%zu]: negative quantity", key, i);
-	buf_addc(m->out, '[');
-	buf_add(m->out, px.p, px.n);
-	buf_addc(m->out, ',');
-	buf_add(m->out, qty.p, qty.n);
-	buf_addc(m->out, ']');
-	return 0;
-shape:
-	return bn_fail(m, "%s[%zu]: not a [price, qty] pair", key, i);
-}
-
-/* ,"name":[[p,q],...] from the level array o[key]. */
-static int
-bn_put_levels(struct bn *m, const char *name, const struct json_obj *o,
-    const char *key)
-{
-	const struct json_span *arr = bn_need(m, o, key);
-	struct json_iter it;
-	struct json_span lv;
-	size_t i;
-
-	if (!arr)
-		return -1;
-	if (arr->type != JSON_ARRAY)
-		return bn_fail(m, "field '%s' is not an array", key);
-	bn_key(m, name);
-	buf_addc(m->out, '[');
-	json_iter_init(&it, arr);
-	for (i = 0; json_next(&it, &lv); i++) {
-		if (i)
-			buf_addc(m->out, ',');
-		if (bn_level(m, key, i, &lv) < 0)
-			return -1;
-	}
-	buf_addc(m->out, ']');
-	return 0;
-}
 
 /*
  * The symbol from the stream name: "nknusdt@depth@100ms" -> "NKNUSDT".
@@ -261,27 +111,20 @@ bn_event_symbol(struct bn *m, const struct json_obj *o)
 static void
 bn_head(struct bn *m, const char *type, int64_t time)
 {
-	buf_add(m->out, "{\"type\":\"", 9);
-	buf_adds(m->out, type);
-	buf_adds(m->out, "\",\"venue\":\"binance\",\"market\":");
-	buf_add_jstr(m->out, m->market, strlen(m->market));
+	buf_add(m->nm.out, "{\"type\":\"", 9);
+	buf_adds(m->nm.out, type);
+	buf_adds(m->nm.out, "\",\"venue\":\"binance\",\"market\":");
+	buf_add_jstr(m->nm.out, m->market, strlen(m->market));
 	bn_key(m, "symbol");
-	buf_add_jstr(m->out, m->sym, strlen(m->sym));
+	buf_add_jstr(m->nm.out, m->sym, strlen(m->sym));
 	if (time >= 0) {
 		bn_key(m, "time");
-		buf_addi(m->out, time);
+		buf_addi(m->nm.out, time);
 	}
 	if (m->recv_us >= 0) {
 		bn_key(m, "recv");
-		buf_addi(m->out, m->recv_us);
+		buf_addi(m->nm.out, m->recv_us);
 	}
-}
-
-static void
-bn_put_int(struct bn *m, const char *name, int64_t v)
-{
-	bn_key(m, name);
-	buf_addi(m->out, v);
 }
 
 /* The event time when the message has none: from the receive time. */
@@ -316,7 +159,7 @@ bn_snapshot(struct bn *m, const struct json_obj *o, const char *idkey,
 
 	if (r > 0) {
 		/* A REST body, and the caller did not say whose. */
-		m->kind = NULL;
+		m->nm.kind = NULL;
 		return bn_fail(m, "depth snapshot names no symbol");
 	}
 	if (r < 0 || bn_time_or_local(m, o, &time) < 0 ||
@@ -327,7 +170,7 @@ bn_snapshot(struct bn *m, const struct json_obj *o, const char *idkey,
 	if (bn_put_levels(m, "bids", o, bkey) < 0 ||
 	    bn_put_levels(m, "asks", o, akey) < 0)
 		return -1;
-	buf_add(m->out, "}\n", 2);
+	buf_add(m->nm.out, "}\n", 2);
 	return 1;
 }
 
@@ -366,7 +209,7 @@ bn_depth(struct bn *m, const struct json_obj *o)
 	if (bn_put_levels(m, "bids", o, "b") < 0 ||
 	    bn_put_levels(m, "asks", o, "a") < 0)
 		return -1;
-	buf_add(m->out, "}\n", 2);
+	buf_add(m->nm.out, "}\n", 2);
 	return 1;
 }
 
@@ -385,7 +228,7 @@ bn_ticker(struct bn *m, const struct json_obj *o)
 	    bn_put_dec(m, "ask_qty", o, "A") < 0)
 		return -1;
 	bn_put_int(m, "last_id", id);
-	buf_add(m->out, "}\n", 2);
+	buf_add(m->nm.out, "}\n", 2);
 	return 1;
 }
 
@@ -411,11 +254,11 @@ bn_trade(struct bn *m, const struct json_obj *o, int agg)
 	    bn_put_dec(m, "qty", o, "q") < 0)
 		return -1;
 	/* The buyer made the market: the taker sold. */
-	buf_adds(m->out, maker->type == JSON_TRUE ? ",\"side\":\"sell\"" :
+	buf_adds(m->nm.out, maker->type == JSON_TRUE ? ",\"side\":\"sell\"" :
 	    ",\"side\":\"buy\"");
 	if (agg)
-		buf_adds(m->out, ",\"agg\":true");
-	buf_add(m->out, "}\n", 2);
+		buf_adds(m->nm.out, ",\"agg\":true");
+	buf_add(m->nm.out, "}\n", 2);
 	return 1;
 }
 
@@ -435,7 +278,7 @@ bn_error_reply(struct bn *m, const struct json_obj *o)
 	msg = json_get(o, "msg");
 	if (!code || !msg || msg->type != JSON_STRING)
 		return 0;
-	m->kind = NULL;
+	m->nm.kind = NULL;
 	return bn_fail(m, "binance error %.*s: %.*s",
 	    code->n > 20 ? 20 : (int)code->n, code->p,
 	    msg->n > BN_MSG_MAX ? BN_MSG_MAX : (int)msg->n, msg->p);
@@ -453,30 +296,30 @@ bn_dispatch(struct bn *m, const struct json_obj *o)
 		if (json_str_is(e, "serverShutdown"))
 			return BINANCE_SHUTDOWN;
 		if (json_str_is(e, "depthUpdate")) {
-			m->kind = "depthUpdate";
+			m->nm.kind = "depthUpdate";
 			return bn_depth(m, o);
 		}
 		if (json_str_is(e, "bookTicker")) {
-			m->kind = "bookTicker";
+			m->nm.kind = "bookTicker";
 			return bn_ticker(m, o);
 		}
 		if (json_str_is(e, "trade")) {
-			m->kind = "trade";
+			m->nm.kind = "trade";
 			return bn_trade(m, o, 0);
 		}
 		if (json_str_is(e, "aggTrade")) {
-			m->kind = "aggTrade";
+			m->nm.kind = "aggTrade";
 			return bn_trade(m, o, 1);
 		}
 		return VENUE_IGNORED;
 	}
 	if (json_get(o, "lastUpdateId")) {
-		m->kind = "snapshot";
+		m->nm.kind = "snapshot";
 		return bn_snapshot(m, o, "lastUpdateId", "bids", "asks");
 	}
 	/* Spot bookTicker has neither "e" nor "E". */
 	if (json_get(o, "u") && json_get(o, "b") && json_get(o, "B")) {
-		m->kind = "bookTicker";
+		m->nm.kind = "bookTicker";
 		return bn_ticker(m, o);
 	}
 	return bn_error_reply(m, o);
@@ -529,13 +372,14 @@ binance_normalize(const char *msg, size_t n, const char *market,
 	int r;
 
 	memset(&m.stream, 0, sizeof m.stream);
-	m.kind = NULL;
+	m.nm.kind = NULL;
 	m.market = market;
 	m.symbol = symbol;
 	m.recv_us = recv_us < 0 ? -1 : recv_us;
-	m.out = out;
-	m.why = why;
-	m.whylen = whylen;
+	m.nm.out = out;
+	m.nm.pair = "[price, qty]";
+	m.nm.why = why;
+	m.nm.whylen = whylen;
 	m.sym[0] = '\0';
 	if (!market || (strcmp(market, "spot") != 0 &&
 	    strcmp(market, "futures") != 0))
@@ -545,7 +389,7 @@ binance_normalize(const char *msg, size_t n, const char *market,
 		return bn_fail(&m, "output buffer has failed");
 	r = bn_message(&m, msg, n);
 	if (r >= 0 && buf_failed(out)) {
-		m.kind = NULL;
+		m.nm.kind = NULL;
 		r = bn_fail(&m, "%s", buf_failed(out) == ENOMEM ?
 		    "out of memory" : "event too large for the output buffer");
 	}

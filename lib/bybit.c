@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bybit.h"
+#include "norm.h"
 #include "fixed.h"
 #include "json.h"
 
@@ -21,186 +22,28 @@
 
 /* One message on its way through. */
 struct by {
-	const char *kind;	/* what the reasons name: the topic ... */
+	struct norm nm;	/* kind, out, why: see norm.h */
 	const char *market;
 	int64_t recv_us;
-	struct buf *out;
-	char *why;
-	size_t whylen;
 	char topic[96];
 	char sym[BY_SYMBOL_MAX + 1];
 };
+
+/* The shared field readers and writers, on this message. */
+#define by_fail(m, ...) norm_fail(&(m)->nm, __VA_ARGS__)
+#define by_need(m, o, k) norm_need(&(m)->nm, o, k)
+#define by_int(m, o, k, v) norm_int(&(m)->nm, o, k, v)
+#define by_key(m, n) norm_key(&(m)->nm, n)
+#define by_put_int(m, n, v) norm_put_int(&(m)->nm, n, v)
+#define by_put_dec(m, n, o, k) norm_put_dec(&(m)->nm, n, o, k)
+#define by_put_levels(m, n, o, k) norm_put_levels(&(m)->nm, n, o, k)
+#define by_decimal norm_decimal
+#define by_fx_reason norm_fx_reason
 
 /* How much of an error text from the exchange a reason quotes. */
 #define BY_MSG_MAX 200
 /* The longest trade id accepted (Bybit's are UUIDs or 19 digits). */
 #define BY_ID_MAX 127
-
-static int by_fail(struct by *m, const char *fmt, ...) ERR_PRINTF(2, 3);
-
-/* Set the reason, prefixed with the message kind; returns -1. */
-static int
-by_fail(struct by *m, const char *fmt, ...)
-{
-	va_list ap;
-	size_t k = 0;
-	int r;
-
-	if (m->whylen == 0)
-		return -1;
-	if (m->kind) {
-		r = snprintf(m->why, m->whylen, "%s: ", m->kind);
-		k = r < 0 ? 0 : (size_t)r;
-		if (k >= m->whylen)
-			return -1;
-	}
-	va_start(ap, fmt);
-	vsnprintf(m->why + k, m->whylen - k, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static const struct json_span *
-by_need(struct by *m, const struct json_obj *o, const char *key)
-{
-	const struct json_span *v = json_get(o, key);
-
-	if (!v)
-		by_fail(m, "missing field '%s'", key);
-	return v;
-}
-
-/* An id or a time: a non-negative integer (or a string holding one). */
-static int
-by_int(struct by *m, const struct json_obj *o, const char *key, int64_t *v)
-{
-	const struct json_span *s = by_need(m, o, key);
-
-	if (!s)
-		return -1;
-	if (json_int64(s, v) < 0)
-		return by_fail(m, "field '%s' is not an integer", key);
-	if (*v < 0)
-		return by_fail(m, "field '%s' is negative", key);
-	return 0;
-}
-
-/* ,"name": */
-static void
-by_key(struct by *m, const char *name)
-{
-	buf_addc(m->out, ',');
-	buf_addc(m->out, '"');
-	buf_adds(m->out, name);
-	buf_add(m->out, "\":", 2);
-}
-
-static void
-by_put_int(struct by *m, const char *name, int64_t v)
-{
-	by_key(m, name);
-	buf_addi(m->out, v);
-}
-
-/* A decimal as the exchange wrote it (a string or a number): FX_*. */
-static int
-by_decimal(const struct json_span *v, struct fx *x)
-{
-	if (v->type != JSON_STRING && v->type != JSON_NUMBER)
-		return FX_SYNTAX;
-	return fx_parse(v->p, v->n, x);
-}
-
-static const char *
-by_fx_reason(int r)
-{
-	return r == FX_RANGE ? "number out of range" : "not a decimal number";
-}
-
-/* ,"name":digits -- a non-negative decimal field, digits verbatim. */
-static int
-by_put_dec(struct by *m, const char *name, const struct json_obj *o,
-    const char *key)
-{
-	const struct json_span *v = by_need(m, o, key);
-	struct fx x;
-	int r;
-
-	if (!v)
-		return -1;
-	r = by_decimal(v, &x);
-	if (r != FX_OK)
-		return by_fail(m, "field '%s': %s", key, by_fx_reason(r));
-	if (x.m < 0)
-		return by_fail(m, "field '%s' is negative", key);
-	by_key(m, name);
-	buf_add(m->out, v->p, v->n);
-	return 0;
-}
-
-/* One [price, size] level, checked as event_levels() will check it. */
-static int
-by_level(struct by *m, const char *key, size_t i, const struct json_span *lv)
-{
-	struct json_iter it;
-	struct json_span px, qty, extra;
-	struct fx p, q;
-	int r;
-
-	if (lv->type != JSON_ARRAY)
-		goto shape;
-	json_iter_init(&it, lv);
-	if (!json_next(&it, &px) || !json_next(&it, &qty) ||
-	    json_next(&it, &extra))
-		goto shape;
-	r = by_decimal(&px, &p);
-	if (r != FX_OK)
-		return by_fail(m, "%s[%zu]: price: %s", key, i,
-		    by_fx_reason(r));
-	r = by_decimal(&qty, &q);
-	if (r != FX_OK)
-		return by_fail(m, "%s[%zu]: quantity: %s", key, i,
-		    by_fx_reason(r));
-	if (p.m <= 0)
-		return by_fail(m, "%s[%zu]: price not positive", key, i);
-	if (q.m < 0)
-		return by_fail(m, "%s[%zu]: negative quantity", key, i);
-	buf_addc(m->out, '[');
-	buf_add(m->out, px.p, px.n);
-	buf_addc(m->out, ',');
-	buf_add(m->out, qty.p, qty.n);
-	buf_addc(m->out, ']');
-	return 0;
-shape:
-	return by_fail(m, "%s[%zu]: not a [price, size] pair", key, i);
-}
-
-/* ,"name":[[p,q],...] from the level array o[key]. */
-static int
-by_put_levels(struct by *m, const char *name, const struct json_obj *o,
-    const char *key)
-{
-	const struct json_span *arr = by_need(m, o, key);
-	struct json_iter it;
-	struct json_span lv;
-	size_t i;
-
-	if (!arr)
-		return -1;
-	if (arr->type != JSON_ARRAY)
-		return by_fail(m, "field '%s' is not an array", key);
-	by_key(m, name);
-	buf_addc(m->out, '[');
-	json_iter_init(&it, arr);
-	for (i = 0; json_next(&it, &lv); i++) {
-		if (i)
-			buf_addc(m->out, ',');
-		if (by_level(m, key, i, &lv) < 0)
-			return -1;
-	}
-	buf_addc(m->out, ']');
-	return 0;
-}
 
 /* The object's "s" into m->sym. */
 static int
@@ -221,12 +64,12 @@ by_symbol(struct by *m, const struct json_obj *o)
 static void
 by_head(struct by *m, const char *type, int64_t time)
 {
-	buf_add(m->out, "{\"type\":\"", 9);
-	buf_adds(m->out, type);
-	buf_adds(m->out, "\",\"venue\":\"bybit\",\"market\":");
-	buf_add_jstr(m->out, m->market, strlen(m->market));
+	buf_add(m->nm.out, "{\"type\":\"", 9);
+	buf_adds(m->nm.out, type);
+	buf_adds(m->nm.out, "\",\"venue\":\"bybit\",\"market\":");
+	buf_add_jstr(m->nm.out, m->market, strlen(m->market));
 	by_key(m, "symbol");
-	buf_add_jstr(m->out, m->sym, strlen(m->sym));
+	buf_add_jstr(m->nm.out, m->sym, strlen(m->sym));
 	by_put_int(m, "time", time);
 	if (m->recv_us >= 0)
 		by_put_int(m, "recv", m->recv_us);
@@ -269,7 +112,7 @@ by_book(struct by *m, const struct json_obj *o, int delta, int64_t time)
 	if (by_put_levels(m, "bids", o, "b") < 0 ||
 	    by_put_levels(m, "asks", o, "a") < 0)
 		return -1;
-	buf_add(m->out, "}\n", 2);
+	buf_add(m->nm.out, "}\n", 2);
 	return 1;
 }
 
@@ -330,11 +173,11 @@ by_trade(struct by *m, const struct json_obj *o)
 		return by_fail(m, "field 'S' is neither \"Buy\" nor \"Sell\"");
 	by_head(m, "trade", time);
 	by_key(m, "id");
-	buf_add_jstr(m->out, idbuf, (size_t)n);
+	buf_add_jstr(m->nm.out, idbuf, (size_t)n);
 	if (by_put_dec(m, "price", o, "p") < 0 ||
 	    by_put_dec(m, "qty", o, "v") < 0)
 		return -1;
-	buf_adds(m->out, json_str_is(side, "Buy") ? ",\"side\":\"buy\"}\n" :
+	buf_adds(m->nm.out, json_str_is(side, "Buy") ? ",\"side\":\"buy\"}\n" :
 	    ",\"side\":\"sell\"}\n");
 	return 1;
 }
@@ -357,9 +200,9 @@ by_trades(struct by *m, struct json_obj *o)
 	json_iter_init(&it, data);
 	while (json_next(&it, &item)) {
 		snprintf(kind, sizeof kind, "%s: data[%d]", m->topic, count);
-		m->kind = kind;
+		m->nm.kind = kind;
 		r = by_parse(m, &item, "data", o) < 0 || by_trade(m, o) < 0;
-		m->kind = m->topic;
+		m->nm.kind = m->topic;
 		if (r)
 			return -1;
 		count++;
@@ -399,7 +242,7 @@ by_rest(struct by *m, struct json_obj *o)
 		return by_fail(m, "bybit error %lld: %.*s", (long long)c, n,
 		    msg);
 	}
-	m->kind = "orderbook reply";
+	m->nm.kind = "orderbook reply";
 	result = by_need(m, o, "result");
 	if (!result)
 		return -1;
@@ -431,7 +274,7 @@ by_message(struct by *m, const char *msg, size_t n)
 			return by_fail(m, "field 'topic' is not a string");
 		if (json_str_copy(topic, m->topic, sizeof m->topic) <= 0)
 			return by_fail(m, "field 'topic' is not a topic");
-		m->kind = m->topic;
+		m->nm.kind = m->topic;
 		if (strncmp(m->topic, "orderbook.", 10) == 0)
 			return by_orderbook(m, &o);
 		if (strncmp(m->topic, "publicTrade.", 12) == 0)
@@ -459,12 +302,13 @@ bybit_normalize(const char *msg, size_t n, const char *market,
 	size_t mark = out->len;
 	int r;
 
-	m.kind = NULL;
+	m.nm.kind = NULL;
 	m.market = market;
 	m.recv_us = recv_us < 0 ? -1 : recv_us;
-	m.out = out;
-	m.why = why;
-	m.whylen = whylen;
+	m.nm.out = out;
+	m.nm.pair = "[price, size]";
+	m.nm.why = why;
+	m.nm.whylen = whylen;
 	m.topic[0] = '\0';
 	m.sym[0] = '\0';
 	if (!market || (strcmp(market, "linear") != 0 &&
@@ -475,7 +319,7 @@ bybit_normalize(const char *msg, size_t n, const char *market,
 		return by_fail(&m, "output buffer has failed");
 	r = by_message(&m, msg, n);
 	if (r >= 0 && buf_failed(out)) {
-		m.kind = NULL;
+		m.nm.kind = NULL;
 		r = by_fail(&m, "%s", buf_failed(out) == ENOMEM ?
 		    "out of memory" : "event too large for the output buffer");
 	}
