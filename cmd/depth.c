@@ -69,9 +69,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    optarg);
 			break;
 		case OPT_INTERVAL:
-			if (dur_parse(optarg, &o->interval) < 0)
-				die_usage("bad --interval '%s': want a duration "
-				    "like 250ms, 1s, 1m", optarg);
+			o->interval = run_duration(optarg, "--interval");
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

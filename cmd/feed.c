@@ -102,17 +102,6 @@ parse_raw_spec(struct opts *o)
 		    s);
 }
 
-static int64_t
-parse_dur_opt(const char *arg, const char *opt)
-{
-	int64_t ms;
-
-	if (dur_parse(arg, &ms) < 0)
-		die_usage("bad %s '%s': want a duration like 250ms, 1s, 1m",
-		    opt, arg);
-	return ms;
-}
-
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -165,7 +154,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->once = 1;
 			break;
 		case OPT_INTERVAL:
-			o->interval = parse_dur_opt(optarg, "--interval");
+			o->interval = run_duration(optarg, "--interval");
 			if (o->interval <= 0)
 				die_usage("bad --interval '%s': must be above 0",
 				    optarg);
@@ -174,7 +163,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->ca = optarg;
 			break;
 		case OPT_STATS:
-			o->stats = parse_dur_opt(optarg, "--stats");
+			o->stats = run_duration(optarg, "--stats");
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

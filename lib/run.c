@@ -10,6 +10,7 @@
 
 #include "run.h"
 #include "sig.h"
+#include "timeutil.h"
 
 /* Rendered events larger than this are a bug, not input. */
 #define RUN_EVENT_MAX (256u << 20)
@@ -142,6 +143,17 @@ run_option(int c, char **argv, struct run_opts *o, void (*usage)(void))
 		die_usage("unknown or incomplete option '%s'",
 		    argv[optind - 1]);
 	}
+}
+
+int64_t
+run_duration(const char *arg, const char *opt)
+{
+	int64_t ms;
+
+	if (dur_parse(arg, &ms) < 0)
+		die_usage("bad %s '%s': want a duration like 250ms, 1s, 1m",
+		    opt, arg);
+	return ms;
 }
 
 void

@@ -13,6 +13,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bookset.h"
 #include "buf.h"
@@ -55,6 +56,9 @@ void run_opts_init(struct run_opts *o);
  * usage() (which exits); an unknown option is a usage error.
  */
 void run_option(int c, char **argv, struct run_opts *o, void (*usage)(void));
+
+/* A duration option's value in ms; anything else is a usage error. */
+int64_t run_duration(const char *arg, const char *opt);
 
 /* After the options: any operand left is a usage error. */
 void run_no_operands(int argc, char **argv);
