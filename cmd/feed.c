@@ -26,7 +26,8 @@
 
 static const char usage_text[] =
     "usage: mkt-feed [--streams LIST] [--depth-limit N] [--ca FILE]\n"
-    "                [--stats DUR] [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
+    "                [--stats DUR] [--max-message BYTES] [-o OUTPUT]\n"
+    "                VENUE:MARKET:SYMBOL...\n"
     "       mkt-feed --rest [--once | --interval DUR] [--depth-limit N]\n"
     "                [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
     "       mkt-feed --raw VENUE:MARKET[:SYMBOL] [-i INPUT] [-o OUTPUT]\n";
@@ -39,6 +40,7 @@ struct opts {
 	int rest, once;
 	int64_t interval, stats;
 	const char *ca;
+	size_t max_message;
 	char **targets;
 	int ntargets;
 	struct run_opts run;
@@ -65,6 +67,8 @@ usage(void)
 	    "  --interval DUR     with --rest: poll every DUR (default 1m)\n"
 	    "  --ca FILE          CA bundle for TLS\n"
 	    "  --stats DUR        a status line on stderr every DUR\n"
+	    "  --max-message BYTES  skip WebSocket messages larger than this\n"
+	    "                     (default 64M)\n"
 	    "  --raw VENUE:MARKET[:SYMBOL]  normalize recorded raw messages\n"
 	    "                     from standard input\n"
 	    RUN_USAGE, stdout);
@@ -106,7 +110,7 @@ static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_RAW = 256, OPT_STREAMS, OPT_DEPTH_LIMIT, OPT_REST,
-	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_STATS };
+	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_STATS, OPT_MAX_MESSAGE };
 	static const struct option longopts[] = {
 		{ "raw", required_argument, NULL, OPT_RAW },
 		{ "streams", required_argument, NULL, OPT_STREAMS },
@@ -116,6 +120,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "ca", required_argument, NULL, OPT_CA },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,6 +132,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->streams = VENUE_DEPTH;
 	o->depth_limit = 1000;
 	o->interval = 60000;
+	o->max_message = WS_MESSAGE_MAX;
 	run_opts_init(&o->run);
 	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, longopts,
 	    NULL)) != -1) {
@@ -164,6 +170,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_STATS:
 			o->stats = run_duration(optarg, "--stats");
+			break;
+		case OPT_MAX_MESSAGE:
+			o->max_message = run_size(optarg, "--max-message", 4096,
+			    (uint64_t)1 << 30);
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);
@@ -1052,6 +1062,7 @@ run_live(struct opts *o)
 	if (!o->rest) {
 		if (ws_open(&lv.ws, o->ca) < 0)
 			die_errno("cannot start the WebSocket client");
+		ws_message_max(lv.ws, o->max_message);
 		make_groups(&lv);
 	}
 	next_stats = time_now_ms() + o->stats;

@@ -43,6 +43,7 @@ static const char usage_text[] =
     "               [--duration DUR] [--truth FILE]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
     "               [--gap-at K] [--gap-symbol SYM] [--garbage-at K]\n"
+    "               [--bad-types-at K] [--huge-at K] [--huge-size BYTES]\n"
     "               [--bybit-snapshot-at K]\n"
     "               [--shutdown-at K] [--rest-429 N] [--rest-418 N]\n"
     "               [--retry-after SECS] [--stall] [-v]\n";
@@ -72,6 +73,7 @@ static const struct {
 #define HOUSE_US 100000		/* signal and --duration checks */
 #define WEIGHT_WINDOW 60	/* seconds of the rolling REST weight */
 #define GARBAGE "\x7f\x01 not json {{{"
+#define HUGE_MAX (32 << 20)	/* --huge-size bound, within QUEUE_MAX */
 
 struct opts {
 	int port;
@@ -92,6 +94,7 @@ struct opts {
 	int64_t pong_ms;
 	uint64_t wait_clients;	/* hold the markets until this many */
 	uint64_t close_every, gap_at, garbage_at, snapshot_at, shutdown_at;
+	uint64_t bad_types_at, huge_at, huge_size;
 	uint64_t rest_429, rest_418;
 	long retry_after;
 	int stall;
@@ -191,7 +194,7 @@ struct sim {
 	char *path;		/* scratch for a WebSocket request's path */
 	unsigned char *chunk;	/* LWS_PRE + HTTP_CHUNK */
 	uint64_t next_conn_id;
-	int garbage_done;
+	int garbage_done, bad_types_done, huge_done;
 	uint64_t rest_n, rest_faulted;
 	int64_t weight_total, weight_peak;
 	struct ipw *ipw;
@@ -240,6 +243,12 @@ usage(void)
 	    "  --gap-symbol SYM     only the streams of SYM get --gap-at\n"
 	    "  --garbage-at K       send a garbage frame before message K, "
 	    "once\n"
+	    "  --bad-types-at K     a depth message with fields of the wrong "
+	    "types\n"
+	    "                       before message K, once\n"
+	    "  --huge-at K          a frame of --huge-size bytes before "
+	    "message K, once\n"
+	    "  --huge-size BYTES    (default 2097152; at most 33554432)\n"
 	    "  --bybit-snapshot-at K  a snapshot in place of the K-th Bybit "
 	    "delta, once\n"
 	    "  --shutdown-at K      serverShutdown at Binance message K, then "
@@ -338,6 +347,7 @@ enum {
 	OPT_PORT = 256, OPT_PORT_FILE, OPT_SYMBOLS, OPT_MARKETS, OPT_SEED,
 	OPT_RATE, OPT_LEVELS, OPT_MESSAGES, OPT_DURATION, OPT_TRUTH, OPT_PING,
 	OPT_PONG, OPT_CLOSE_EVERY, OPT_GAP_AT, OPT_GARBAGE_AT, OPT_SNAPSHOT_AT,
+	OPT_BAD_TYPES_AT, OPT_HUGE_AT, OPT_HUGE_SIZE,
 	OPT_SHUTDOWN_AT, OPT_REST_429, OPT_REST_418, OPT_RETRY_AFTER,
 	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_TLS, OPT_CERT_FILE,
 	OPT_GAP_SYMBOL,
@@ -363,6 +373,9 @@ static const struct option longopts[] = {
 	{ "gap-at", required_argument, NULL, OPT_GAP_AT },
 	{ "gap-symbol", required_argument, NULL, OPT_GAP_SYMBOL },
 	{ "garbage-at", required_argument, NULL, OPT_GARBAGE_AT },
+	{ "bad-types-at", required_argument, NULL, OPT_BAD_TYPES_AT },
+	{ "huge-at", required_argument, NULL, OPT_HUGE_AT },
+	{ "huge-size", required_argument, NULL, OPT_HUGE_SIZE },
 	{ "bybit-snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT },
 	{ "shutdown-at", required_argument, NULL, OPT_SHUTDOWN_AT },
 	{ "rest-429", required_argument, NULL, OPT_REST_429 },
@@ -389,6 +402,7 @@ opts_defaults(struct opts *o)
 	o->ping_ms = 20000;
 	o->pong_ms = 60000;
 	o->retry_after = 1;
+	o->huge_size = 2u << 20;
 }
 
 /* The options that take a count: 1 when c was one of them. */
@@ -405,6 +419,8 @@ parse_count_opt(struct opts *o, int c, const char *arg)
 		{ OPT_CLOSE_EVERY, "--close-every", &o->close_every },
 		{ OPT_GAP_AT, "--gap-at", &o->gap_at },
 		{ OPT_GARBAGE_AT, "--garbage-at", &o->garbage_at },
+		{ OPT_BAD_TYPES_AT, "--bad-types-at", &o->bad_types_at },
+		{ OPT_HUGE_AT, "--huge-at", &o->huge_at },
 		{ OPT_SNAPSHOT_AT, "--bybit-snapshot-at", &o->snapshot_at },
 		{ OPT_SHUTDOWN_AT, "--shutdown-at", &o->shutdown_at },
 		{ OPT_REST_429, "--rest-429", &o->rest_429 },
@@ -466,6 +482,11 @@ parse_opt(struct opts *o, int c, char *arg)
 		break;
 	case OPT_SEED:
 		o->seed = parse_u64(arg, "--seed", UINT64_MAX);
+		break;
+	case OPT_HUGE_SIZE:
+		o->huge_size = parse_u64(arg, "--huge-size", HUGE_MAX);
+		if (o->huge_size < 64)
+			die_usage("--huge-size: at least 64 bytes");
 		break;
 	case OPT_RATE:
 		o->rate = (long)parse_u64(arg, "--rate", 100000);
@@ -1163,6 +1184,57 @@ send_shutdown(struct conn *c)
 }
 
 /*
+ * A depth message for the connection's first stream whose fields have
+ * the wrong types: well-formed JSON that names a real stream, so only
+ * the client's type checks stand between it and the book.
+ */
+static void
+send_bad_types(struct conn *c)
+{
+	const char *sym = "BTCUSDT", *stream = "btcusdt@depth@100ms";
+	char line[512];
+	int n;
+
+	if (c->nsubs) {
+		sym = c->subs[0].in->sm->p.symbol;
+		stream = c->subs[0].name;
+	}
+	if (is_binance(c->mk))
+		n = snprintf(line, sizeof line, "{\"stream\":\"%s\",\"data\":"
+		    "{\"e\":\"depthUpdate\",\"E\":\"soon\",\"s\":\"%s\","
+		    "\"U\":\"one\",\"u\":[2],\"pu\":{},\"b\":{\"1\":2},"
+		    "\"a\":7}}", stream, sym);
+	else
+		n = snprintf(line, sizeof line, "{\"topic\":\"%s\","
+		    "\"type\":\"delta\",\"ts\":\"soon\",\"data\":"
+		    "{\"s\":\"%s\",\"b\":7,\"a\":{},\"u\":\"one\","
+		    "\"seq\":[]}}", stream, sym);
+	queue_push(c, line, (size_t)n, 1);
+}
+
+/*
+ * A frame of --huge-size bytes: valid JSON, so only the client's size
+ * bound stops it.
+ */
+static void
+send_huge(struct conn *c)
+{
+	static const char head[] = "{\"stream\":\"pad\",\"data\":{\"pad\":\"";
+	static const char tail[] = "\"}}";
+	size_t n = c->sim->o->huge_size;
+	char *p = malloc(n);
+
+	if (!p)
+		die_nomem();
+	memcpy(p, head, sizeof head - 1);
+	memset(p + sizeof head - 1, 'x', n - (sizeof head - 1) -
+	    (sizeof tail - 1));
+	memcpy(p + n - (sizeof tail - 1), tail, sizeof tail - 1);
+	queue_push(c, p, n, 1);
+	free(p);
+}
+
+/*
  * Queue one message, applying the faults that count messages: a garbage
  * frame before message K (once per server), serverShutdown after it
  * (Binance), and the queue bound (a reader that falls that far behind
@@ -1180,6 +1252,15 @@ conn_send(struct conn *c, const char *p, size_t n)
 	if (o->garbage_at && c->nmsg == o->garbage_at && !s->garbage_done) {
 		s->garbage_done = 1;
 		queue_push(c, GARBAGE, strlen(GARBAGE), 1);
+	}
+	if (o->bad_types_at && c->nmsg == o->bad_types_at &&
+	    !s->bad_types_done) {
+		s->bad_types_done = 1;
+		send_bad_types(c);
+	}
+	if (o->huge_at && c->nmsg == o->huge_at && !s->huge_done) {
+		s->huge_done = 1;
+		send_huge(c);
 	}
 	queue_push(c, p, n, 0);
 	if (o->shutdown_at && c->nmsg == o->shutdown_at && is_binance(c->mk))

@@ -156,6 +156,30 @@ run_duration(const char *arg, const char *opt)
 	return ms;
 }
 
+uint64_t
+run_size(const char *arg, const char *opt, uint64_t min, uint64_t max)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (end != arg && end[0] && !end[1]) {
+		switch (end[0]) {
+		case 'k': case 'K': shift = 10; end++; break;
+		case 'm': case 'M': shift = 20; end++; break;
+		case 'g': case 'G': shift = 30; end++; break;
+		}
+	}
+	if (errno || end == arg || *end || arg[0] == '-' ||
+	    v > (max >> shift) || (v << shift) < min)
+		die_usage("bad %s '%s': want a size from %llu to %llu bytes "
+		    "(suffixes K, M, G)", opt, arg, (unsigned long long)min,
+		    (unsigned long long)max);
+	return (uint64_t)v << shift;
+}
+
 void
 run_no_operands(int argc, char **argv)
 {

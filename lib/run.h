@@ -60,6 +60,13 @@ void run_option(int c, char **argv, struct run_opts *o, void (*usage)(void));
 /* A duration option's value in ms; anything else is a usage error. */
 int64_t run_duration(const char *arg, const char *opt);
 
+/*
+ * A size option's value in bytes: digits with an optional K, M or G
+ * (powers of 1024), within [min, max]; anything else is a usage error.
+ */
+uint64_t run_size(const char *arg, const char *opt, uint64_t min,
+    uint64_t max);
+
 /* After the options: any operand left is a usage error. */
 void run_no_operands(int argc, char **argv);
 

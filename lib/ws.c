@@ -18,8 +18,6 @@
 #define WS_BACKOFF_FIRST 1000
 #define WS_BACKOFF_MAX 30000
 #define WS_HEALTHY_MS 60000
-/* A message larger than this is a fault of the peer, not data. */
-#define WS_MESSAGE_MAX (64u << 20)
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_OPEN, CONN_DROPPED };
 
@@ -51,6 +49,7 @@ struct ws {
 	struct ws_conn **conns;
 	size_t n, cap;
 	uint64_t rng;
+	size_t message_max;	/* a larger message is a fault of the peer */
 	lws_sorted_usec_list_t tick;	/* bounds each lws_service() wait */
 	int closing;			/* no handlers while tearing down */
 };
@@ -88,6 +87,7 @@ ws_open(struct ws **out, const char *ca_file)
 		return -1;
 	}
 	w->rng = (uint64_t)time_now_us() | 1;
+	w->message_max = WS_MESSAGE_MAX;
 	*out = w;
 	return 0;
 }
@@ -198,7 +198,7 @@ ws_connect(struct ws *w, const char *url, const struct ws_handlers *h,
 		    (s > 1 ? s / 2 : 1));
 		c->policy.secs_since_valid_hangup = (uint16_t)(s > 0 ? s : 1);
 	}
-	buf_init(&c->msg, WS_MESSAGE_MAX);
+	buf_init(&c->msg, w->message_max);
 	buf_init(&c->out, 0);
 	c->backoff_ms = WS_BACKOFF_FIRST;
 	c->state = CONN_DOWN;
@@ -209,6 +209,12 @@ fail:
 	free(c);
 	errno = ENOMEM;
 	return NULL;
+}
+
+void
+ws_message_max(struct ws *w, size_t max)
+{
+	w->message_max = max;
 }
 
 void

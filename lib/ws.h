@@ -23,8 +23,8 @@ struct ws_handlers {
 	/* Connected: send subscriptions here. */
 	void (*open)(struct ws_conn *c, void *ctx);
 	/* One whole text message; msg is valid during the call only.  A
-	 * message larger than the bound (64 MiB) is skipped: msg is then
-	 * NULL and n its size. */
+	 * message larger than the bound (ws_message_max) is skipped: msg is
+	 * then NULL and n its size. */
 	void (*message)(struct ws_conn *c, const char *msg, size_t n,
 	    int64_t recv_us, void *ctx);
 	/* Closed or failed; a reconnect is scheduled after `retry_ms`. */
@@ -38,6 +38,13 @@ struct ws_handlers {
  */
 int ws_open(struct ws **w, const char *ca_file) WUR;
 void ws_close(struct ws *w);
+
+/*
+ * The largest message a connection accepts (default WS_MESSAGE_MAX);
+ * connections added after the call get it.
+ */
+#define WS_MESSAGE_MAX (64u << 20)
+void ws_message_max(struct ws *w, size_t max);
 
 /*
  * Add a connection to url; it connects on the next ws_run().  silent_ms:

@@ -95,6 +95,20 @@ for fault in "--gap-at 40" "--close-every 60" "--garbage-at 30" \
 	check "$fault: books equal the simulator's truth" books_equal "$name"
 done
 
+# Bad frames: wrong types in a real stream's depth message, and a frame
+# past the size bound (valid JSON): each reported and skipped, while the
+# connection stays up and the books stay exact.
+start_sim badframes --bad-types-at 25 --huge-at 35 --huge-size 3000000
+feed badframes 6 --max-message 1M $TARGETS
+is "$FEED_STATUS" 0 "bad frames: mkt-feed exits 0"
+check "bad frames: books equal the simulator's truth" books_equal badframes
+check "bad frames: the huge frame is reported with its size" \
+    grep -q 'too large (3000000 bytes), skipped' "$T/badframes.err"
+is "$(grep -c 'bad frame' "$T/badframes.err")" 2 \
+    "bad frames: the wrong-typed one is reported too, once each"
+is "$(jq -c 'select(.type == "status" and (.state == "disconnected" or .state == "invalid"))' "$T/badframes.ev" | wc -l | tr -d ' ')" 0 \
+    "bad frames: no disconnect, no invalid book"
+
 # The gap shows in the stream; only the symbol that had it resyncs.
 check "--gap-at: invalid status with the ids" \
     sh -c "jq -e -s 'map(select(.type == \"status\" and .state == \"invalid\" and .reason == \"gap\" and .expected_id != null)) | length > 0' '$T/__gap_at_40.ev' >/dev/null"
