@@ -46,7 +46,7 @@ static const char usage_text[] =
     "               [--bad-types-at K] [--huge-at K] [--huge-size BYTES]\n"
     "               [--bybit-snapshot-at K]\n"
     "               [--shutdown-at K] [--rest-429 N] [--rest-418 N]\n"
-    "               [--retry-after SECS] [--stall] [-v]\n";
+    "               [--retry-after SECS] [--weight-limit N] [--stall] [-v]\n";
 
 /* The markets served; each has one simmarket per symbol. */
 enum mk { MK_BN_SPOT, MK_BN_FUT, MK_BY_LINEAR, MK_BY_SPOT, MK_COUNT };
@@ -72,6 +72,8 @@ static const struct {
 #define SHUTDOWN_GRACE_MS 1000
 #define HOUSE_US 100000		/* signal and --duration checks */
 #define WEIGHT_WINDOW 60	/* seconds of the rolling REST weight */
+#define BAN_MS 120000		/* a 418 ban, Binance's shortest */
+#define LIMIT_GRACE_MS 1000	/* requests sent before a 429 arrived */
 #define GARBAGE "\x7f\x01 not json {{{"
 #define HUGE_MAX (32 << 20)	/* --huge-size bound, within QUEUE_MAX */
 
@@ -97,6 +99,7 @@ struct opts {
 	uint64_t bad_types_at, huge_at, huge_size;
 	uint64_t rest_429, rest_418;
 	long retry_after;
+	int64_t weight_limit_spot, weight_limit_fut;	/* 0: none */
 	int stall;
 	int verbose;
 };
@@ -175,6 +178,9 @@ struct ipw {
 	int api;
 	int64_t sec[WEIGHT_WINDOW];
 	int64_t w[WEIGHT_WINDOW];
+	int64_t limited_at_ms;		/* when the last 429 went out */
+	int64_t limited_until_ms;	/* answered 429 until then */
+	int64_t banned_until_ms;	/* answered 418 until then */
 };
 
 struct sim {
@@ -197,6 +203,7 @@ struct sim {
 	int garbage_done, bad_types_done, huge_done;
 	uint64_t rest_n, rest_faulted;
 	int64_t weight_total, weight_peak;
+	uint64_t limit_429, limit_418;	/* answers of the weight limit */
 	struct ipw *ipw;
 	size_t nipw;
 	uint64_t dropped;
@@ -257,6 +264,10 @@ usage(void)
 	    "429\n"
 	    "  --rest-418 N         then the next N with 418\n"
 	    "  --retry-after SECS   Retry-After of those answers (default 1)\n"
+	    "  --weight-limit N     Binance REST weight a client may spend a "
+	    "minute\n"
+	    "                       (default 6000 spot, 2400 futures; 0: "
+	    "none)\n"
 	    "  --stall              accept WebSockets and never send\n"
 	    "  -v, --verbose        log connections and libwebsockets "
 	    "notices\n"
@@ -349,6 +360,7 @@ enum {
 	OPT_PONG, OPT_CLOSE_EVERY, OPT_GAP_AT, OPT_GARBAGE_AT, OPT_SNAPSHOT_AT,
 	OPT_BAD_TYPES_AT, OPT_HUGE_AT, OPT_HUGE_SIZE,
 	OPT_SHUTDOWN_AT, OPT_REST_429, OPT_REST_418, OPT_RETRY_AFTER,
+	OPT_WEIGHT_LIMIT,
 	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_TLS, OPT_CERT_FILE,
 	OPT_GAP_SYMBOL,
 };
@@ -381,6 +393,7 @@ static const struct option longopts[] = {
 	{ "rest-429", required_argument, NULL, OPT_REST_429 },
 	{ "rest-418", required_argument, NULL, OPT_REST_418 },
 	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
+	{ "weight-limit", required_argument, NULL, OPT_WEIGHT_LIMIT },
 	{ "stall", no_argument, NULL, OPT_STALL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -402,6 +415,8 @@ opts_defaults(struct opts *o)
 	o->ping_ms = 20000;
 	o->pong_ms = 60000;
 	o->retry_after = 1;
+	o->weight_limit_spot = 6000;
+	o->weight_limit_fut = 2400;
 	o->huge_size = 2u << 20;
 }
 
@@ -513,6 +528,10 @@ parse_opt(struct opts *o, int c, char *arg)
 		break;
 	case OPT_PONG:
 		o->pong_ms = parse_dur(arg, "--pong-timeout");
+		break;
+	case OPT_WEIGHT_LIMIT:
+		o->weight_limit_spot = o->weight_limit_fut =
+		    (int64_t)parse_u64(arg, "--weight-limit", 1000000);
 		break;
 	case OPT_RETRY_AFTER:
 		o->retry_after = (long)parse_u64(arg, "--retry-after", 604800);
@@ -2244,37 +2263,67 @@ conn_receive(struct conn *c, const void *in, size_t len)
 
 enum api { API_SPOT, API_FUT, API_BYBIT };
 
-/* Add weight to the rolling minute of (ip, api); the minute's total. */
-static int64_t
-weight_add(struct sim *s, const char *ip, int api, int64_t w)
+/* The rolling weight of (ip, api), made on first use. */
+static struct ipw *
+weight_of(struct sim *s, const char *ip, int api)
 {
-	int64_t now = time_now_ms() / 1000, sum = 0;
-	struct ipw *e = NULL;
+	struct ipw *e, *p;
 	size_t i;
 
-	for (i = 0; i < s->nipw && !e; i++)
+	for (i = 0; i < s->nipw; i++)
 		if (s->ipw[i].api == api && strcmp(s->ipw[i].ip, ip) == 0)
-			e = &s->ipw[i];
-	if (!e) {
-		struct ipw *p = realloc(s->ipw, (s->nipw + 1) * sizeof *p);
+			return &s->ipw[i];
+	p = realloc(s->ipw, (s->nipw + 1) * sizeof *p);
+	if (!p)
+		die_nomem();
+	s->ipw = p;
+	e = &s->ipw[s->nipw++];
+	memset(e, 0, sizeof *e);
+	snprintf(e->ip, sizeof e->ip, "%s", ip);
+	e->api = api;
+	return e;
+}
 
-		if (!p)
-			die_nomem();
-		s->ipw = p;
-		e = &s->ipw[s->nipw++];
-		memset(e, 0, sizeof *e);
-		snprintf(e->ip, sizeof e->ip, "%s", ip);
-		e->api = api;
-	}
-	i = (size_t)(now % WEIGHT_WINDOW);
+/* The weight spent in the minute up to second `now`. */
+static int64_t
+weight_used(const struct ipw *e, int64_t now)
+{
+	int64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < WEIGHT_WINDOW; i++)
+		if (e->sec[i] > now - WEIGHT_WINDOW)
+			sum += e->w[i];
+	return sum;
+}
+
+/* Seconds until `w` more fits under `limit` as old weight expires. */
+static int64_t
+weight_wait(const struct ipw *e, int64_t now, int64_t w, int64_t limit)
+{
+	int64_t used = weight_used(e, now), t;
+	size_t i;
+
+	for (t = now - WEIGHT_WINDOW + 1; t <= now && used + w > limit; t++)
+		for (i = 0; i < WEIGHT_WINDOW; i++)
+			if (e->sec[i] == t)
+				used -= e->w[i];
+	return t - (now - WEIGHT_WINDOW + 1) + 1;
+}
+
+/* Add weight to the rolling minute; the minute's total. */
+static int64_t
+weight_add(struct sim *s, struct ipw *e, int64_t w)
+{
+	int64_t now = time_now_ms() / 1000, sum;
+	size_t i = (size_t)(now % WEIGHT_WINDOW);
+
 	if (e->sec[i] != now) {
 		e->sec[i] = now;
 		e->w[i] = 0;
 	}
 	e->w[i] += w;
-	for (i = 0; i < WEIGHT_WINDOW; i++)
-		if (e->sec[i] > now - WEIGHT_WINDOW)
-			sum += e->w[i];
+	sum = weight_used(e, now);
 	s->weight_total += w;
 	if (sum > s->weight_peak)
 		s->weight_peak = sum;
@@ -2575,13 +2624,63 @@ rest_answer(struct sim *s, struct lws *wsi, struct conn *c, size_t ep,
 	}
 }
 
+/*
+ * Binance's IP weight limit: a request that would pass it is answered
+ * 429 with the seconds until it fits; a client that keeps asking during
+ * that time is banned (418) for BAN_MS -- unless its requests came
+ * within LIMIT_GRACE_MS of the 429, when they may have been on their way
+ * before it arrived: those get 429 too.  The status to answer instead
+ * of st (and its body and Retry-After in c->body and h), or st.
+ */
+static unsigned
+weight_limit(struct sim *s, struct conn *c, struct ipw *e, int64_t weight,
+    unsigned st, struct hdr *h)
+{
+	int64_t now_ms = time_now_ms(), now = now_ms / 1000, wait;
+	int64_t limit = e->api == API_FUT ? s->o->weight_limit_fut :
+	    s->o->weight_limit_spot;
+
+	if (!limit)
+		return st;
+	if (e->banned_until_ms <= now_ms && e->limited_until_ms > now_ms &&
+	    now_ms - e->limited_at_ms > LIMIT_GRACE_MS) {
+		e->banned_until_ms = now_ms + BAN_MS;
+		e->limited_until_ms = 0;
+	}
+	if (e->banned_until_ms <= now_ms &&
+	    weight_used(e, now) + weight <= limit)
+		return st;
+	buf_reset(&c->body);
+	h->name = "retry-after:";
+	if (e->banned_until_ms > now_ms) {
+		s->limit_418++;
+		snprintf(h->val, sizeof h->val, "%lld",
+		    (long long)((e->banned_until_ms - now_ms + 999) / 1000));
+		bn_error_body(&c->body, -1003, "Way too many requests; IP "
+		    "banned. Please use WebSocket Streams for live updates "
+		    "to avoid bans.");
+		return 418;
+	}
+	wait = weight_wait(e, now, weight, limit);
+	if (e->limited_until_ms <= now_ms)
+		e->limited_at_ms = now_ms;
+	e->limited_until_ms = now_ms + wait * 1000;
+	s->limit_429++;
+	snprintf(h->val, sizeof h->val, "%lld", (long long)wait);
+	bn_error_body(&c->body, -1003, "Too many requests; current limit of "
+	    "IP(127.0.0.1) request weight per minute is exceeded. Please use "
+	    "WebSocket Streams for live updates to avoid polling the API.");
+	return 429;
+}
+
 static int
 http_request(struct sim *s, struct lws *wsi, struct conn *c, const char *path)
 {
-	struct hdr h[2];
+	struct hdr h[3];
 	size_t i, nh = 0;
 	unsigned st = 0;
 	int64_t weight = 0, used;
+	struct ipw *e;
 	char ip[64];
 
 	s->rest_n++;
@@ -2606,7 +2705,15 @@ http_request(struct sim *s, struct lws *wsi, struct conn *c, const char *path)
 		st = rest_answer(s, wsi, c, i, &weight);
 	if (rest_paths[i].api != API_BYBIT) {
 		lws_get_peer_simple(wsi, ip, sizeof ip);
-		used = weight_add(s, ip, rest_paths[i].api, weight);
+		e = weight_of(s, ip, rest_paths[i].api);
+		if (st == 200) {
+			st = weight_limit(s, c, e, weight, st, &h[nh]);
+			if (st != 200) {
+				nh++;
+				weight = 0;
+			}
+		}
+		used = weight_add(s, e, weight);
 		h[nh].name = "x-mbx-used-weight-1m:";
 		snprintf(h[nh].val, sizeof h[nh].val, "%lld", (long long)used);
 		nh++;
@@ -2829,6 +2936,11 @@ main(int argc, char **argv)
 	    "peak weight/min %lld\n", err_progname(),
 	    (unsigned long long)s.rest_n, (long long)s.weight_total,
 	    (long long)s.weight_peak);
+	if (s.limit_429 || s.limit_418)
+		fprintf(stderr, "%s: weight limit: %llu answered 429, %llu "
+		    "answered 418\n", err_progname(),
+		    (unsigned long long)s.limit_429,
+		    (unsigned long long)s.limit_418);
 	if (s.dropped)
 		fprintf(stderr, "%s: dropped %llu slow readers\n",
 		    err_progname(), (unsigned long long)s.dropped);

@@ -387,6 +387,33 @@ is "$(chk get "$B/api/v3/depth?symbol=BTCUSDT" "$T/r4")" "200 - 5" \
 	"then the snapshot, weight 5"
 stop_sim gap
 
+# The IP weight limit: a request past it gets 429 with the seconds until
+# it fits; asking again within them is a 418 ban.  Limit 100: two
+# 50-weight snapshots fit, the third does not.
+start_sim limit --symbols BTCUSDT --levels 50 --rate 100 --weight-limit 100
+B=http://127.0.0.1:$port
+is "$(chk get "$B/api/v3/depth?symbol=BTCUSDT&limit=1000" "$T/l1")" "200 - 50" \
+	"--weight-limit: the first 50 fit"
+is "$(chk get "$B/api/v3/depth?symbol=BTCUSDT&limit=1000" "$T/l2")" "200 - 100" \
+	"--weight-limit: the next 50 reach the limit"
+chk get "$B/api/v3/depth?symbol=BTCUSDT&limit=1000" "$T/l3" >"$T/l3.h"
+check "--weight-limit: past it, 429 with a Retry-After up to a minute" \
+	awk '$1 == 429 && $2 >= 1 && $2 <= 61 && $3 == 100 { ok = 1 } END { exit !ok }' "$T/l3.h"
+check "the limit's 429 body is Binance's -1003" grep -q '"code":-1003' "$T/l3"
+chk get "$B/api/v3/depth?symbol=BTCUSDT&limit=5" "$T/l3b" >"$T/l3b.h"
+check "--weight-limit: a request sent as the 429 went out: 429 too" \
+	awk '$1 == 429 { ok = 1 } END { exit !ok }' "$T/l3b.h"
+# Past the second of grace, asking again within Retry-After is a ban.
+sleep 1.2
+chk get "$B/api/v3/ping" "$T/l4" >"$T/l4.h"
+check "--weight-limit: asking again within Retry-After: 418 ban" \
+	awk '$1 == 418 && $2 >= 100 && $2 <= 120 { ok = 1 } END { exit !ok }' "$T/l4.h"
+is "$(chk get "$B/fapi/v1/ping" "$T/l5")" "200 - 1" \
+	"--weight-limit: futures counts its own weight"
+stop_sim limit
+check "the summary counts the limit's answers" grep -q \
+	'^mkt-sim: weight limit: 2 answered 429, 1 answered 418$' "$T/limit.err"
+
 start_sim conn --symbols BTCUSDT --levels 20 --rate 100 --close-every 10 \
 	--garbage-at 3 --shutdown-at 6 --bybit-snapshot-at 3
 ws "ws://127.0.0.1:$port/ws/btcusdt@depth" --control --timeout 5 \

@@ -37,4 +37,29 @@ check "the budget was used, not wasted ($peak >= 2500)" \
 synced=$(jq -r 'select(.type == "snapshot") | .symbol' "$T/out" | sort -u | wc -l)
 check "the symbols within the budget synced ($synced)" test "$synced" -ge 50
 check "the rest wait: not all 100 synced within the minute" test "$synced" -lt 100
+
+# A venue whose limit is lower than mkt-feed assumes: the 429 and its
+# Retry-After are obeyed, so the IP is never banned (no 418).
+mkt-sim --port-file "$T/port2" --markets binance:spot --symbols "$syms" \
+    --levels 50 --rate 5 --weight-limit 1000 2>"$T/sim2.err" &
+sim=$!
+i=0
+while [ ! -s "$T/port2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+u=127.0.0.1:$(cat "$T/port2")
+MKT_BINANCE_SPOT_WS=ws://$u MKT_BINANCE_SPOT_REST=http://$u \
+    mkt-feed --depth-limit 1000 $targets >"$T/out2" 2>"$T/err2" &
+feed=$!
+sleep 6
+kill -TERM "$feed"
+wait "$feed"
+is "$?" 0 "limit 1000: mkt-feed exits 0"
+kill -TERM "$sim"
+wait "$sim"
+echo "# simulator: $(tr '\n' ' ' <"$T/sim2.err")"
+check "limit 1000: the simulator answered 429" \
+    grep -q 'weight limit: [1-9][0-9]* answered 429, 0 answered 418' "$T/sim2.err"
+check "limit 1000: mkt-feed said rate_limited" \
+    sh -c "jq -e -s 'map(select(.type == \"status\" and .state == \"rate_limited\")) | length > 0' '$T/out2' >/dev/null"
+synced=$(jq -r 'select(.type == "snapshot") | .symbol' "$T/out2" | sort -u | wc -l)
+check "limit 1000: the snapshots within the limit synced ($synced)" test "$synced" -ge 15
 done_testing
