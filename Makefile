@@ -5,6 +5,7 @@
 #                        prove), then the library/parser tests and the program
 #                        tests again under AddressSanitizer + UBSan, then a
 #                        short libFuzzer run when clang is available
+#   make torture         the journal's crash test with 1000 kills (MKT_TORTURE)
 #   make bench           benchmarks against baselines run in the same command
 #   make fuzz            build the libFuzzer harnesses (clang)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -151,6 +152,12 @@ fuzz-check:
 		done; \
 	else echo 'clang not found: fuzzing skipped (apt-get install clang)'; fi
 
+# mkt-journal killed at random moments, 1000 times instead of check's 100.
+MKT_TORTURE ?= 1000
+torture: all
+	MKT_TORTURE=$(MKT_TORTURE) MKT_BIN=$(CURDIR)/build/bin \
+		MKT_TOOLS=$(CURDIR)/build/tools $(PROVE) tests/0710-journal-crash.sh
+
 bench: all
 	bench/run.sh
 
@@ -172,8 +179,8 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all check check-san lint-man fuzz fuzz-check bench bench-parsers \
-	install clean
+.PHONY: all check check-san lint-man fuzz fuzz-check torture bench \
+	bench-parsers install clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d)

@@ -1749,8 +1749,8 @@ recover(struct journal *j, int wipe)
 			goto out;
 	}
 	if (j->scan_frames && !wipe)
-		note(j, "indexed %" PRIu64 " frames (%" PRIu64 " events) that "
-		    "were written but not yet indexed", j->scan_frames,
+		note(j, "indexed %" PRIu64 " frames (%" PRIu64 " events) found "
+		    "past the end of the index", j->scan_frames,
 		    j->scan_events);
 
 	j->next_seq = j->running > meta_next ? j->running : meta_next;
