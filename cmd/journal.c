@@ -307,6 +307,9 @@ struct appender {
 	struct out *ack;
 	struct buf ab;
 	unsigned long rejected;
+	struct journal_status acked;	/* as the last ack said */
+	unsigned long acked_rejected;
+	int acks;			/* ack lines sent */
 	int64_t started;		/* mono ms */
 	uint64_t stats_events;		/* at the last --stats line */
 	int64_t stats_at;
@@ -320,6 +323,13 @@ send_ack(struct appender *a)
 	if (!a->ack)
 		return;
 	journal_status(a->j, &st);
+	/* Nothing new since the last ack: no line. */
+	if (a->acks && st.durable_seq == a->acked.durable_seq &&
+	    st.durable == a->acked.durable && a->rejected == a->acked_rejected)
+		return;
+	a->acked = st;
+	a->acked_rejected = a->rejected;
+	a->acks++;
 	buf_reset(&a->ab);
 	buf_adds(&a->ab, "{\"type\":\"status\",\"source\":\"mkt-journal\","
 	    "\"state\":\"durable\",\"seq\":");
@@ -528,7 +538,7 @@ cmd_append(const struct opts *o)
 	}
 
 	/* End of input or a stop signal: everything read becomes durable,
-	 * and a last ack says so even when this sync had nothing to add. */
+	 * and a last ack says so (rejected lines may have come since). */
 	if (journal_sync(a.j) < 0)
 		die_errno("%s", journal_error(a.j));
 	send_ack(&a);

@@ -40,6 +40,7 @@
 
 #define SEG_NAME_LEN 32
 #define READ_CHUNK (1u << 20)
+#define SEGRD_ERROR (-2)	/* besides the zframe_probe() results */
 
 static const char schema[] =
     "PRAGMA journal_mode=WAL;\n"
@@ -1158,7 +1159,7 @@ segrd_frame(struct segrd *r, uint64_t off, const unsigned char **p,
 		int st;
 
 		if (n < 0)
-			return -1;
+			return SEGRD_ERROR;
 		*p = r->p + (off - r->base);
 		st = zframe_probe(*p, (size_t)n, len, raw_len, why);
 		if (st != ZFRAME_SHORT || (uint64_t)n >= r->size - off)
@@ -1321,7 +1322,7 @@ scan_segment(struct journal *j, uint64_t seg, uint64_t start, int last,
 		int st = segrd_frame(&r, off, &p, &len, &raw, &why);
 		int64_t id = 0;
 
-		if (st < 0) {
+		if (st == SEGRD_ERROR) {
 			fail(j, "cannot read '%s'", name);
 			goto out;
 		}
@@ -2540,7 +2541,7 @@ journal_verify(struct journal *j, void (*dmg)(void *ctx, const char *msg),
 			}
 			off = foff + flen;
 			st = segrd_frame(&r, foff, &p, &len, &raw, &why);
-			if (st < 0) {
+			if (st == SEGRD_ERROR) {
 				char name[SEG_NAME_LEN];
 
 				segrd_close(&r);
