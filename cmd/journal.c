@@ -195,7 +195,7 @@ parse_dur(const char *arg, const char *opt)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	int c;
+	int c, at;
 
 	memset(o, 0, sizeof *o);
 	journal_opts_init(&o->j);
@@ -204,10 +204,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->keep_raw = o->keep_minutes = o->now = -1;
 	o->cmd = argv[0];
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hi:v", longopts, NULL)) != -1) {
+	for (at = optind; (c = getopt_long(argc, argv, "hi:v", longopts,
+	    NULL)) != -1; at = optind) {
 		if (c != '?' && !allowed(o->cmd, c))
 			die_usage("'%s' does not take option '%s'", o->cmd,
-			    argv[optind - 1]);
+			    argv[at]);
 		switch (c) {
 		case 'h':
 			usage();
