@@ -109,7 +109,7 @@ done
 F=$T/f
 gen-events --events 20000 --seed 5 >"$T/in5"
 sh -c "trap '' XFSZ; ulimit -f 400; exec mkt-journal append \
-	--frame-size 64k --ack '$T/ack5' '$F'" <"$T/in5" 2>"$T/err5"
+	--sync 1h --frame-size 64k --ack '$T/ack5' '$F'" <"$T/in5" 2>"$T/err5"
 is "$?" 1 "a failed write is exit 1"
 is "$(cat "$T/err5")" "mkt-journal: cannot write 'seg-0000000001.zst': File too large" \
 	"and says what failed"

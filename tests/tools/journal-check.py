@@ -111,7 +111,7 @@ def check_runs(d, plan_path):
     (nxt,) = c.execute("SELECT v FROM meta WHERE k = 'next_seq'").fetchone()
     if int(nxt) != total:
         fail("next_seq %s, want %d" % (nxt, total))
-    print("%d runs, %d events, %d frames" % (len(plan), len(evs),
+    print("# %d runs, %d events, %d frames" % (len(plan), len(evs),
           c.execute("SELECT count(*) FROM frames").fetchone()[0]))
 
 
@@ -146,7 +146,7 @@ def same_index(a, b, loose=False):
                 v = ys[i] if i < len(ys) else None
                 if u != v:
                     fail("%s differ at row %d: %r != %r" % (k, i, u, v))
-    print("same: %d frames, %d frame keys, %d keys, %d segments" %
+    print("# same: %d frames, %d frame keys, %d keys, %d segments" %
           (len(x["frames"]), len(x["frame_keys"]), len(x["keys"]),
            len(x["segments"])))
 
