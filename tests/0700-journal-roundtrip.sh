@@ -19,7 +19,7 @@ content() {
 gen-events --events $N --seed 7 >"$T/in"
 J=$T/j
 check "append $N events" mkt-journal append --frame-size 64k \
-	--segment-size 1M --ack "$T/ack" "$J" <"$T/in"
+	--segment-size 256k --ack "$T/ack" "$J" <"$T/in"
 content "$J" >"$T/out"
 cmp_file "$T/out" "$T/in" "the segments hold exactly the lines appended"
 nseg=$(ls "$J" | grep -c '^seg-[0-9]*\.zst$')
@@ -41,7 +41,7 @@ is "$(mkt journal ls "$J" | wc -l)" "$((nseg + 1))" "mkt journal ls works"
 
 # A second run appends to the same journal, seqs going on.
 gen-events --events 1000 --seed 8 >"$T/in2"
-check "append again" mkt-journal append --frame-size 64k --segment-size 1M \
+check "append again" mkt-journal append --frame-size 64k --segment-size 256k \
 	--ack "$T/ack2" "$J" <"$T/in2"
 content "$J" >"$T/out"
 cat "$T/in" "$T/in2" >"$T/want"
