@@ -174,15 +174,15 @@ flip "$C/$name" $((off + len / 2))
 check "repaired: verify passes" mkt-journal verify "$C"
 
 # verify: an index that disagrees with the frames.
-sqlite3 "$C/index.db" "UPDATE frames SET count = count + 1 WHERE seg = $seg AND off = $off"
+python3 "$CHECK" sql "$C" "UPDATE frames SET count = count + 1 WHERE seg = $seg AND off = $off"
 mkt-journal verify "$C" >"$T/out" 2>/dev/null
 is "$(head -1 "$T/out")" "$name at offset $off: the index says $((count + 1)) events, the frame holds $count" \
 	"a wrong count is named"
-sqlite3 "$C/index.db" "UPDATE frames SET count = count - 1, max_time = max_time + 1 WHERE seg = $seg AND off = $off"
+python3 "$CHECK" sql "$C" "UPDATE frames SET count = count - 1, max_time = max_time + 1 WHERE seg = $seg AND off = $off"
 mkt-journal verify "$C" >"$T/out" 2>/dev/null
-is "$(cut -d, -f1 "$T/out")" "$name at offset $off: the index says max_time $(sqlite3 "$C/index.db" "SELECT max_time FROM frames WHERE seg = $seg AND off = $off")" \
+is "$(cut -d, -f1 "$T/out")" "$name at offset $off: the index says max_time $(python3 "$CHECK" sql "$C" "SELECT max_time FROM frames WHERE seg = $seg AND off = $off")" \
 	"a wrong time is named"
-sqlite3 "$C/index.db" "UPDATE frames SET max_time = max_time - 1 WHERE seg = $seg AND off = $off; DELETE FROM frame_keys WHERE frame = (SELECT id FROM frames WHERE seg = $seg AND off = $off) AND key = (SELECT min(key) FROM frame_keys WHERE frame = (SELECT id FROM frames WHERE seg = $seg AND off = $off))"
+python3 "$CHECK" sql "$C" "UPDATE frames SET max_time = max_time - 1 WHERE seg = $seg AND off = $off; DELETE FROM frame_keys WHERE frame = (SELECT id FROM frames WHERE seg = $seg AND off = $off) AND key = (SELECT min(key) FROM frame_keys WHERE frame = (SELECT id FROM frames WHERE seg = $seg AND off = $off))"
 mkt-journal verify "$C" >"$T/out" 2>/dev/null
 check "a key missing from the index is named" \
 	grep -q "^$name at offset $off: the frame holds key .* which the index does not list$" "$T/out"

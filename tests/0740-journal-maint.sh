@@ -92,7 +92,7 @@ is "$(cat "$T/err")" "mkt-journal: '$J': pruned 2 segments (2 frames, 200 events
 	"prune says what it did"
 is "$(ls "$J" | grep '^seg-' | tr '\n' ' ')" \
 	"seg-0000000003.zst seg-0000000004.zst " "the two oldest are gone"
-is "$(sqlite3 "$J/index.db" 'SELECT count(*) FROM frames WHERE seg < 3;
+is "$(python3 "$CHECK" sql "$J" 'SELECT count(*) FROM frames WHERE seg < 3;
 	SELECT count(*) FROM segments WHERE seg < 3;
 	SELECT count(*) FROM frame_keys WHERE frame NOT IN (SELECT id FROM frames)' | tr '\n' ' ')" \
 	"0 0 0 " "and their rows"

@@ -20,6 +20,11 @@ journal-check.py same-index DIR1 DIR2 [loose]
     for an index rebuilt from nothing, key ids and whether the newest
     segment is closed are not compared.
 
+journal-check.py sql DIR SQL
+    Run SQL (one or more statements) on DIR/index.db, committed; print
+    the rows of each query, columns separated by spaces.  (The sqlite3
+    CLI need not be installed.)
+
 journal-check.py frames DIR
     One line per frame: "seg off len raw_len count first_seq", in
     (seg, off) order.
@@ -157,11 +162,22 @@ def frames(d):
         print(" ".join(str(v) for v in r))
 
 
+def sql(d, text):
+    c = sqlite3.connect(os.path.join(d, "index.db"))
+    for stmt in [x for x in text.split(";") if x.strip()]:
+        for r in c.execute(stmt):
+            print(" ".join("" if v is None else str(v) for v in r))
+    c.commit()
+    c.close()
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "runs":
         check_runs(sys.argv[2], sys.argv[3])
     elif len(sys.argv) in (4, 5) and sys.argv[1] == "same-index":
         same_index(sys.argv[2], sys.argv[3], len(sys.argv) == 5)
+    elif len(sys.argv) == 4 and sys.argv[1] == "sql":
+        sql(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 3 and sys.argv[1] == "frames":
         frames(sys.argv[2])
     else:
