@@ -63,7 +63,7 @@ check "reindex runs" mkt-journal reindex "$T/re"
 check "the index is what a fresh reindex builds" \
 	python3 "$TOP/tests/tools/journal-check.py" same-index "$J" "$T/re"
 rm -f "$T/re/index.db" "$T/re/index.db-wal" "$T/re/index.db-shm"
-check "reindex without an index" mkt-journal reindex "$T/re"
+check "reindex without an index" mkt-journal reindex "$T/re" 2>/dev/null
 check "builds the same index" \
 	python3 "$TOP/tests/tools/journal-check.py" same-index "$J" "$T/re" loose
 done_testing
