@@ -5,6 +5,7 @@
 #                        prove), then the library/parser tests and the program
 #                        tests again under AddressSanitizer + UBSan, then a
 #                        short libFuzzer run when clang is available
+#   make torture         the journal's crash test with 1000 kills (MKT_TORTURE)
 #   make bench           benchmarks against baselines run in the same command
 #   make fuzz            build the libFuzzer harnesses (clang)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -39,17 +40,19 @@ need_pkg = $(if $(shell pkg-config --exists $(1) && echo y),,$(error \
 $(call need_pkg,libwebsockets,libwebsockets-dev)
 $(call need_pkg,libcurl,libcurl4-openssl-dev)
 $(call need_pkg,openssl,libssl-dev)
-PKGS = libwebsockets libcurl openssl
+$(call need_pkg,sqlite3,libsqlite3-dev)
+$(call need_pkg,libzstd,libzstd-dev)
+PKGS = libwebsockets libcurl openssl sqlite3 libzstd
 override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS))
 
 # The library, one module per concern.
 LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
-	norm venue stream ws rest simmarket in out sig timeutil run
+	norm venue stream ws rest simmarket in out sig timeutil run zframe journal
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
-PROGS = book depth diff feed sim
+PROGS = book depth diff feed journal sim
 BINS = $(B)/bin/mkt $(PROGS:%=$(B)/bin/mkt-%)
 
 # C unit tests: tests/unit/NAME.c, TAP on stdout.
@@ -149,6 +152,12 @@ fuzz-check:
 		done; \
 	else echo 'clang not found: fuzzing skipped (apt-get install clang)'; fi
 
+# mkt-journal killed at random moments, 1000 times instead of check's 100.
+MKT_TORTURE ?= 1000
+torture: all
+	MKT_TORTURE=$(MKT_TORTURE) MKT_BIN=$(CURDIR)/build/bin \
+		MKT_TOOLS=$(CURDIR)/build/tools $(PROVE) tests/0710-journal-crash.sh
+
 bench: all
 	bench/run.sh
 
@@ -170,8 +179,8 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all check check-san lint-man fuzz fuzz-check bench bench-parsers \
-	install clean
+.PHONY: all check check-san lint-man fuzz fuzz-check torture bench \
+	bench-parsers install clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d)

@@ -1,0 +1,945 @@
+/*
+ * mkt-journal: store events in a journal of zstd segments indexed by
+ * SQLite, and look after it (mkt-journal(1), the format mkt-journal(5)).
+ *
+ * append reads events and makes them durable at every --sync; ls, stats
+ * and verify read a journal without disturbing its writer; reindex and
+ * prune take the writer's lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "event.h"
+#include "in.h"
+#include "journal.h"
+#include "out.h"
+#include "sig.h"
+#include "timeutil.h"
+
+static const char usage_text[] =
+    "usage: mkt-journal append [-i SPEC] [--sync DUR] [--frame-size BYTES]\n"
+    "                          [--segment-size BYTES] [--segment-time DUR]\n"
+    "                          [--level N] [--ack SPEC] [--stats DUR] [-v] "
+    "DIR\n"
+    "       mkt-journal ls [--json] DIR\n"
+    "       mkt-journal stats [--json] DIR\n"
+    "       mkt-journal verify [-v] DIR\n"
+    "       mkt-journal reindex [-v] DIR\n"
+    "       mkt-journal prune (--keep DUR | --keep-raw DUR) "
+    "[--keep-minutes DUR]\n"
+    "                         [--now TIME] [-v] DIR\n"
+    "       mkt-journal -h | --help | --version\n";
+
+static void
+usage(void)
+{
+	fputs(usage_text, stdout);
+	fputs("\n"
+	    "append: journal the events read (one JSON object a line)\n"
+	    "  -i, --input SPEC       a file or unix:PATH (default stdin)\n"
+	    "  --sync DUR             make events durable this often "
+	    "(default 1s)\n"
+	    "  --frame-size BYTES     close a frame at this size (default 1M)\n"
+	    "  --segment-size BYTES   close a segment at this size "
+	    "(default 64M)\n"
+	    "  --segment-time DUR     ... or at this age (default 1h)\n"
+	    "  --level N              zstd level (default 3)\n"
+	    "  --ack SPEC             a status line after each sync to a file,\n"
+	    "                         - (stdout) or unix:PATH\n"
+	    "  --stats DUR            a progress line on stderr this often\n"
+	    "ls, stats: segments; counts and time ranges per symbol\n"
+	    "  --json                 NDJSON instead of a table\n"
+	    "verify: check every frame against the index (exit 1 on damage)\n"
+	    "reindex: rebuild the index from the segments\n"
+	    "prune: delete closed segments older than DUR\n"
+	    "  --keep DUR             raw segments and minute rows\n"
+	    "  --keep-raw DUR         raw segments only\n"
+	    "  --keep-minutes DUR     minute rows of the history tables\n"
+	    "  --now TIME             the time to count back from "
+	    "(default now)\n"
+	    "  -v, --verbose          say what was done\n"
+	    "  -h, --help             this text\n"
+	    "  --version              the version\n", stdout);
+	exit(0);
+}
+
+enum {
+	OPT_SYNC = 256, OPT_FRAME_SIZE, OPT_SEGMENT_SIZE, OPT_SEGMENT_TIME,
+	OPT_LEVEL, OPT_ACK, OPT_STATS, OPT_JSON, OPT_KEEP, OPT_KEEP_RAW,
+	OPT_KEEP_MINUTES, OPT_NOW, OPT_VERSION
+};
+
+static const struct option longopts[] = {
+	{ "input", required_argument, NULL, 'i' },
+	{ "sync", required_argument, NULL, OPT_SYNC },
+	{ "frame-size", required_argument, NULL, OPT_FRAME_SIZE },
+	{ "segment-size", required_argument, NULL, OPT_SEGMENT_SIZE },
+	{ "segment-time", required_argument, NULL, OPT_SEGMENT_TIME },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "ack", required_argument, NULL, OPT_ACK },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "keep-raw", required_argument, NULL, OPT_KEEP_RAW },
+	{ "keep-minutes", required_argument, NULL, OPT_KEEP_MINUTES },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct opts {
+	const char *cmd, *dir;
+	const char *input, *ack;
+	int64_t sync, stats;		/* ms; stats -1: none */
+	struct journal_opts j;
+	int json, verbose;
+	int64_t keep_raw, keep_minutes;	/* ms; -1: not given */
+	int64_t now;			/* ms; -1: the clock */
+};
+
+/* Which options each command takes (by getopt value). */
+static int
+allowed(const char *cmd, int c)
+{
+	switch (c) {
+	case 'h':
+	case 'v':
+	case OPT_VERSION:
+		return 1;
+	case 'i':
+	case OPT_SYNC:
+	case OPT_FRAME_SIZE:
+	case OPT_SEGMENT_SIZE:
+	case OPT_SEGMENT_TIME:
+	case OPT_LEVEL:
+	case OPT_ACK:
+	case OPT_STATS:
+		return strcmp(cmd, "append") == 0;
+	case OPT_JSON:
+		return strcmp(cmd, "ls") == 0 || strcmp(cmd, "stats") == 0;
+	case OPT_KEEP:
+	case OPT_KEEP_RAW:
+	case OPT_KEEP_MINUTES:
+	case OPT_NOW:
+		return strcmp(cmd, "prune") == 0;
+	default:
+		return 0;
+	}
+}
+
+/* A size: digits and an optional k, M or G (powers of 1024). */
+static uint64_t
+parse_bytes(const char *s, const char *opt, uint64_t max)
+{
+	unsigned long long v;
+	uint64_t mult = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end != s && *s != '-' && !errno) {
+		if (*end == 'k' || *end == 'K')
+			mult = 1u << 10;
+		else if (*end == 'M')
+			mult = 1u << 20;
+		else if (*end == 'G')
+			mult = 1u << 30;
+		if (mult > 1)
+			end++;
+		if (*end == '\0' && v > 0 && v <= max / mult)
+			return v * mult;
+	}
+	die_usage("bad %s '%s': want a size like 65536, 512k, 1M or 1G",
+	    opt, s);
+}
+
+static int
+parse_level(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < -7 || v > 22)
+		die_usage("bad --level '%s': want a zstd level from -7 to 22",
+		    s);
+	return (int)v;
+}
+
+static int64_t
+parse_dur(const char *arg, const char *opt)
+{
+	int64_t ms;
+
+	if (dur_parse(arg, &ms) < 0)
+		die_usage("bad %s '%s': want a duration like 250ms, 1s, 1m, "
+		    "7d", opt, arg);
+	return ms;
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c, at;
+
+	memset(o, 0, sizeof *o);
+	journal_opts_init(&o->j);
+	o->sync = 1000;
+	o->stats = -1;
+	o->keep_raw = o->keep_minutes = o->now = -1;
+	o->cmd = argv[0];
+	opterr = 0;
+	for (at = optind; (c = getopt_long(argc, argv, "hi:v", longopts,
+	    NULL)) != -1; at = optind) {
+		if (c != '?' && !allowed(o->cmd, c))
+			die_usage("'%s' does not take option '%s'", o->cmd,
+			    argv[at]);
+		switch (c) {
+		case 'h':
+			usage();
+			break;
+		case OPT_VERSION:
+			printf("mkt-journal %s\n", MKT_VERSION);
+			exit(0);
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'i':
+			o->input = optarg;
+			break;
+		case OPT_SYNC:
+			o->sync = parse_dur(optarg, "--sync");
+			break;
+		case OPT_FRAME_SIZE:
+			o->j.frame_size = (size_t)parse_bytes(optarg,
+			    "--frame-size", 1ull << 30);
+			break;
+		case OPT_SEGMENT_SIZE:
+			o->j.segment_size = parse_bytes(optarg,
+			    "--segment-size", 1ull << 40);
+			break;
+		case OPT_SEGMENT_TIME:
+			o->j.segment_time = parse_dur(optarg, "--segment-time");
+			break;
+		case OPT_LEVEL:
+			o->j.level = parse_level(optarg);
+			break;
+		case OPT_ACK:
+			o->ack = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = parse_dur(optarg, "--stats");
+			if (o->stats == 0)
+				die_usage("bad --stats '0': want a duration "
+				    "above 0");
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_KEEP:
+			o->keep_raw = parse_dur(optarg, "--keep");
+			if (o->keep_minutes < 0)
+				o->keep_minutes = o->keep_raw;
+			break;
+		case OPT_KEEP_RAW:
+			o->keep_raw = parse_dur(optarg, "--keep-raw");
+			break;
+		case OPT_KEEP_MINUTES:
+			o->keep_minutes = parse_dur(optarg, "--keep-minutes");
+			break;
+		case OPT_NOW:
+			if (time_parse(optarg, &o->now) < 0)
+				die_usage("bad --now '%s': want epoch ms or an "
+				    "RFC 3339 time", optarg);
+			break;
+		default:
+			die_usage("unknown or incomplete option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		die_usage("'%s' needs a journal directory", o->cmd);
+	o->dir = argv[optind++];
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (strcmp(o->cmd, "prune") == 0 && o->keep_raw < 0 &&
+	    o->keep_minutes < 0)
+		die_usage("prune needs --keep, --keep-raw or --keep-minutes");
+}
+
+/* Recovery and reindex notes: always worth a line on stderr. */
+static void
+on_note(void *ctx, const char *msg)
+{
+	const char *dir = ctx;
+
+	warn("'%s': %s", dir, msg);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- append ---- */
+
+struct appender {
+	const struct opts *o;
+	struct journal *j;
+	struct out *ack;
+	struct buf ab;
+	unsigned long rejected;
+	struct journal_status acked;	/* as the last ack said */
+	unsigned long acked_rejected;
+	int acks;			/* ack lines sent */
+	int64_t started;		/* mono ms */
+	uint64_t stats_events;		/* at the last --stats line */
+	int64_t stats_at;
+};
+
+static void
+send_ack(struct appender *a)
+{
+	struct journal_status st;
+
+	if (!a->ack)
+		return;
+	journal_status(a->j, &st);
+	/* Nothing new since the last ack: no line. */
+	if (a->acks && st.durable_seq == a->acked.durable_seq &&
+	    st.durable == a->acked.durable && a->rejected == a->acked_rejected)
+		return;
+	a->acked = st;
+	a->acked_rejected = a->rejected;
+	a->acks++;
+	buf_reset(&a->ab);
+	buf_adds(&a->ab, "{\"type\":\"status\",\"source\":\"mkt-journal\","
+	    "\"state\":\"durable\",\"seq\":");
+	buf_addi(&a->ab, (int64_t)st.durable_seq);
+	buf_adds(&a->ab, ",\"count\":");
+	buf_addi(&a->ab, (int64_t)st.durable);
+	buf_adds(&a->ab, ",\"rejected\":");
+	buf_addi(&a->ab, (int64_t)a->rejected);
+	if (st.has & EV_HAS_TIME) {
+		buf_adds(&a->ab, ",\"last_time\":");
+		buf_addi(&a->ab, st.last_time);
+	}
+	if (st.has & EV_HAS_RECV) {
+		buf_adds(&a->ab, ",\"last_recv\":");
+		buf_addi(&a->ab, st.last_recv);
+	}
+	buf_adds(&a->ab, "}\n");
+	if (buf_failed(&a->ab))
+		die_nomem();
+	if (out_write(a->ack, a->ab.p, a->ab.len) < 0 ||
+	    out_flush(a->ack) < 0) {
+		if (errno != EPIPE)
+			die_errno("cannot write acks to '%s'", a->o->ack);
+		/* The reader of the acks left: journal on without them. */
+		warn("the reader of '%s' left: no more acks", a->o->ack);
+		if (out_close(a->ack) < 0) {
+			/* EPIPE again: nothing to add. */
+		}
+		a->ack = NULL;
+	}
+}
+
+static void
+sync_or_die(struct appender *a)
+{
+	int r = journal_sync(a->j);
+
+	if (r < 0)
+		die_errno("%s", journal_error(a->j));
+	if (r > 0)
+		send_ack(a);
+}
+
+static void
+print_stats(struct appender *a, int64_t now)
+{
+	struct journal_status st;
+	double secs = (now - a->stats_at) / 1000.0;
+
+	journal_status(a->j, &st);
+	warn("seq %" PRIu64 ", %" PRIu64 " events (%.0f/s), %lu rejected, "
+	    "%" PRIu64 " durable, %.1f MB raw in %.1f MB (%.2fx)",
+	    st.next_seq, st.appended,
+	    secs > 0 ? (st.appended - a->stats_events) / secs : 0.0,
+	    a->rejected, st.durable, st.raw_bytes / 1e6, st.bytes / 1e6,
+	    st.bytes ? (double)st.raw_bytes / st.bytes : 0.0);
+	a->stats_events = st.appended;
+	a->stats_at = now;
+}
+
+/*
+ * Wait until the input is readable or timeout_ms (-1: no limit) passed.
+ * SIGINT and SIGTERM are unblocked only inside ppoll(), so a stop signal
+ * cannot slip in between the check of the flag and the wait.
+ */
+static void
+wait_input(int fd, int64_t timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec ts, *tp = NULL;
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &old) < 0)
+		die_errno("cannot block signals");
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+		tp = &ts;
+	}
+	if (!sig_stop_requested() && ppoll(&p, 1, tp, &old) < 0 &&
+	    errno != EINTR)
+		die_errno("cannot wait for input");
+	if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+		die_errno("cannot unblock signals");
+}
+
+/* How long the input may be waited for: until the next sync when events
+ * wait for one, the next --stats line, or (-1) for ever. */
+static int64_t
+wait_ms(const struct opts *o, int pending, int64_t next_sync,
+    int64_t next_stats, int64_t now)
+{
+	int64_t t = -1;
+
+	if (pending)
+		t = next_sync - now;
+	if (o->stats > 0 && (t < 0 || next_stats - now < t))
+		t = next_stats - now;
+	if (t < 0 && (pending || o->stats > 0))
+		t = 0;
+	return t;
+}
+
+static int
+cmd_append(const struct opts *o)
+{
+	struct appender a;
+	struct in in;
+	struct event ev;
+	struct journal_status st;
+	struct stat sb;
+	char what[1024], why[256];
+	int64_t next_sync = 0, next_stats = 0, now;
+	int pending = 0, poll_first = 0, fl = -1;
+	struct journal_opts jo = o->j;
+
+	memset(&a, 0, sizeof a);
+	a.o = o;
+	buf_init(&a.ab, 0);
+	if (sig_init() < 0)
+		die_errno("cannot install signal handlers");
+	jo.note = on_note;
+	jo.note_ctx = (void *)o->dir;
+	if (journal_open(&a.j, o->dir, &jo, what, sizeof what) < 0) {
+		if (errno == EWOULDBLOCK)
+			die("%s", what);
+		die_errno("%s", what);
+	}
+	if (in_open(&in, o->input, 0) < 0)
+		die_errno("cannot open input '%s'", o->input ? o->input : "-");
+	/* Pipes and sockets are read without blocking, so that a sync is
+	 * never late for a producer that stops mid-line; a terminal gives
+	 * whole lines and is polled; a file never blocks. */
+	if (fstat(in.fd, &sb) < 0)
+		die_errno("cannot stat the input");
+	if (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)) {
+		fl = fcntl(in.fd, F_GETFL);
+		if (fl < 0 || fcntl(in.fd, F_SETFL, fl | O_NONBLOCK) < 0)
+			die_errno("cannot set up the input");
+	} else if (!S_ISREG(sb.st_mode)) {
+		poll_first = 1;
+	}
+	if (o->ack && out_open(&a.ack, o->ack, 0) < 0)
+		die_errno("cannot open '%s'", o->ack);
+	/* Where the journal stands before anything is read. */
+	send_ack(&a);
+	a.started = a.stats_at = mono_ms();
+	next_stats = a.started + o->stats;
+
+	for (;;) {
+		const char *line;
+		size_t len;
+		int r;
+
+		if (sig_stop_requested())
+			break;
+		now = mono_ms();
+		if (pending && now >= next_sync) {
+			sync_or_die(&a);
+			pending = 0;
+		}
+		if (o->stats > 0 && now >= next_stats) {
+			print_stats(&a, now);
+			next_stats = now + o->stats;
+		}
+		if (poll_first && !in_pending(&in)) {
+			struct pollfd p = { .fd = in.fd, .events = POLLIN };
+
+			wait_input(in.fd, wait_ms(o, pending, next_sync,
+			    next_stats, now));
+			if (poll(&p, 1, 0) <= 0)
+				continue;
+		}
+		r = in_next(&in, &line, &len);
+		if (r == IN_LINE) {
+			if (event_parse(line, len, &ev, why, sizeof why) < 0) {
+				a.rejected++;
+				err_line(in.lineno, "%s", why);
+				continue;
+			}
+			if (journal_append(a.j, line, len, &ev) < 0)
+				die_errno("%s", journal_error(a.j));
+			if (!pending) {
+				pending = 1;
+				next_sync = now + o->sync;
+			}
+			continue;
+		}
+		if (r == IN_TOOLONG) {
+			a.rejected++;
+			err_line(in.lineno, "line too long (over %zu bytes)",
+			    in.max_line);
+			continue;
+		}
+		if (r == IN_EOF)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			die_errno("read error");
+		wait_input(in.fd, wait_ms(o, pending, next_sync, next_stats,
+		    now));
+	}
+
+	/* End of input or a stop signal: everything read becomes durable,
+	 * and a last ack says so (rejected lines may have come since). */
+	if (journal_sync(a.j) < 0)
+		die_errno("%s", journal_error(a.j));
+	send_ack(&a);
+	journal_status(a.j, &st);
+	if (o->verbose)
+		warn("'%s': %" PRIu64 " events appended, seq %" PRIu64
+		    ", %.1f MB raw in %.1f MB", o->dir, st.appended,
+		    st.next_seq, st.raw_bytes / 1e6, st.bytes / 1e6);
+	if (journal_close(a.j) < 0)
+		die_errno("'%s': cannot close the journal", o->dir);
+	if (fl >= 0 && fcntl(in.fd, F_SETFL, fl) < 0) {
+		/* The input is ours alone or gone: nothing to restore. */
+	}
+	in_close(&in);
+	if (a.ack && out_close(a.ack) < 0 && errno != EPIPE)
+		die_errno("cannot write acks to '%s'", o->ack);
+	buf_free(&a.ab);
+	if (a.rejected)
+		warn("%lu bad line%s rejected", a.rejected,
+		    a.rejected == 1 ? "" : "s");
+	return 0;
+}
+
+/* ---- readers ---- */
+
+static struct journal *
+open_read(const char *dir)
+{
+	struct journal *j;
+	char what[1024];
+
+	if (journal_open_read(&j, dir, what, sizeof what) < 0) {
+		if (errno == ENOENT)
+			die("%s", what);
+		die_errno("%s", what);
+	}
+	return j;
+}
+
+static struct journal *
+open_write(const struct opts *o)
+{
+	struct journal *j;
+	struct journal_opts jo;
+	char what[1024];
+
+	journal_opts_init(&jo);
+	jo.note = on_note;
+	jo.note_ctx = (void *)o->dir;
+	if (journal_open(&j, o->dir, &jo, what, sizeof what) < 0) {
+		if (errno == EWOULDBLOCK)
+			die("%s", what);
+		die_errno("%s", what);
+	}
+	return j;
+}
+
+static void
+put_out(struct buf *b)
+{
+	if (buf_failed(b))
+		die_nomem();
+	if (fwrite(b->p, 1, b->len, stdout) != b->len) {
+		if (errno == EPIPE)
+			exit(0);
+		die_errno("write error");
+	}
+	buf_reset(b);
+}
+
+static void
+finish_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == EPIPE)
+			exit(0);
+		die_errno("write error");
+	}
+	if (fclose(stdout) == EOF && errno != EPIPE)
+		die_errno("write error");
+}
+
+static const char *
+tfmt(int has, int64_t ms, char *dst, size_t n)
+{
+	if (!has)
+		return "-";
+	return time_format(ms, dst, n);
+}
+
+static void
+jtime(struct buf *b, const char *name, int has, int64_t ms)
+{
+	buf_adds(b, ",\"");
+	buf_adds(b, name);
+	buf_adds(b, "\":");
+	if (has)
+		buf_addi(b, ms);
+	else
+		buf_adds(b, "null");
+}
+
+struct lsctx {
+	int json;
+	struct buf b;
+};
+
+static int
+ls_one(void *ctx, const struct journal_seginfo *s)
+{
+	struct lsctx *c = ctx;
+	char t1[40], t2[40];
+
+	if (c->json) {
+		buf_adds(&c->b, "{\"type\":\"segment\",\"name\":\"");
+		buf_adds(&c->b, s->name);
+		buf_adds(&c->b, "\",\"seg\":");
+		buf_addi(&c->b, (int64_t)s->seg);
+		buf_adds(&c->b, ",\"frames\":");
+		buf_addi(&c->b, (int64_t)s->frames);
+		buf_adds(&c->b, ",\"events\":");
+		buf_addi(&c->b, (int64_t)s->events);
+		buf_adds(&c->b, ",\"bytes\":");
+		buf_addi(&c->b, (int64_t)s->bytes);
+		buf_adds(&c->b, ",\"raw_bytes\":");
+		buf_addi(&c->b, (int64_t)s->raw_bytes);
+		jtime(&c->b, "first_time", s->has_time, s->min_time);
+		jtime(&c->b, "last_time", s->has_time, s->max_time);
+		buf_adds(&c->b, ",\"created\":");
+		buf_addi(&c->b, s->created);
+		buf_adds(&c->b, s->closed ? ",\"closed\":true}\n" :
+		    ",\"closed\":false}\n");
+	} else {
+		buf_addf(&c->b, "%-18s %7" PRIu64 " %9" PRIu64 " %11" PRIu64
+		    " %12" PRIu64 "  %-24s  %s\n", s->name, s->frames,
+		    s->events, s->bytes, s->raw_bytes,
+		    tfmt(s->has_time, s->min_time, t1, sizeof t1),
+		    tfmt(s->has_time, s->max_time, t2, sizeof t2));
+	}
+	put_out(&c->b);
+	return 0;
+}
+
+static int
+cmd_ls(const struct opts *o)
+{
+	struct journal *j = open_read(o->dir);
+	struct lsctx c = { o->json, { 0 } };
+
+	buf_init(&c.b, 0);
+	if (!o->json) {
+		buf_addf(&c.b, "%-18s %7s %9s %11s %12s  %-24s  %s\n",
+		    "SEGMENT", "FRAMES", "EVENTS", "BYTES", "RAW", "FIRST",
+		    "LAST");
+		put_out(&c.b);
+	}
+	if (journal_segments(j, ls_one, &c) < 0)
+		die_errno("%s", journal_error(j));
+	buf_free(&c.b);
+	if (journal_close(j) < 0)
+		die_errno("'%s'", o->dir);
+	finish_stdout();
+	return 0;
+}
+
+static int
+sym_one(void *ctx, const struct journal_syminfo *y)
+{
+	struct lsctx *c = ctx;
+	char t1[40], t2[40];
+
+	if (c->json) {
+		buf_adds(&c->b, "{\"type\":\"symbol_stats\",\"venue\":");
+		buf_add_jstr(&c->b, y->venue, strlen(y->venue));
+		buf_adds(&c->b, ",\"market\":");
+		buf_add_jstr(&c->b, y->market, strlen(y->market));
+		buf_adds(&c->b, ",\"symbol\":");
+		buf_add_jstr(&c->b, y->symbol, strlen(y->symbol));
+		buf_adds(&c->b, ",\"events\":");
+		buf_addi(&c->b, (int64_t)y->events);
+		jtime(&c->b, "oldest", y->has_time, y->oldest);
+		jtime(&c->b, "newest", y->has_time, y->newest);
+		buf_adds(&c->b, ",\"days\":");
+		buf_addi(&c->b, (int64_t)y->days);
+		buf_adds(&c->b, "}\n");
+	} else {
+		buf_addf(&c->b, "%-10s %-8s %-14s %10" PRIu64 "  %-24s  %-24s"
+		    "  %" PRIu64 "\n",
+		    *y->venue ? y->venue : "-", *y->market ? y->market : "-",
+		    *y->symbol ? y->symbol : "-", y->events,
+		    tfmt(y->has_time, y->oldest, t1, sizeof t1),
+		    tfmt(y->has_time, y->newest, t2, sizeof t2), y->days);
+	}
+	put_out(&c->b);
+	return 0;
+}
+
+/* Bytes of the index files (index.db and its WAL). */
+static uint64_t
+index_bytes(const char *dir)
+{
+	static const char *const names[] = { "index.db", "index.db-wal" };
+	char path[4096];
+	uint64_t n = 0;
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if (stat(path, &sb) == 0)
+			n += (uint64_t)sb.st_size;
+	}
+	return n;
+}
+
+static int
+cmd_stats(const struct opts *o)
+{
+	struct journal *j = open_read(o->dir);
+	struct journal_totals t;
+	struct lsctx c = { o->json, { 0 } };
+	int has = 0;
+	char t1[40], t2[40];
+	double ratio;
+	uint64_t ib = index_bytes(o->dir);
+
+	buf_init(&c.b, 0);
+	if (journal_totals(j, &t) < 0)
+		die_errno("%s", journal_error(j));
+	has = t.min_time != INT64_MAX;
+	ratio = t.bytes ? (double)t.raw_bytes / (double)t.bytes : 0;
+	if (o->json) {
+		buf_adds(&c.b, "{\"type\":\"journal_stats\",\"events\":");
+		buf_addi(&c.b, (int64_t)t.events);
+		buf_adds(&c.b, ",\"segments\":");
+		buf_addi(&c.b, (int64_t)t.segments);
+		buf_adds(&c.b, ",\"frames\":");
+		buf_addi(&c.b, (int64_t)t.frames);
+		buf_adds(&c.b, ",\"bytes\":");
+		buf_addi(&c.b, (int64_t)t.bytes);
+		buf_adds(&c.b, ",\"index_bytes\":");
+		buf_addi(&c.b, (int64_t)ib);
+		buf_adds(&c.b, ",\"raw_bytes\":");
+		buf_addi(&c.b, (int64_t)t.raw_bytes);
+		buf_addf(&c.b, ",\"ratio\":%.2f", ratio);
+		jtime(&c.b, "oldest", has, t.min_time);
+		jtime(&c.b, "newest", has, t.max_time);
+		buf_adds(&c.b, ",\"next_seq\":");
+		buf_addi(&c.b, (int64_t)t.next_seq);
+		buf_adds(&c.b, "}\n");
+	} else {
+		buf_addf(&c.b, "events       %" PRIu64 "\n"
+		    "segments     %" PRIu64 "\n"
+		    "frames       %" PRIu64 "\n"
+		    "bytes        %" PRIu64 "\n"
+		    "index_bytes  %" PRIu64 "\n"
+		    "raw_bytes    %" PRIu64 "\n"
+		    "ratio        %.2f\n"
+		    "oldest       %s\n"
+		    "newest       %s\n"
+		    "next_seq     %" PRIu64 "\n\n"
+		    "%-10s %-8s %-14s %10s  %-24s  %-24s  %s\n",
+		    t.events, t.segments, t.frames, t.bytes, ib, t.raw_bytes,
+		    ratio, tfmt(has, t.min_time, t1, sizeof t1),
+		    tfmt(has, t.max_time, t2, sizeof t2), t.next_seq,
+		    "VENUE", "MARKET", "SYMBOL", "EVENTS", "OLDEST", "NEWEST",
+		    "DAYS");
+	}
+	put_out(&c.b);
+	if (journal_symbols(j, sym_one, &c) < 0)
+		die_errno("%s", journal_error(j));
+	buf_free(&c.b);
+	if (journal_close(j) < 0)
+		die_errno("'%s'", o->dir);
+	finish_stdout();
+	return 0;
+}
+
+static void
+on_damage(void *ctx, const char *msg)
+{
+	struct buf *b = ctx;
+
+	buf_adds(b, msg);
+	buf_addc(b, '\n');
+	put_out(b);
+}
+
+static int
+cmd_verify(const struct opts *o)
+{
+	struct journal *j = open_read(o->dir);
+	struct journal_totals t;
+	struct buf b;
+	long n;
+
+	buf_init(&b, 0);
+	n = journal_verify(j, on_damage, &b, &t);
+	if (n < 0)
+		die_errno("%s", journal_error(j));
+	buf_free(&b);
+	if (journal_close(j) < 0)
+		die_errno("'%s'", o->dir);
+	finish_stdout();
+	if (n > 0)
+		warn("'%s': %ld problem%s found", o->dir, n, n == 1 ? "" : "s");
+	else if (o->verbose)
+		warn("'%s': %" PRIu64 " segments, %" PRIu64 " frames, %"
+		    PRIu64 " events: no damage", o->dir, t.segments, t.frames,
+		    t.events);
+	return n > 0 ? 1 : 0;
+}
+
+static int
+cmd_reindex(const struct opts *o)
+{
+	struct journal *j = open_write(o);
+	struct journal_status st;
+
+	if (journal_reindex(j) < 0)
+		die_errno("%s", journal_error(j));
+	journal_status(j, &st);
+	if (journal_close(j) < 0)
+		die_errno("'%s': cannot close the journal", o->dir);
+	if (o->verbose)
+		warn("'%s': index rebuilt, next seq %" PRIu64, o->dir,
+		    st.next_seq);
+	return 0;
+}
+
+/*
+ * Prune what is older than the cut-offs (epoch ms, -1: keep all): the
+ * raw segments here; the minute rows of the history tables, which live
+ * in the same database, belong to the history module and are pruned by
+ * it with minutes_before -- this build has none to prune.
+ */
+static void
+prune_journal(const struct opts *o, struct journal *j, int64_t raw_before,
+    int64_t minutes_before)
+{
+	struct journal_pruned p = { 0 };
+	char t[40];
+
+	(void)minutes_before;
+	if (raw_before < 0)
+		return;
+	if (journal_prune(j, raw_before, &p) < 0)
+		die_errno("%s", journal_error(j));
+	if (o->verbose)
+		warn("'%s': pruned %" PRIu64 " segments (%" PRIu64 " frames, %"
+		    PRIu64 " events, %" PRIu64 " bytes) older than %s", o->dir,
+		    p.segments, p.frames, p.events, p.bytes,
+		    time_format(raw_before, t, sizeof t));
+}
+
+static int
+cmd_prune(const struct opts *o)
+{
+	int64_t now = o->now >= 0 ? o->now : time_now_ms();
+	struct journal *j = open_write(o);
+
+	prune_journal(o, j, o->keep_raw >= 0 ? now - o->keep_raw : -1,
+	    o->keep_minutes >= 0 ? now - o->keep_minutes : -1);
+	if (journal_close(j) < 0)
+		die_errno("'%s': cannot close the journal", o->dir);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(const struct opts *o);
+	} cmds[] = {
+		{ "append", cmd_append },
+		{ "ls", cmd_ls },
+		{ "stats", cmd_stats },
+		{ "verify", cmd_verify },
+		{ "reindex", cmd_reindex },
+		{ "prune", cmd_prune },
+	};
+	struct opts o;
+	size_t i;
+
+	err_init("mkt-journal");
+	if (argc < 2)
+		die_usage("no command: append, ls, stats, verify, reindex "
+		    "or prune");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		usage();
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("mkt-journal %s\n", MKT_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		parse_opts(argc - 1, argv + 1, &o);
+		return cmds[i].run(&o);
+	}
+	die_usage("unknown command '%s'", argv[1]);
+}
