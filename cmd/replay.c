@@ -382,9 +382,9 @@ run(struct replay *r)
 	while (!sig_stop_requested()) {
 		switch (jr_next(r->jr, &ev)) {
 		case JR_EVENT:
-			if (!pace(r, &ev))
-				return;
-			if (deliver(r, &ev) < 0) {
+			/* Stopped while pacing, or the reader left: this
+			 * event is not delivered. */
+			if (!pace(r, &ev) || deliver(r, &ev) < 0) {
 				r->undelivered = ev.seq;
 				return;
 			}
