@@ -313,6 +313,33 @@ query_int(struct jreader *jr, const char *sql, int64_t arg, int64_t *v)
 	return found;
 }
 
+/*
+ * The first frame in id order with max_time >= t: exact whatever the
+ * order of the times in the journal, so some rows are scanned -- the
+ * frames before it in id order, or those late enough through
+ * frames_max_time, whichever side looks smaller from one late-enough
+ * frame that the index finds at once.  1 with *id, 0 none, -1.
+ */
+static int
+first_frame_from(struct jreader *jr, int64_t t, int64_t *id)
+{
+	int64_t c, lo, hi;
+	int r;
+
+	r = query_int(jr, "SELECT id FROM frames WHERE max_time >= ?1 "
+	    "ORDER BY max_time LIMIT 1", t, &c);
+	if (r <= 0)
+		return r;
+	if (query_int(jr, "SELECT min(id) FROM frames", 0, &lo) < 0 ||
+	    query_int(jr, "SELECT max(id) FROM frames", 0, &hi) < 0)
+		return -1;
+	if (c - lo <= hi - c)
+		return query_int(jr, "SELECT min(id) FROM frames NOT INDEXED "
+		    "WHERE max_time >= ?1", t, id);
+	return query_int(jr, "SELECT min(id) FROM frames INDEXED BY "
+	    "frames_max_time WHERE max_time >= ?1", t, id);
+}
+
 static int
 exec(struct jreader *jr, sqlite3 *db, const char *sql)
 {
@@ -353,8 +380,7 @@ jr_query(struct jreader *jr, const struct jr_query *q)
 	/* From a time: the first frame with an event that late, or past
 	 * every frame when there is none yet. */
 	if (q->by_time && q->from_time != INT64_MIN) {
-		r = query_int(jr, "SELECT min(id) FROM frames WHERE "
-		    "max_time >= ?1", q->from_time, &id);
+		r = first_frame_from(jr, q->from_time, &id);
 		if (r == 0)
 			r = query_int(jr, "SELECT max(id) + 1 FROM frames",
 			    0, &id);
@@ -584,26 +610,63 @@ event_wanted(struct jreader *jr, struct jr_event *ev)
 	return 1;
 }
 
+/*
+ * Take the next line of the frame into ev: 1 when it is wanted, 0 when
+ * it is passed over.
+ */
+static int
+take_line(struct jreader *jr, struct jr_event *ev)
+{
+	const char *nl = memchr(jr->p, '\n', jr->end - jr->p);
+
+	ev->line = jr->p;
+	ev->len = nl - jr->p;
+	ev->seq = jr->seq++;
+	ev->count = 1;
+	ev->has_time = 0;
+	jr->p = nl + 1;
+	if (ev->seq < jr->pos)
+		return 0;	/* before the starting seq */
+	jr->pos = ev->seq + 1;
+	return !jr->parse || event_wanted(jr, ev);
+}
+
+/* Add the wanted lines that follow ev in its frame, within max bytes. */
+static void
+extend(struct jreader *jr, struct jr_event *ev, size_t max)
+{
+	struct jr_event next;
+
+	while (jr->p < jr->end) {
+		const char *nl = memchr(jr->p, '\n', jr->end - jr->p);
+
+		if ((size_t)(nl + 1 - ev->line) > max)
+			return;
+		if (!take_line(jr, &next))
+			return;
+		ev->len = nl - ev->line;
+		ev->count++;
+	}
+}
+
 int
 jr_next(struct jreader *jr, struct jr_event *ev)
 {
+	return jr_next_run(jr, ev, 0);
+}
+
+int
+jr_next_run(struct jreader *jr, struct jr_event *ev, size_t max)
+{
 	for (;;) {
 		const struct jr_frame *f;
-		const char *nl;
 		int r;
 
 		while (jr->p < jr->end) {
-			nl = memchr(jr->p, '\n', jr->end - jr->p);
-			ev->line = jr->p;
-			ev->len = nl - jr->p;
-			ev->seq = jr->seq++;
-			ev->has_time = 0;
-			jr->p = nl + 1;
-			if (ev->seq < jr->pos)
-				continue;	/* before the starting seq */
-			jr->pos = ev->seq + 1;
-			if (jr->parse && !event_wanted(jr, ev))
+			if (!take_line(jr, ev))
 				continue;
+			if (max)
+				extend(jr, ev, max);
 			return JR_EVENT;
 		}
 		if (jr->ifr == jr->nfr) {

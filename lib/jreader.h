@@ -50,7 +50,8 @@ struct jr_event {
 	const char *line;	/* the event's bytes; line[len] is its '\n' */
 	size_t len;
 	int64_t seq;
-	int has_time;		/* when by_time or want_time */
+	size_t count;		/* events in line[0..len] (jr_next_run) */
+	int has_time;		/* when by_time or want_time: the first's */
 	int64_t time;
 };
 
@@ -78,8 +79,17 @@ void jr_close(struct jreader *jr);
  */
 int jr_query(struct jreader *jr, const struct jr_query *q) WUR;
 
-/* The next wanted event; see enum jr_result. */
+/* The next wanted event; see enum jr_result.  ev->count is 1. */
 int jr_next(struct jreader *jr, struct jr_event *ev) WUR;
+
+/*
+ * The same, but the wanted events that directly follow it in its frame
+ * come along, as long as the whole run (with its last '\n') stays within
+ * max bytes: ev->line[0..len] holds ev->count events, ev->seq is the
+ * first's.  A single event may be longer than max.  For writing many
+ * events in one write(2).
+ */
+int jr_next_run(struct jreader *jr, struct jr_event *ev, size_t max) WUR;
 
 /*
  * The message of the last JR_ERROR or JR_DAMAGE.  Damage reads

@@ -63,6 +63,10 @@ check "--from/--to: a real selection" test "$(wc -l <"$T/want")" -gt 1000
 sel $t1 - >"$T/want"
 mkt-replay "$T/j" --from $t1 >"$T/out"
 cmp_file "$T/out" "$T/want" "--from alone"
+# A late start: the first frame is found from the other side.
+sel 1700000052000 - >"$T/want"
+mkt-replay "$T/j" --from 1700000052000 >"$T/out"
+cmp_file "$T/out" "$T/want" "--from late in the journal"
 sel - $t2 >"$T/want"
 mkt-replay "$T/j" --to $t2 >"$T/out"
 cmp_file "$T/out" "$T/want" "--to alone (events without time are left out)"

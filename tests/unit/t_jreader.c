@@ -229,6 +229,32 @@ main(void)
 	tap_eq_i(jr_position(jr), 23, "time [107, 112): passed over the rest");
 	jr_close(jr);
 
+	/* Runs: the wanted events that follow in the frame, within max. */
+	jr_query_init(&q);
+	q.from_seq = 1;
+	jr = query(&q);
+	tap_ok(jr_next_run(jr, &ev, 1 << 20) == JR_EVENT && ev.seq == 1 &&
+	    ev.count == 4 && ev.line[ev.len] == '\n' &&
+	    memchr(ev.line, '\n', ev.len) != NULL &&
+	    memcmp(ev.line + ev.len - 8, "\"seq\":4}", 8) == 0,
+	    "a run: the rest of the frame");
+	tap_eq_i(jr_position(jr), 5, "a run: position past it");
+	tap_ok(jr_next_run(jr, &ev, 100) == JR_EVENT && ev.seq == 5 &&
+	    ev.count == 2, "a run within 100 bytes: 2 events");
+	tap_ok(jr_next_run(jr, &ev, 10) == JR_EVENT && ev.seq == 7 &&
+	    ev.count == 1, "a run within 10 bytes: the one event");
+	jr_close(jr);
+	jr_query_init(&q);
+	q.by_time = 1;
+	q.from_time = 101;
+	q.to_time = 103;
+	jr = query(&q);
+	tap_ok(jr_next_run(jr, &ev, 1 << 20) == JR_EVENT && ev.seq == 1 &&
+	    ev.count == 2, "a run ends at an event not wanted");
+	tap_eq_i(jr_position(jr), 4, "... which is passed over");
+	tap_eq_i(jr_next_run(jr, &ev, 1 << 20), JR_END, "then the end");
+	jr_close(jr);
+
 	/* Damage: bytes of frame 3 flipped. */
 	snprintf(path, sizeof path, "%s/seg-0000000001.zst", dir);
 	fd = open(path, O_RDWR);
