@@ -293,6 +293,8 @@ pace(struct replay *r, const struct jr_event *ev)
 	}
 	due = (double)(ev->time - r->t0) / r->o->speed;
 	flush_or_die(r);
+	/* While waiting, a cursor stored counts this event undelivered. */
+	r->undelivered = ev->seq;
 	for (;;) {
 		double el;
 
@@ -302,9 +304,12 @@ pace(struct replay *r, const struct jr_event *ev)
 		el = (now.tv_sec - r->w0.tv_sec) * 1e3 +
 		    (now.tv_nsec - r->w0.tv_nsec) / 1e6;
 		if (el >= due)
-			return 1;
+			break;
+		maybe_store_cursor(r);
 		nap(due - el > 100 ? 100 : (int64_t)ceil(due - el));
 	}
+	r->undelivered = -1;
+	return 1;
 }
 
 /* Write whole lines; 0, or -1 when the reader left (EPIPE). */

@@ -68,7 +68,10 @@ rm -rf "$T/j"
 mkj --frame-events 100 --segment-frames 5 "$T/j" <"$T/ev"
 mkt-replay "$T/j" --cursor a --speed 4 -o "$T/p1" 2>"$T/err" &
 reader=$!
-sleep 1
+sleep 1.5
+# Stored every second while pacing too: the cursor exists mid-run.
+c=$(cursor "$T/j" a)
+if [ "$c" != none ] && [ "$c" -gt 0 ]; then echo "$c" >"$T/cur_mid"; fi
 kill -TERM $reader
 wait $reader
 is "$?" 0 "--cursor: SIGTERM exits 0"
@@ -76,6 +79,8 @@ n1=$(lines "$T/p1")
 check "--cursor: stopped part way ($n1 events)" \
     test "$n1" -gt 0 -a "$n1" -lt 4000
 is "$(cursor "$T/j" a)" "$n1" "--cursor: next_seq is the count delivered"
+check "--cursor: stored while pacing, before the end" \
+    grep -q . "$T/cur_mid"
 mkt-replay "$T/j" --cursor a >"$T/p2"
 cat "$T/p1" "$T/p2" >"$T/out"
 cmp_file "$T/out" "$T/ev" "--cursor: resumed, every event exactly once"
@@ -115,15 +120,20 @@ for i, l in enumerate(open('$T/ev', 'rb')):
         sys.stdout.buffer.write(l)" >"$T/want"
 cmp_file "$T/p2" "$T/want" "--cursor --from: resumed at the cursor"
 
-# kill -9 while following: the cursor was stored within about a second,
-# so the next run starts no later than what was written (at least once).
+# kill -9 while following: the cursor is stored every second, so the
+# next run starts where the killed one stopped.
 rm -rf "$T/j"
 mkj --frame-events 100 "$T/j" <"$T/ev0"
 mkt-replay "$T/j" --follow --cursor k >"$T/p1" &
 reader=$!
 mkj --frame-events 50 --step-events 100 --step-sleep 0.05 "$T/j" <"$T/ev1"
 wait_lines "$T/p1" 2600
-sleep 1.5
+# Stored within about a second of the last event: wait for it (10 s).
+i=0
+while [ "$(cursor "$T/j" k)" != 2600 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 kill -KILL $reader
 wait $reader 2>/dev/null
 nk=$(cursor "$T/j" k)
