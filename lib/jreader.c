@@ -103,13 +103,13 @@ jr_open(struct jreader **out, const char *dir, char *why, size_t whylen)
 	struct jreader *jr;
 	char *path = NULL;
 	sqlite3_stmt *st = NULL;
-	const char *step = "out of memory";
-	int rc;
+	int rc, e = EINVAL;
 
 	*out = NULL;
 	jr = calloc(1, sizeof *jr);
 	if (!jr) {
-		snprintf(why, whylen, "%s", step);
+		snprintf(why, whylen, "out of memory");
+		errno = ENOMEM;
 		return -1;
 	}
 	jr->dirfd = -1;
@@ -167,12 +167,13 @@ jr_open(struct jreader **out, const char *dir, char *why, size_t whylen)
 	*out = jr;
 	return 0;
 fail:
-	snprintf(why, whylen, "%s", step);
+	snprintf(why, whylen, "out of memory");
+	e = ENOMEM;
 fail_msg:
 	sqlite3_finalize(st);
 	free(path);
 	jr_close(jr);
-	errno = EINVAL;
+	errno = e;
 	return -1;
 }
 
