@@ -46,13 +46,22 @@ PKGS = libwebsockets libcurl openssl sqlite3 libzstd
 override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS))
 
+# libjq (for --filter programs) has no pkg-config file: its header is
+# looked for with the compiler, and -ljq alone links it (libjq.so pulls
+# in libonig itself).
+ifeq ($(shell $(CC) -E -include jq.h -x c /dev/null >/dev/null 2>&1 && echo y),)
+$(error jq.h not found: apt-get install libjq-dev)
+endif
+LDLIBS += -ljq
+
 # The library, one module per concern.
 LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
-	norm venue stream ws rest simmarket in out sig timeutil run zframe journal
+	norm venue stream ws rest simmarket in out sig timeutil run zframe journal \
+	jreader jqfilter
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
-PROGS = book depth diff feed journal sim
+PROGS = book depth diff feed journal replay sim
 BINS = $(B)/bin/mkt $(PROGS:%=$(B)/bin/mkt-%)
 
 # C unit tests: tests/unit/NAME.c, TAP on stdout.
