@@ -39,13 +39,14 @@ need_pkg = $(if $(shell pkg-config --exists $(1) && echo y),,$(error \
 $(call need_pkg,libwebsockets,libwebsockets-dev)
 $(call need_pkg,libcurl,libcurl4-openssl-dev)
 $(call need_pkg,openssl,libssl-dev)
-PKGS = libwebsockets libcurl openssl
+$(call need_pkg,sqlite3,libsqlite3-dev)
+PKGS = libwebsockets libcurl openssl sqlite3
 override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS))
 
 # The library, one module per concern.
 LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
-	norm venue stream ws rest simmarket in out sig timeutil run
+	norm venue stream ws rest simmarket in out sig timeutil run history
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
@@ -152,6 +153,11 @@ fuzz-check:
 bench: all
 	bench/run.sh
 
+# mkt-journal's history tables against plain rows in SQLite and
+# PostgreSQL 15 (when installed); BENCH_DAYS scales the stream (30).
+bench-history: all
+	bench/history.sh
+
 # The event parser against libjq's jv, json-c, jansson and cJSON (those
 # whose -dev packages are installed; the others are skipped and named).
 bench-parsers: all
@@ -171,6 +177,7 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 .PHONY: all check check-san lint-man fuzz fuzz-check bench bench-parsers \
+	bench-history \
 	install clean
 .SECONDARY:
 
