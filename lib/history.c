@@ -1617,7 +1617,9 @@ history_series(sqlite3 *db, const struct history_series_q *s,
 	if (csv)
 		buf_adds(out->buf, "time,value\n");
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t t = sqlite3_column_int64(st, 0);
+		/* sid comes first in the rollup tables. */
+		int64_t t = sqlite3_column_int64(st, res == HISTORY_MINUTE ?
+		    0 : 1);
 		double v;
 
 		if (res == HISTORY_MINUTE) {

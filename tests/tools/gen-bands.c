@@ -61,7 +61,7 @@ static const struct {
 static const char usage_text[] =
 	"usage: gen-bands [--symbols N] [--markets N] [--days D | --minutes M]\n"
 	"                 [--start T] [--seed S] [--per-minute K] [--shuffle W]\n"
-	"                 [--pcts LIST]\n"
+	"                 [--pcts LIST] [--every N]\n"
 	"  --symbols N     symbols per market (100)\n"
 	"  --markets N     1: binance spot, 2: and futures, 3: and bybit linear (2)\n"
 	"  --days D        days of minutes (30)\n"
@@ -71,7 +71,8 @@ static const char usage_text[] =
 	"  --seed S        the same seed gives the same bytes (1)\n"
 	"  --per-minute K  events per symbol and minute, the last one counts (1)\n"
 	"  --shuffle W     write each window of W minutes in random order (0)\n"
-	"  --pcts LIST     the bands (1.5,3,5,8,15,30)\n";
+	"  --pcts LIST     the bands (1.5,3,5,8,15,30)\n"
+	"  --every N       one minute in N: --minutes M spans M x N minutes (1)\n";
 
 static uint64_t rng;
 
@@ -381,12 +382,13 @@ main(int argc, char **argv)
 		{ "per-minute", required_argument, NULL, 'K' },
 		{ "shuffle", required_argument, NULL, 'w' },
 		{ "pcts", required_argument, NULL, 'p' },
+		{ "every", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char obuf[1 << 20];
 	uint64_t nsym = 100, nmarket = 2, minutes = 30 * 1440, seed = 1;
-	uint64_t per = 1, shuffle = 0, m;
+	uint64_t per = 1, shuffle = 0, every = 1, m;
 	int64_t start = 1700000000000LL / MINUTE * MINUTE;
 	struct sym *syms;
 	struct window w = { 0 };
@@ -427,6 +429,9 @@ main(int argc, char **argv)
 		case 'p':
 			parse_pcts(optarg);
 			break;
+		case 'e':
+			every = parse_num("--every", optarg, 1, 1000000);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -448,7 +453,7 @@ main(int argc, char **argv)
 	for (i = 0; i < ns; i++)
 		init_sym(&syms[i], (int)(i / nsym), (int)(i % nsym));
 	for (m = 0; m < minutes; m++) {
-		int64_t t0 = start + (int64_t)m * MINUTE;
+		int64_t t0 = start + (int64_t)(m * every) * MINUTE;
 		uint64_t k;
 
 		for (k = 0; k < per; k++) {
