@@ -407,6 +407,8 @@ def check_series(cmd, kept, rolls, cutoff, tol):
         ]
     n = 0
     for s, field, res, agg, lo, hi in cases:
+        if lo > hi:
+            lo, hi = hi, lo
         want, used = expect_series(kept, rolls, cutoff, s, field, res, agg,
                                    lo, hi)
         for fmt in ("ndjson", "csv"):
@@ -433,10 +435,17 @@ def check_series(cmd, kept, rolls, cutoff, tol):
                 fail("%s: got %d rows %r..., want %d %r..." % (
                     name, len(got), got[:3], len(want), want[:3]))
             n += 1
-    # An unknown series is an error, not an empty answer.
+    # An unknown series is an error, not an empty answer; so is a range
+    # that ends before it starts.
     rc, out, err = run(cmd, ["series", "--symbol", "NOSUCH", "--pct", "1"])
     if rc == 0:
         fail("series of an unknown symbol: exit 0")
+    s = picks[0]
+    rc, out, err = run(cmd, ["series", "--venue", s[0], "--market", s[1],
+                             "--symbol", s[2], "--pct", repr(s[3]),
+                             "--from", "2", "--to", "1"])
+    if rc == 0:
+        fail("series from 2 to 1: exit 0")
     return n
 
 

@@ -96,7 +96,7 @@ static int
 flush_stdout(void *arg, struct buf *b)
 {
 	(void)arg;
-	if (fwrite(b->p, 1, b->len, stdout) != b->len)
+	if (b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len)
 		return -1;
 	buf_reset(b);
 	return 0;
