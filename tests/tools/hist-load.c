@@ -13,6 +13,8 @@
  *   hist-load --plain DB query series [options]    (from bands_plain)
  *   hist-load DB prune (--before T | --keep DUR [--now T])
  *   hist-load DB rows      the minute rows as CSV, for PostgreSQL's COPY
+ *   hist-load --csv < EVENTS   the plain rows of the events as CSV, in
+ *       stream order (venue, market, symbol, pct, minute, values)
  *
  * Load figures go to standard error as NAME=VALUE lines; with --repeat N
  * a query runs N times and its median time is printed as query_ms=X.
@@ -43,9 +45,10 @@ static const char usage_text[] =
 	"       hist-load DB query latest|symbols [--venue V] [--market M]\n"
 	"           [--symbol S] [--format ndjson|csv] [--repeat N]\n"
 	"       hist-load DB prune (--before T | --keep DUR [--now T])\n"
-	"       hist-load DB rows\n";
+	"       hist-load DB rows\n"
+	"       hist-load --csv < EVENTS\n";
 
-static int plain;
+static int plain, csv_rows;
 static long batch = 10000;
 static long cache_mb = 64;
 
@@ -184,6 +187,54 @@ plain_add(sqlite3 *db, sqlite3_stmt *st, struct event *ev, uint64_t *rows)
 	return 0;
 }
 
+/* The same rows as CSV lines. */
+static int
+csv_add(struct event *ev, uint64_t *rows)
+{
+	static struct json_obj o;
+	static const char *const f[5] = {
+		"pct", "bid_qty", "ask_qty", "bid_value", "ask_value",
+	};
+	char why[200];
+	const struct json_span *arr, *c;
+	struct json_iter it;
+	struct json_span el;
+	const char *reason;
+	size_t where;
+	double d;
+	int i;
+
+	if (ev->type != EV_BANDS || event_fields(ev, why, sizeof why) < 0 ||
+	    !(ev->has & EV_HAS_TIME))
+		return 1;
+	arr = json_get(&ev->obj, "bands");
+	if (!arr || arr->type != JSON_ARRAY)
+		return 1;
+	json_iter_init(&it, arr);
+	while (json_next(&it, &el)) {
+		if (json_parse_object(el.p, el.n, &o, &reason, &where) < 0)
+			return 1;
+		printf("%.*s,%.*s,%.*s", (int)ev->venue->n, ev->venue->p,
+		    (int)ev->market->n, ev->market->p, (int)ev->symbol->n,
+		    ev->symbol->p);
+		/* The numbers as written: exact, and no time spent here. */
+		for (i = 0; i < 5; i++) {
+			const struct json_span *v = json_get(&o, f[i]);
+
+			if (span_double(v, &d) < 0)
+				return 1;
+			if (i == 1)
+				printf(",%" PRId64, ev->time - (ev->time %
+				    60000 + 60000) % 60000);
+			printf(",%.*s", (int)v->n, v->p);
+		}
+		c = json_get(&o, "complete");
+		fputs(c && c->type == JSON_TRUE ? ",1\n" : ",0\n", stdout);
+		(*rows)++;
+	}
+	return 0;
+}
+
 /* ---- load ---- */
 
 static int
@@ -267,6 +318,33 @@ do_load(const char *path)
 	}
 	if (sqlite3_close(db) != SQLITE_OK)
 		die("close: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+static int
+do_csv(void)
+{
+	static struct event ev;
+	struct in in;
+	const char *line;
+	size_t len;
+	uint64_t rows = 0;
+	char why[200];
+	int r;
+
+	if (in_open(&in, NULL, 0) < 0)
+		die_errno("stdin");
+	while ((r = in_next(&in, &line, &len)) != IN_EOF) {
+		if (r == IN_ERROR)
+			die_errno("read");
+		if (r == IN_LINE && event_parse(line, len, &ev, why,
+		    sizeof why) == 0)
+			csv_add(&ev, &rows);
+	}
+	in_close(&in);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die_errno("write");
+	fprintf(stderr, "rows=%" PRIu64 "\n", rows);
 	return 0;
 }
 
@@ -592,6 +670,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "plain", no_argument, NULL, 'P' },
+		{ "csv", no_argument, NULL, 'C' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -608,6 +687,9 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'P':
 			plain = 1;
+			break;
+		case 'C':
+			csv_rows = 1;
 			break;
 		case 'b':
 			batch = strtol(optarg, &end, 10);
@@ -628,9 +710,11 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+	if (csv_rows)
+		return do_csv();
 	if (optind >= argc)
 		die_usage("no database");
-	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	path = argv[optind++];
 	if (optind == argc)
 		return do_load(path);
