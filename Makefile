@@ -57,7 +57,7 @@ LDLIBS += -ljq
 # The library, one module per concern.
 LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
 	norm venue stream ws rest simmarket in out sig timeutil run zframe journal \
-	jreader jqfilter
+	jreader jqfilter history
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
@@ -170,6 +170,11 @@ torture: all
 bench: all
 	bench/run.sh
 
+# mkt-journal's history tables against plain rows in SQLite and
+# PostgreSQL 15 (when installed); BENCH_DAYS scales the stream (30).
+bench-history: all
+	bench/history.sh
+
 # The event parser against libjq's jv, json-c, jansson and cJSON (those
 # whose -dev packages are installed; the others are skipped and named).
 bench-parsers: all
@@ -189,7 +194,7 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 .PHONY: all check check-san lint-man fuzz fuzz-check torture bench \
-	bench-parsers install clean
+	bench-parsers bench-history install clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d)
