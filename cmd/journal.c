@@ -22,8 +22,10 @@
 #include "buf.h"
 #include "err.h"
 #include "event.h"
+#include "history.h"
 #include "in.h"
 #include "journal.h"
+#include "jreader.h"
 #include "out.h"
 #include "sig.h"
 #include "timeutil.h"
@@ -40,6 +42,11 @@ static const char usage_text[] =
     "       mkt-journal prune (--keep DUR | --keep-raw DUR) "
     "[--keep-minutes DUR]\n"
     "                         [--now TIME] [-v] DIR\n"
+    "       mkt-journal query DIR series --symbol S --pct P [--venue V]\n"
+    "                         [--market M] [--field F] [--from T] [--to T]\n"
+    "                         [--resolution R] [--agg A] [--format F]\n"
+    "       mkt-journal query DIR latest|symbols [--venue V] [--market M]\n"
+    "                         [--symbol S] [--format F]\n"
     "       mkt-journal -h | --help | --version\n";
 
 static void
@@ -69,6 +76,18 @@ usage(void)
 	    "  --keep-minutes DUR     minute rows of the history tables\n"
 	    "  --now TIME             the time to count back from "
 	    "(default now)\n"
+	    "query: chart series, latest bands, symbols of the history "
+	    "tables\n"
+	    "  --venue V, --market M, --symbol S   which instrument(s)\n"
+	    "  --pct P                the band (series)\n"
+	    "  --field F              bid_qty (default), ask_qty, bid_value,\n"
+	    "                         ask_value, imbalance, value_imbalance\n"
+	    "  --from T, --to T       the range, inclusive (epoch ms or "
+	    "RFC 3339)\n"
+	    "  --resolution R         minute, hour, day or auto (default)\n"
+	    "  --agg A                avg (default), min, max, last, sum, "
+	    "count\n"
+	    "  --format F             ndjson (default) or csv\n"
 	    "  -v, --verbose          say what was done\n"
 	    "  -h, --help             this text\n"
 	    "  --version              the version\n", stdout);
@@ -78,7 +97,9 @@ usage(void)
 enum {
 	OPT_SYNC = 256, OPT_FRAME_SIZE, OPT_SEGMENT_SIZE, OPT_SEGMENT_TIME,
 	OPT_LEVEL, OPT_ACK, OPT_STATS, OPT_JSON, OPT_KEEP, OPT_KEEP_RAW,
-	OPT_KEEP_MINUTES, OPT_NOW, OPT_VERSION
+	OPT_KEEP_MINUTES, OPT_NOW, OPT_VERSION, OPT_VENUE, OPT_MARKET,
+	OPT_SYMBOL, OPT_PCT, OPT_FIELD, OPT_FROM, OPT_TO, OPT_RESOLUTION,
+	OPT_AGG, OPT_FORMAT
 };
 
 static const struct option longopts[] = {
@@ -95,6 +116,16 @@ static const struct option longopts[] = {
 	{ "keep-raw", required_argument, NULL, OPT_KEEP_RAW },
 	{ "keep-minutes", required_argument, NULL, OPT_KEEP_MINUTES },
 	{ "now", required_argument, NULL, OPT_NOW },
+	{ "venue", required_argument, NULL, OPT_VENUE },
+	{ "market", required_argument, NULL, OPT_MARKET },
+	{ "symbol", required_argument, NULL, OPT_SYMBOL },
+	{ "pct", required_argument, NULL, OPT_PCT },
+	{ "field", required_argument, NULL, OPT_FIELD },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "resolution", required_argument, NULL, OPT_RESOLUTION },
+	{ "agg", required_argument, NULL, OPT_AGG },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -109,6 +140,10 @@ struct opts {
 	int json, verbose;
 	int64_t keep_raw, keep_minutes;	/* ms; -1: not given */
 	int64_t now;			/* ms; -1: the clock */
+	const char *what;		/* query: series, latest, symbols */
+	struct history_series_q q;	/* query options */
+	int has_pct;
+	enum history_format format;
 };
 
 /* Which options each command takes (by getopt value). */
@@ -136,6 +171,17 @@ allowed(const char *cmd, int c)
 	case OPT_KEEP_MINUTES:
 	case OPT_NOW:
 		return strcmp(cmd, "prune") == 0;
+	case OPT_VENUE:
+	case OPT_MARKET:
+	case OPT_SYMBOL:
+	case OPT_PCT:
+	case OPT_FIELD:
+	case OPT_FROM:
+	case OPT_TO:
+	case OPT_RESOLUTION:
+	case OPT_AGG:
+	case OPT_FORMAT:
+		return strcmp(cmd, "query") == 0;
 	default:
 		return 0;
 	}
@@ -192,6 +238,68 @@ parse_dur(const char *arg, const char *opt)
 	return ms;
 }
 
+/* The query options; 1 when c was one of them. */
+static int
+parse_query_opt(struct opts *o, int c, const char *arg)
+{
+	char *end;
+	int v;
+
+	switch (c) {
+	case OPT_VENUE:
+		o->q.venue = arg;
+		return 1;
+	case OPT_MARKET:
+		o->q.market = arg;
+		return 1;
+	case OPT_SYMBOL:
+		o->q.symbol = arg;
+		return 1;
+	case OPT_PCT:
+		errno = 0;
+		o->q.pct = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->q.pct > 0))
+			die_usage("bad --pct '%s': want a band such as 1.5",
+			    arg);
+		o->has_pct = 1;
+		return 1;
+	case OPT_FIELD:
+		if ((v = history_field_parse(arg)) < 0)
+			die_usage("bad --field '%s': want bid_qty, ask_qty, "
+			    "bid_value, ask_value, imbalance or "
+			    "value_imbalance", arg);
+		o->q.field = v;
+		return 1;
+	case OPT_FROM:
+	case OPT_TO:
+		if (time_parse(arg, c == OPT_FROM ? &o->q.from : &o->q.to) < 0)
+			die_usage("bad %s '%s': want epoch ms or an RFC 3339 "
+			    "time", c == OPT_FROM ? "--from" : "--to", arg);
+		return 1;
+	case OPT_RESOLUTION:
+		if ((v = history_res_parse(arg)) < 0)
+			die_usage("bad --resolution '%s': want minute, hour, "
+			    "day or auto", arg);
+		o->q.res = v;
+		return 1;
+	case OPT_AGG:
+		if ((v = history_agg_parse(arg)) < 0)
+			die_usage("bad --agg '%s': want avg, min, max, last, "
+			    "sum or count", arg);
+		o->q.agg = v;
+		return 1;
+	case OPT_FORMAT:
+		if (strcmp(arg, "ndjson") == 0)
+			o->format = HISTORY_NDJSON;
+		else if (strcmp(arg, "csv") == 0)
+			o->format = HISTORY_CSV;
+		else
+			die_usage("bad --format '%s': want ndjson or csv", arg);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -202,6 +310,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->sync = 1000;
 	o->stats = -1;
 	o->keep_raw = o->keep_minutes = o->now = -1;
+	o->q.from = INT64_MIN;
+	o->q.to = INT64_MAX;
 	o->cmd = argv[0];
 	opterr = 0;
 	for (at = optind; (c = getopt_long(argc, argv, "hi:v", longopts,
@@ -209,6 +319,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		if (c != '?' && !allowed(o->cmd, c))
 			die_usage("'%s' does not take option '%s'", o->cmd,
 			    argv[at]);
+		if (parse_query_opt(o, c, optarg))
+			continue;
 		switch (c) {
 		case 'h':
 			usage();
@@ -275,6 +387,19 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (optind >= argc)
 		die_usage("'%s' needs a journal directory", o->cmd);
 	o->dir = argv[optind++];
+	if (strcmp(o->cmd, "query") == 0) {
+		if (optind >= argc)
+			die_usage("query: series, latest or symbols?");
+		o->what = argv[optind++];
+		if (strcmp(o->what, "series") == 0 &&
+		    (!o->q.symbol || !o->has_pct))
+			die_usage("query series needs --symbol and --pct");
+		if (strcmp(o->what, "series") != 0 &&
+		    strcmp(o->what, "latest") != 0 &&
+		    strcmp(o->what, "symbols") != 0)
+			die_usage("unknown query '%s': want series, latest or "
+			    "symbols", o->what);
+	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (strcmp(o->cmd, "prune") == 0 && o->keep_raw < 0 &&
@@ -300,11 +425,205 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- history tables ---- */
+
+/*
+ * The lines for the history tables wait here until the sync that makes
+ * them durable, and enter the tables in that sync's transaction: the
+ * tables never hold an event the journal could lose.  Past this many
+ * bytes a sync comes early.
+ */
+#define HELD_MAX (16u << 20)
+
+struct hist {
+	struct history *h;
+	struct buf held;	/* lines, each with its '\n' */
+	char err[512];		/* why the last hook failed */
+};
+
+/* Event types the history tables keep. */
+static int
+keeps_history(const struct event *ev)
+{
+	const struct json_span *t = ev->field[EVF_TYPE];
+
+	return ev->type == EV_BANDS || ev->type == EV_TRADE ||
+	    (ev->type == EV_OTHER && (json_str_is(t, "fill") ||
+	    json_str_is(t, "order")));
+}
+
+/* meta('history_seq'): every event below it is in the history tables. */
+static int
+history_seq_get(sqlite3 *db, int64_t *seq)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*seq = 0;
+	if (sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = "
+	    "'history_seq'", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+history_seq_put(sqlite3 *db, int64_t seq)
+{
+	sqlite3_stmt *st;
+	char v[24];
+	int r;
+
+	snprintf(v, sizeof v, "%lld", (long long)seq);
+	if (sqlite3_prepare_v2(db, "INSERT INTO meta(k, v) VALUES "
+	    "('history_seq', ?1) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/* Feed the held lines to the history tables; next_seq: the journal's. */
+static int
+hist_take_held(struct hist *hs, sqlite3 *db, int64_t next_seq)
+{
+	const char *p = hs->held.p, *end = p + hs->held.len, *nl;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (history_add(hs->h, p, (size_t)(nl - p)) < 0)
+			goto fail;
+	}
+	buf_reset(&hs->held);
+	if (history_flush(hs->h) < 0)
+		goto fail;
+	if (history_seq_put(db, next_seq) < 0) {
+		snprintf(hs->err, sizeof hs->err, "index.db: cannot record "
+		    "the history's seq (%s)", sqlite3_errmsg(db));
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+fail:
+	snprintf(hs->err, sizeof hs->err, "history tables: %s",
+	    history_errmsg(hs->h));
+	errno = EIO;
+	return -1;
+}
+
+struct sync_ctx {
+	struct hist *hs;
+	struct journal *j;
+};
+
+/* The sync hook: inside the transaction that indexes the frames. */
+static int
+hist_hook(void *ctx, sqlite3 *db)
+{
+	struct sync_ctx *sc = ctx;
+	struct journal_status st;
+
+	journal_status(sc->j, &st);
+	return hist_take_held(sc->hs, db, (int64_t)st.next_seq);
+}
+
+/*
+ * Events the index holds but the history tables do not -- frames that
+ * recovery indexed after a crash -- are read back from the segments and
+ * added, in one transaction.
+ */
+static void
+hist_catch_up(const struct opts *o, struct hist *hs, struct journal *j)
+{
+	static const char *const types[] = { "bands", "trade", "fill",
+	    "order" };
+	sqlite3 *db = journal_db(j);
+	struct journal_status st;
+	struct jreader *jr;
+	struct jr_query q;
+	struct jr_event ev;
+	char why[512];
+	int64_t from;
+	uint64_t n = 0;
+	int r;
+
+	journal_status(j, &st);
+	if (history_seq_get(db, &from) < 0)
+		die("'%s': index.db: cannot read the history's seq (%s)",
+		    o->dir, sqlite3_errmsg(db));
+	if (from >= (int64_t)st.next_seq)
+		return;
+	if (jr_open(&jr, o->dir, why, sizeof why) < 0)
+		die("'%s': %s", o->dir, why);
+	jr_query_init(&q);
+	q.from_seq = from;
+	q.keys[JR_TYPE] = types;
+	q.nkeys[JR_TYPE] = sizeof types / sizeof types[0];
+	if (jr_query(jr, &q) < 0)
+		die("'%s': %s", o->dir, jr_error(jr));
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		die("'%s': index.db: cannot begin (%s)", o->dir,
+		    sqlite3_errmsg(db));
+	while ((r = jr_next(jr, &ev)) != JR_END) {
+		if (r == JR_ERROR)
+			die("'%s': %s", o->dir, jr_error(jr));
+		if (r == JR_DAMAGE) {
+			warn("'%s': %s (history tables catch up without it)",
+			    o->dir, jr_error(jr));
+			continue;
+		}
+		if (history_add(hs->h, ev.line, ev.len) < 0)
+			die("'%s': history tables: %s", o->dir,
+			    history_errmsg(hs->h));
+		n++;
+	}
+	jr_close(jr);
+	if (hist_take_held(hs, db, (int64_t)st.next_seq) < 0)
+		die("'%s': %s", o->dir, hs->err);
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		die("'%s': index.db: cannot commit (%s)", o->dir,
+		    sqlite3_errmsg(db));
+	if (n || o->verbose)
+		warn("'%s': history tables caught up with %" PRIu64
+		    " event%s from seq %lld", o->dir, n, n == 1 ? "" : "s",
+		    (long long)from);
+}
+
+/* Start keeping the history tables of the journal j (a writer). */
+static void
+hist_open(const struct opts *o, struct hist *hs, struct journal *j)
+{
+	memset(hs, 0, sizeof *hs);
+	buf_init(&hs->held, 0);
+	hs->h = history_new(journal_db(j));
+	if (!hs->h) {
+		if (errno == ENOMEM)
+			die_nomem();
+		die("'%s': index.db: cannot set up the history tables (%s)",
+		    o->dir, sqlite3_errmsg(journal_db(j)));
+	}
+	hist_catch_up(o, hs, j);
+}
+
+static void
+hist_close(struct hist *hs)
+{
+	history_free(hs->h);
+	buf_free(&hs->held);
+}
+
 /* ---- append ---- */
 
 struct appender {
 	const struct opts *o;
 	struct journal *j;
+	struct hist hist;
+	struct sync_ctx sc;
 	struct out *ack;
 	struct buf ab;
 	unsigned long rejected;
@@ -368,6 +687,8 @@ sync_or_die(struct appender *a)
 {
 	int r = journal_sync(a->j);
 
+	if (r < 0 && a->hist.err[0])
+		die("'%s': %s", a->o->dir, a->hist.err);
 	if (r < 0)
 		die_errno("%s", journal_error(a->j));
 	if (r > 0)
@@ -462,6 +783,10 @@ cmd_append(const struct opts *o)
 			die("%s", what);
 		die_errno("%s", what);
 	}
+	hist_open(o, &a.hist, a.j);
+	a.sc.hs = &a.hist;
+	a.sc.j = a.j;
+	journal_set_sync_hook(a.j, hist_hook, &a.sc);
 	if (in_open(&in, o->input, 0) < 0)
 		die_errno("cannot open input '%s'", o->input ? o->input : "-");
 	/* Pipes and sockets are read without blocking, so that a sync is
@@ -520,6 +845,14 @@ cmd_append(const struct opts *o)
 				pending = 1;
 				next_sync = now + o->sync;
 			}
+			if (keeps_history(&ev)) {
+				buf_add(&a.hist.held, line, len);
+				buf_addc(&a.hist.held, '\n');
+				if (buf_failed(&a.hist.held))
+					die_nomem();
+				if (a.hist.held.len > HELD_MAX)
+					next_sync = now;
+			}
 			continue;
 		}
 		if (r == IN_TOOLONG) {
@@ -540,14 +873,15 @@ cmd_append(const struct opts *o)
 
 	/* End of input or a stop signal: everything read becomes durable,
 	 * and a last ack says so (rejected lines may have come since). */
-	if (journal_sync(a.j) < 0)
-		die_errno("%s", journal_error(a.j));
+	sync_or_die(&a);
 	send_ack(&a);
 	journal_status(a.j, &st);
 	if (o->verbose)
 		warn("'%s': %" PRIu64 " events appended, seq %" PRIu64
 		    ", %.1f MB raw in %.1f MB", o->dir, st.appended,
 		    st.next_seq, st.raw_bytes / 1e6, st.bytes / 1e6);
+	journal_set_sync_hook(a.j, NULL, NULL);
+	hist_close(&a.hist);
 	if (journal_close(a.j) < 0)
 		die_errno("'%s': cannot close the journal", o->dir);
 	if (fl >= 0 && fcntl(in.fd, F_SETFL, fl) < 0) {
@@ -871,10 +1205,36 @@ cmd_reindex(const struct opts *o)
 }
 
 /*
+ * The minute rows of the history tables older than `before` (rounded
+ * down to an hour by the history module); the rollups stay.
+ */
+static void
+prune_minutes(const struct opts *o, struct journal *j, int64_t before)
+{
+	sqlite3 *db = journal_db(j);
+	struct hist hs;
+	int64_t deleted;
+	char t[40];
+
+	hist_open(o, &hs, j);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		die("'%s': index.db: cannot begin (%s)", o->dir,
+		    sqlite3_errmsg(db));
+	if (history_prune(hs.h, before, &deleted) < 0)
+		die("'%s': history tables: %s", o->dir,
+		    history_errmsg(hs.h));
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		die("'%s': index.db: cannot commit (%s)", o->dir,
+		    sqlite3_errmsg(db));
+	hist_close(&hs);
+	if (o->verbose)
+		warn("'%s': pruned %lld minute rows older than %s", o->dir,
+		    (long long)deleted, time_format(before, t, sizeof t));
+}
+
+/*
  * Prune what is older than the cut-offs (epoch ms, -1: keep all): the
- * raw segments here; the minute rows of the history tables, which live
- * in the same database, belong to the history module and are pruned by
- * it with minutes_before -- this build has none to prune.
+ * raw segments, and the minute rows of the history tables.
  */
 static void
 prune_journal(const struct opts *o, struct journal *j, int64_t raw_before,
@@ -883,7 +1243,8 @@ prune_journal(const struct opts *o, struct journal *j, int64_t raw_before,
 	struct journal_pruned p = { 0 };
 	char t[40];
 
-	(void)minutes_before;
+	if (minutes_before >= 0)
+		prune_minutes(o, j, minutes_before);
 	if (raw_before < 0)
 		return;
 	if (journal_prune(j, raw_before, &p) < 0)
@@ -908,6 +1269,49 @@ cmd_prune(const struct opts *o)
 	return 0;
 }
 
+/* Query output goes out in 64 KiB blocks. */
+static int
+query_flush(void *arg, struct buf *b)
+{
+	(void)arg;
+	put_out(b);
+	return 0;
+}
+
+static int
+cmd_query(const struct opts *o)
+{
+	struct journal *j = open_read(o->dir);
+	sqlite3 *db = journal_db(j);
+	struct history_series_q q = o->q;
+	struct history_out out;
+	struct buf b;
+	char why[512];
+	int r;
+
+	buf_init(&b, 0);
+	out.buf = &b;
+	out.format = o->format;
+	out.flush = query_flush;
+	out.arg = NULL;
+	if (strcmp(o->what, "series") == 0)
+		r = history_series(db, &q, &out, NULL, why, sizeof why);
+	else if (strcmp(o->what, "latest") == 0)
+		r = history_latest(db, q.venue, q.market, q.symbol, &out, why,
+		    sizeof why);
+	else
+		r = history_symbols(db, q.venue, q.market, q.symbol, &out, why,
+		    sizeof why);
+	if (r < 0)
+		die("'%s': %s: %s", o->dir, o->what, why);
+	put_out(&b);
+	buf_free(&b);
+	if (journal_close(j) < 0)
+		die_errno("'%s'", o->dir);
+	finish_stdout();
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -921,14 +1325,15 @@ main(int argc, char **argv)
 		{ "verify", cmd_verify },
 		{ "reindex", cmd_reindex },
 		{ "prune", cmd_prune },
+		{ "query", cmd_query },
 	};
 	struct opts o;
 	size_t i;
 
 	err_init("mkt-journal");
 	if (argc < 2)
-		die_usage("no command: append, ls, stats, verify, reindex "
-		    "or prune");
+		die_usage("no command: append, ls, stats, verify, reindex, "
+		    "prune or query");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		usage();
 	if (strcmp(argv[1], "--version") == 0) {
