@@ -107,8 +107,8 @@ done
 
 # A write error (the file size limit): exit 1, whole frames only left.
 F=$T/f
-gen-events --events 20000 --seed 5 >"$T/in5"
-sh -c "trap '' XFSZ; ulimit -f 400; exec mkt-journal append \
+gen-events --events 40000 --seed 5 >"$T/in5"
+sh -c "trap '' XFSZ; ulimit -f 1000; exec mkt-journal append \
 	--sync 1h --frame-size 64k --ack '$T/ack5' '$F'" <"$T/in5" 2>"$T/err5"
 is "$?" 1 "a failed write is exit 1"
 is "$(cat "$T/err5")" "mkt-journal: cannot write 'seg-0000000001.zst': File too large" \
@@ -136,7 +136,7 @@ usage() {
 	"$@" >/dev/null 2>"$T/uerr"
 	is "$?:$(head -1 "$T/uerr")" "2:mkt-journal: $_want" "usage: $*"
 }
-usage "no command: append, ls, stats, verify, reindex or prune" mkt-journal
+usage "no command: append, ls, stats, verify, reindex, prune or query" mkt-journal
 usage "unknown command 'frob'" mkt-journal frob "$J"
 usage "'append' needs a journal directory" mkt-journal append
 usage "bad --sync '5': want a duration like 250ms, 1s, 1m, 7d" \
