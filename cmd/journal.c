@@ -936,6 +936,8 @@ put_out(struct buf *b)
 {
 	if (buf_failed(b))
 		die_nomem();
+	if (!b->len)
+		return;
 	if (fwrite(b->p, 1, b->len, stdout) != b->len) {
 		if (errno == EPIPE)
 			exit(0);

@@ -8,7 +8,7 @@
 N=200000
 [ -n "${MKT_SANITIZED:-}" ] && N=50000
 gen-events --events $N >"$T/in"
-mkt-journal append --segment-size 512k --frame-size 64k "$T/j" <"$T/in"
+mkt-journal append --segment-size 256k --frame-size 64k "$T/j" <"$T/in"
 is "$?" 0 "append: exit 0"
 check "many segments" test "$(ls "$T"/j/seg-*.zst | wc -l)" -gt 5
 mkt-replay "$T/j" >"$T/out"
