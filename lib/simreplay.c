@@ -316,7 +316,8 @@ check_px(struct loader *L, struct sr_inst *in, struct fx v)
 		return refuse(L, "price '%s' has more than %d decimals", s,
 		    SM_PX_DP_MAX);
 	if (t.m > INT64_MAX)
-		return refuse(L, "price '%s' is out of range", s);
+		return refuse(L, "price '%s' is out of range (more than 64 "
+		    "bits at %d decimals)", s, t.s);
 	if (in->px_scale < (v.s < SM_PX_DP_MAX ? v.s : SM_PX_DP_MAX))
 		in->px_scale = v.s < SM_PX_DP_MAX ? v.s : SM_PX_DP_MAX;
 	return 0;
@@ -389,10 +390,13 @@ to_px(struct loader *L, const struct sr_inst *in, struct fx v, int64_t *out)
 	char s[FX_BUFSZ];
 	fx_i128 m;
 
-	if (fx_at_scale(v, in->px_dp, &m) < 0 || m > INT64_MAX) {
+	/* Trimmed: a scale is only ever raised, and pass 1 made sure the
+	 * trimmed one is at most px_dp. */
+	if (fx_at_scale(fx_trim(v), in->px_dp, &m) < 0 || m > INT64_MAX) {
 		*fx_format(v, s) = '\0';
-		return refuse(L, "price '%s' is out of range at %d decimals "
-		    "(the most a price of %s has)", s, in->px_dp, in->symbol);
+		return refuse(L, "price '%s' is out of range (more than 64 "
+		    "bits at %d decimals, the most a price of %s has)", s,
+		    in->px_dp, in->symbol);
 	}
 	*out = (int64_t)m;
 	return 0;
@@ -404,7 +408,7 @@ to_qty(struct loader *L, struct fx v, int64_t *out)
 	fx_i128 m;
 
 	/* Pass 1 checked it. */
-	if (fx_at_scale(v, SM_QTY_DP, &m) < 0 || m > INT64_MAX)
+	if (fx_at_scale(fx_trim(v), SM_QTY_DP, &m) < 0 || m > INT64_MAX)
 		return refuse(L, "quantity out of range");
 	*out = (int64_t)m;
 	return 0;
