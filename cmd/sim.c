@@ -212,7 +212,7 @@ struct sim {
 	size_t nipw;
 	uint64_t dropped;
 	struct simreplay rp;	/* --replay */
-	int64_t rp_t0;		/* --replay-speed: file time at the start */
+	int64_t rp_t0;		/* --replay-speed: file time at start */
 	int64_t rp_start_us;	/* and when that was; 0: not yet */
 };
 

@@ -52,9 +52,9 @@ struct sr_rec {
 	enum sr_kind kind;
 	uint64_t first_id, last_id, prev_id, seq;
 	int64_t time;		/* epoch ms; 0: none */
-	int64_t at;		/* for pacing: time, else the last one before */
+	int64_t at;		/* pacing: time, else the last before */
 	long line;		/* of the event that made it */
-	size_t lv, nbid, nask;	/* lv[lv .. lv+nbid) bids, then the asks */
+	size_t lv, nbid, nask;	/* lv[lv..]: nbid bids, then asks */
 	size_t tr, ntr;
 	size_t tk, ntk;
 };
@@ -96,7 +96,7 @@ struct sr_counts {
 	uint64_t bad;		/* invalid, skipped */
 	uint64_t other;		/* of types not replayed */
 	uint64_t unserved;	/* of instruments not wanted */
-	uint64_t early;		/* before their instrument's first snapshot */
+	uint64_t early;		/* before their first snapshot */
 	uint64_t stale;		/* depth events already covered */
 	uint64_t gaps;		/* depth events that do not continue */
 	long gap_line;		/* the first of those */
