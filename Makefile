@@ -56,8 +56,8 @@ LDLIBS += -ljq
 
 # The library, one module per concern.
 LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
-	norm venue stream ws rest simmarket in out sig timeutil run zframe journal \
-	jreader jqfilter history
+	norm venue stream ws rest simmarket simreplay in out sig timeutil run \
+	zframe journal jreader jqfilter history
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.

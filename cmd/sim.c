@@ -2,7 +2,9 @@
  * mkt-sim: a local exchange (mkt-sim(1)).  Serves the Binance spot,
  * Binance USD-M futures and Bybit v5 public WebSocket and REST market
  * data protocols on 127.0.0.1 from deterministic generated markets
- * (lib/simmarket), with fault injection for testing clients.
+ * (lib/simmarket), or from a file of mkt events replayed with its own
+ * ids and decimals (lib/simreplay), with fault injection for testing
+ * clients.
  *
  * One libwebsockets server context runs everything on its own event
  * loop: a timer steps every market at --rate and queues the resulting
@@ -34,6 +36,7 @@
 #include "json.h"
 #include "sig.h"
 #include "simmarket.h"
+#include "simreplay.h"
 #include "timeutil.h"
 
 static const char usage_text[] =
@@ -41,6 +44,7 @@ static const char usage_text[] =
     "               [--symbols LIST] [--markets LIST] [--seed S] [--rate N]\n"
     "               [--levels N] [--messages N] [--wait-clients N]\n"
     "               [--duration DUR] [--truth FILE]\n"
+    "               [--replay FILE] [--replay-speed X]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
     "               [--gap-at K] [--gap-symbol SYM] [--garbage-at K]\n"
     "               [--bad-types-at K] [--huge-at K] [--huge-size BYTES]\n"
@@ -79,6 +83,9 @@ static const struct {
 
 struct opts {
 	int port;
+	const char *replay;	/* --replay FILE; NULL: generated markets */
+	double replay_speed;	/* 0: pace by --rate */
+	int symbols_given, rate_given, seed_given, levels_given;
 	const char *port_file;
 	int tls;		/* wss:// and https:// */
 	const char *cert_file;
@@ -108,6 +115,13 @@ struct opts {
 struct inst {
 	enum mk mk;
 	struct simmarket *sm;
+	/* --replay: the instrument's steps, the next one, and what the last
+	 * one was (generated steps leave rp NULL). */
+	const struct sr_inst *rp;
+	size_t rp_next;
+	enum sr_kind kind;
+	const struct sr_ticker *ticks;
+	size_t nticks;
 	int gap_done;		/* --gap-at fired on this stream */
 	int snap_done;		/* --bybit-snapshot-at fired */
 	int64_t last_trade_px;
@@ -207,6 +221,9 @@ struct sim {
 	struct ipw *ipw;
 	size_t nipw;
 	uint64_t dropped;
+	struct simreplay rp;	/* --replay */
+	int64_t rp_t0;		/* --replay-speed: file time at start */
+	int64_t rp_start_us;	/* and when that was; 0: not yet */
 };
 
 #define ARG_MAX 16384
@@ -239,6 +256,12 @@ usage(void)
 	    "subscribed\n"
 	    "  --duration DUR       exit after DUR\n"
 	    "  --truth FILE         write the final books there at exit\n"
+	    "  --replay FILE        serve the mkt events of FILE instead of "
+	    "generated\n"
+	    "                       markets\n"
+	    "  --replay-speed X     pace the replay by the events' time, X "
+	    "times real\n"
+	    "                       time (instead of --rate)\n"
 	    "  --ping DUR           Binance server ping interval (default "
 	    "20s; 0: none)\n"
 	    "  --pong-timeout DUR   drop a Binance client that does not pong "
@@ -288,6 +311,22 @@ parse_u64(const char *s, const char *opt, uint64_t max)
 	    *s == ' ' || v > max)
 		die_usage("bad %s '%s': want a whole number up to %llu", opt,
 		    s, (unsigned long long)max);
+	return v;
+}
+
+/* A positive decimal factor, at most 1e6: "1", "0.5", "60". */
+static double
+parse_speed(const char *s, const char *opt)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(*s >= '0' && *s <= '9') ||
+	    !(v > 0 && v <= 1e6))
+		die_usage("bad %s '%s': want a number above 0, at most "
+		    "1000000", opt, s);
 	return v;
 }
 
@@ -362,7 +401,7 @@ enum {
 	OPT_SHUTDOWN_AT, OPT_REST_429, OPT_REST_418, OPT_RETRY_AFTER,
 	OPT_WEIGHT_LIMIT,
 	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_TLS, OPT_CERT_FILE,
-	OPT_GAP_SYMBOL,
+	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED,
 };
 
 static const struct option longopts[] = {
@@ -377,6 +416,8 @@ static const struct option longopts[] = {
 	{ "wait-clients", required_argument, NULL, OPT_WAIT_CLIENTS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "truth", required_argument, NULL, OPT_TRUTH },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
 	{ "tls", no_argument, NULL, OPT_TLS },
 	{ "cert-file", required_argument, NULL, OPT_CERT_FILE },
 	{ "ping", required_argument, NULL, OPT_PING },
@@ -491,12 +532,14 @@ parse_opt(struct opts *o, int c, char *arg)
 		break;
 	case OPT_SYMBOLS:
 		parse_symbols(o, arg);
+		o->symbols_given = 1;
 		break;
 	case OPT_MARKETS:
 		parse_markets(o, arg);
 		break;
 	case OPT_SEED:
 		o->seed = parse_u64(arg, "--seed", UINT64_MAX);
+		o->seed_given = 1;
 		break;
 	case OPT_HUGE_SIZE:
 		o->huge_size = parse_u64(arg, "--huge-size", HUGE_MAX);
@@ -505,11 +548,19 @@ parse_opt(struct opts *o, int c, char *arg)
 		break;
 	case OPT_RATE:
 		o->rate = (long)parse_u64(arg, "--rate", 100000);
+		o->rate_given = 1;
 		break;
 	case OPT_LEVELS:
 		o->levels = parse_u64(arg, "--levels", SM_LEVELS_MAX);
 		if (!o->levels)
 			die_usage("bad --levels '0': want at least 1");
+		o->levels_given = 1;
+		break;
+	case OPT_REPLAY:
+		o->replay = arg;
+		break;
+	case OPT_REPLAY_SPEED:
+		o->replay_speed = parse_speed(arg, "--replay-speed");
 		break;
 	case OPT_DURATION:
 		o->duration = parse_dur(arg, "--duration");
@@ -562,6 +613,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		die_usage("bad --pong-timeout '0': want a positive duration");
 	if (o->cert_file && !o->tls)
 		die_usage("--cert-file needs --tls");
+	if (o->replay && (!*o->replay || strcmp(o->replay, "-") == 0))
+		die_usage("--replay wants a file (it is read twice)");
+	if (o->replay && (o->seed_given || o->levels_given))
+		die_usage("--seed and --levels do not apply to --replay");
+	if (o->replay_speed && !o->replay)
+		die_usage("--replay-speed needs --replay");
+	if (o->replay_speed && o->rate_given)
+		die_usage("--rate and --replay-speed exclude each other");
 }
 
 /* ---------------------------------------------------------------- */
@@ -812,6 +871,142 @@ is_binance(enum mk mk)
 	return mk == MK_BN_SPOT || mk == MK_BN_FUT;
 }
 
+/* The market of a venue and market name, or -1. */
+static int
+mk_of(const char *venue, const char *market)
+{
+	int mk;
+
+	for (mk = 0; mk < MK_COUNT; mk++)
+		if (strcmp(mk_info[mk].venue, venue) == 0 &&
+		    strcmp(mk_info[mk].market, market) == 0)
+			return mk;
+	return -1;
+}
+
+/* --replay: is (venue, market, symbol) served?  Its market, in
+ * --markets, its symbol upper case letters and digits (as the venues
+ * write them), and in --symbols when that was given. */
+static int
+replay_want(void *ctx, const char *venue, const char *market,
+    const char *symbol)
+{
+	const struct opts *o = ctx;
+	int mk = mk_of(venue, market);
+	const char *p;
+	size_t i;
+
+	if (mk < 0 || !(o->markets & (1u << mk)) || strlen(symbol) > 20)
+		return 0;
+	for (p = symbol; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return 0;
+	if (!o->symbols_given)
+		return 1;
+	for (i = 0; i < o->nsym; i++)
+		if (strcmp(o->symbols[i], symbol) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+replay_bad(void *ctx, long line, const char *why)
+{
+	(void)ctx;
+	err_line(line, "%s", why);
+}
+
+static void
+replay_summary(const struct sim *s)
+{
+	const struct sr_counts *n = &s->rp.n;
+
+	warn("replay '%s': %llu lines, %zu instruments, %llu updates, "
+	    "%llu trades, %llu tickers; skipped: %llu bad lines, %llu of "
+	    "other types, %llu of other markets or symbols, %llu before a "
+	    "snapshot, %llu stale depth events", s->o->replay,
+	    (unsigned long long)n->lines, s->ninst,
+	    (unsigned long long)n->steps, (unsigned long long)n->trades,
+	    (unsigned long long)n->tickers, (unsigned long long)n->bad,
+	    (unsigned long long)n->other, (unsigned long long)n->unserved,
+	    (unsigned long long)n->early, (unsigned long long)n->stale);
+}
+
+/* The file time the replay starts from: its earliest step time. */
+static int64_t
+replay_t0(const struct sim *s)
+{
+	int64_t t0 = 0;
+	size_t i, j;
+
+	for (i = 0; i < s->ninst; i++) {
+		const struct sr_inst *r = s->inst[i].rp;
+
+		for (j = 0; j < r->nrec; j++)
+			if (r->rec[j].at && (!t0 || r->rec[j].at < t0))
+				t0 = r->rec[j].at;
+	}
+	return t0;
+}
+
+/* --replay: one instrument per (venue, market, symbol) of the file with
+ * a snapshot, its book that snapshot. */
+static void
+sim_replay_markets(struct sim *s)
+{
+	const struct opts *o = s->o;
+	struct simreplay *r = &s->rp;
+	struct sr_step st;
+	size_t i;
+
+	if (simreplay_load(r, o->replay, replay_want, replay_bad,
+	    (void *)o) < 0) {
+		if (errno == ENOMEM)
+			die_nomem();
+		die("cannot replay '%s': %s", o->replay, r->why);
+	}
+	s->inst = calloc(r->ninst ? r->ninst : 1, sizeof *s->inst);
+	if (!s->inst)
+		die_nomem();
+	for (i = 0; i < r->ninst; i++) {
+		const struct sr_inst *ri = r->inst[i];
+		struct inst *in = &s->inst[s->ninst];
+		struct sm_params p;
+
+		if (!ri->has_snapshot) {
+			warn("replay '%s': %s:%s:%s has no snapshot: not "
+			    "served", o->replay, ri->venue, ri->market,
+			    ri->symbol);
+			continue;
+		}
+		if (simmarket_params_given(&p, ri->venue, ri->market,
+		    ri->symbol, ri->px_dp, ri->qty_dp) < 0)
+			die("cannot replay '%s': cannot serve %s:%s:%s",
+			    o->replay, ri->venue, ri->market, ri->symbol);
+		in->mk = (enum mk)mk_of(ri->venue, ri->market);
+		in->sm = simmarket_new(&p);
+		if (!in->sm)
+			die_nomem();
+		simreplay_step(ri, 0, &st);
+		if (simmarket_load(in->sm, &st.sm) < 0)
+			die_nomem();
+		in->rp = ri;
+		in->rp_next = 1;
+		in->kind = SR_SNAPSHOT;
+		s->ninst++;
+	}
+	if (!s->ninst)
+		die("cannot replay '%s': no snapshot of a market and symbol "
+		    "served here", o->replay);
+	if (r->n.gaps)
+		warn("replay '%s': %llu depth events do not continue the one "
+		    "before them (the first at line %ld): served as recorded",
+		    o->replay, (unsigned long long)r->n.gaps, r->n.gap_line);
+	if (o->verbose)
+		replay_summary(s);
+	s->rp_t0 = replay_t0(s);
+}
+
 static void
 sim_markets(struct sim *s)
 {
@@ -819,6 +1014,10 @@ sim_markets(struct sim *s)
 	size_t i;
 	int mk;
 
+	if (o->replay) {
+		sim_replay_markets(s);
+		return;
+	}
 	s->inst = calloc(MK_COUNT * o->nsym, sizeof *s->inst);
 	if (!s->inst)
 		die_nomem();
@@ -915,6 +1114,13 @@ put_top(struct buf *b, const struct inst *in, const struct sm_side *side,
 	put_levels(b, in, side->lv, n < side->n ? n : side->n);
 }
 
+/* The time of what is served: a replayed event's own, else now. */
+static int64_t
+ev_time(int64_t t)
+{
+	return t ? t : time_now_ms();
+}
+
 static void
 put_key_int(struct buf *b, const char *key, int64_t v)
 {
@@ -936,7 +1142,7 @@ bn_depth_body(struct buf *b, const struct inst *in, const struct sm_level *bid,
     size_t nbid, const struct sm_level *ask, size_t nask)
 {
 	const struct simmarket *m = in->sm;
-	int64_t now = time_now_ms();
+	int64_t now = ev_time(m->time);
 
 	put_key_int(b, "{\"e\":\"depthUpdate\",\"E\":", now);
 	if (in->mk == MK_BN_FUT)
@@ -1001,26 +1207,28 @@ top_changed(const struct simmarket *m)
 	return 0;
 }
 
+/* bookTicker: t's prices, its id (else the book's) and time (else now). */
 static void
-bn_render_ticker(struct buf *b, const struct inst *in)
+bn_render_ticker(struct buf *b, const struct inst *in,
+    const struct sr_ticker *t)
 {
-	const struct simmarket *m = in->sm;
-	int64_t now = time_now_ms();
+	int64_t now = ev_time(t->time);
 
 	if (in->mk == MK_BN_FUT)
 		buf_adds(b, "{\"e\":\"bookTicker\",\"u\":");
 	else
 		buf_adds(b, "{\"u\":");
-	buf_addi(b, (int64_t)m->last_id);
+	buf_addi(b, (int64_t)(t->has_last_id ? t->last_id :
+	    in->sm->last_id));
 	put_symbol(b, ",\"s\":", in);
 	buf_adds(b, ",\"b\":");
-	put_px(b, in, m->bid.lv[0].px);
+	put_px(b, in, t->bid);
 	buf_adds(b, ",\"B\":");
-	put_qty(b, in, m->bid.lv[0].qty);
+	put_qty(b, in, t->bid_qty);
 	buf_adds(b, ",\"a\":");
-	put_px(b, in, m->ask.lv[0].px);
+	put_px(b, in, t->ask);
 	buf_adds(b, ",\"A\":");
-	put_qty(b, in, m->ask.lv[0].qty);
+	put_qty(b, in, t->ask_qty);
 	if (in->mk == MK_BN_FUT) {
 		put_key_int(b, ",\"T\":", now);
 		put_key_int(b, ",\"E\":", now);
@@ -1032,7 +1240,7 @@ static void
 bn_render_trade(struct buf *b, const struct inst *in, const struct sm_trade *t,
     int agg)
 {
-	int64_t now = time_now_ms();
+	int64_t now = ev_time(t->time);
 
 	buf_adds(b, agg ? "{\"e\":\"aggTrade\"" : "{\"e\":\"trade\"");
 	put_key_int(b, ",\"E\":", now);
@@ -1065,7 +1273,7 @@ by_render_book(struct buf *b, struct inst *in, const struct sub *sub,
     int snapshot)
 {
 	struct simmarket *m = in->sm;
-	int64_t now = time_now_ms();
+	int64_t now = ev_time(m->time);
 	const char *type = snapshot ? "\"snapshot\"" : "\"delta\"";
 	struct sm_diff d;
 
@@ -1113,7 +1321,7 @@ static void
 by_render_trades(struct buf *b, struct inst *in, const struct sub *sub)
 {
 	const struct simmarket *m = in->sm;
-	int64_t now = time_now_ms();
+	int64_t now = ev_time(m->time);
 	size_t i;
 
 	buf_adds(b, "{\"topic\":");
@@ -1123,7 +1331,8 @@ by_render_trades(struct buf *b, struct inst *in, const struct sub *sub)
 	for (i = 0; i < m->ntrades; i++) {
 		const struct sm_trade *t = &m->trades[i];
 
-		put_key_int(b, i ? ",{\"T\":" : "{\"T\":", now);
+		put_key_int(b, i ? ",{\"T\":" : "{\"T\":",
+		    t->time ? t->time : now);
 		put_symbol(b, ",\"s\":", in);
 		buf_adds(b, t->taker_buy ? ",\"S\":\"Buy\"" :
 		    ",\"S\":\"Sell\"");
@@ -1133,8 +1342,15 @@ by_render_trades(struct buf *b, struct inst *in, const struct sub *sub)
 		put_px(b, in, t->px);
 		buf_adds(b, ",\"L\":\"");
 		buf_adds(b, tick_direction(in, t->px));
-		put_key_int(b, "\",\"i\":\"", (int64_t)t->id);
-		put_key_int(b, "\",\"BT\":false,\"seq\":", (int64_t)m->seq);
+		buf_adds(b, "\",\"i\":");
+		if (t->id_text[0]) {
+			buf_add_jstr(b, t->id_text, strlen(t->id_text));
+		} else {
+			buf_addc(b, '"');
+			buf_addi(b, (int64_t)t->id);
+			buf_addc(b, '"');
+		}
+		put_key_int(b, ",\"BT\":false,\"seq\":", (int64_t)m->seq);
 		buf_addc(b, '}');
 	}
 	buf_adds(b, "]}");
@@ -1359,19 +1575,38 @@ publish_binance(struct conn *c, struct sub *sub)
 
 	switch (sub->kind) {
 	case SUB_DEPTH:
+		/* A recorded snapshot is a resync of the recording client:
+		 * the stream goes on; the REST book reflects it. */
+		if (in->rp && in->kind != SR_DEPTH)
+			return;
 		if (gap_now(c, sub))
 			return;
 		bn_render_depth(wrap_begin(c, sub), in);
 		wrap_end(c);
 		break;
 	case SUB_PARTIAL:
+		if (in->rp && in->kind == SR_EXTRA)
+			return;
 		bn_render_partial(wrap_begin(c, sub), in, sub->depth);
 		wrap_end(c);
 		break;
 	case SUB_TICKER:
+		if (in->rp) {
+			for (i = 0; i < in->nticks; i++) {
+				bn_render_ticker(wrap_begin(c, sub), in,
+				    &in->ticks[i]);
+				wrap_end(c);
+			}
+			return;
+		}
 		if (!top_changed(in->sm))
 			return;
-		bn_render_ticker(wrap_begin(c, sub), in);
+		bn_render_ticker(wrap_begin(c, sub), in, &(struct sr_ticker){
+		    .bid = in->sm->bid.lv[0].px,
+		    .bid_qty = in->sm->bid.lv[0].qty,
+		    .ask = in->sm->ask.lv[0].px,
+		    .ask_qty = in->sm->ask.lv[0].qty,
+		});
 		wrap_end(c);
 		break;
 	default:
@@ -1390,12 +1625,16 @@ publish_bybit_book(struct conn *c, struct sub *sub)
 	struct sm_diff d;
 	int snap = 0;
 
+	if (in->rp && in->kind == SR_EXTRA)
+		return;
 	if (sub->depth == 1) {
 		/* Level 1 is snapshot-only, sent when the top changes. */
 		simmarket_diff(in->sm, 1, &d);
 		if (d.nbid + d.nask == 0)
 			return;
 		snap = 1;
+	} else if (in->rp && in->kind == SR_SNAPSHOT) {
+		snap = 1;	/* a recorded resync, as Bybit sends it */
 	} else {
 		if (gap_now(c, sub))
 			return;
@@ -1438,7 +1677,36 @@ publish_inst(struct sim *s, struct inst *in)
 				publish(c, &c->subs[i]);
 }
 
-/* Step every market that has not reached --messages; 0 when none did. */
+/* Has the instrument stopped: --messages reached, the replay ended? */
+static int
+inst_done(const struct sim *s, const struct inst *in)
+{
+	if (s->o->messages && in->sm->steps >= s->o->messages)
+		return 1;
+	return in->rp && in->rp_next >= in->rp->nrec;
+}
+
+/* Take the instrument's next step, generated or replayed, and send it. */
+static void
+step_inst(struct sim *s, struct inst *in)
+{
+	struct sr_step st;
+
+	if (!in->rp) {
+		if (simmarket_step(in->sm) < 0)
+			die_nomem();
+	} else {
+		simreplay_step(in->rp, in->rp_next++, &st);
+		if (simmarket_apply(in->sm, &st.sm) < 0)
+			die_nomem();
+		in->kind = st.kind;
+		in->ticks = st.tickers;
+		in->nticks = st.ntickers;
+	}
+	publish_inst(s, in);
+}
+
+/* Step every market that has not stopped; 0 when none was left. */
 static int
 step_all(struct sim *s)
 {
@@ -1448,11 +1716,9 @@ step_all(struct sim *s)
 	for (i = 0; i < s->ninst; i++) {
 		struct inst *in = &s->inst[i];
 
-		if (s->o->messages && in->sm->steps >= s->o->messages)
+		if (inst_done(s, in))
 			continue;
-		if (simmarket_step(in->sm) < 0)
-			die_nomem();
-		publish_inst(s, in);
+		step_inst(s, in);
 		any = 1;
 	}
 	return any;
@@ -1470,12 +1736,23 @@ readers_behind(const struct sim *s)
 	return 0;
 }
 
-/* --messages reached everywhere: say so (scripts wait for the line). */
+/* --messages reached everywhere, or the replay's end: say so (scripts
+ * wait for the line). */
 static void
 markets_done(const struct sim *s)
 {
-	fprintf(stderr, "%s: markets done: %llu updates each\n",
-	    err_progname(), (unsigned long long)s->o->messages);
+	uint64_t n = 0;
+	size_t i;
+
+	if (!s->o->replay) {
+		fprintf(stderr, "%s: markets done: %llu updates each\n",
+		    err_progname(), (unsigned long long)s->o->messages);
+		return;
+	}
+	for (i = 0; i < s->ninst; i++)
+		n += s->inst[i].sm->steps;
+	fprintf(stderr, "%s: markets done: %llu updates replayed\n",
+	    err_progname(), (unsigned long long)n);
 }
 
 /* --wait-clients: have enough WebSockets subscribed to something? */
@@ -1496,6 +1773,61 @@ clients_ready(struct sim *s)
 	return 1;
 }
 
+/* Steps a --replay-speed timer call takes at most before it yields. */
+#define SPEED_BATCH 1000
+
+static void on_step(lws_sorted_usec_list_t *sul);
+
+/*
+ * --replay-speed: take every step due by now on the file's clock, the
+ * earliest first across instruments, then sleep until the next is due.
+ * A step without a time is due with the one before it.
+ */
+static void
+step_by_time(struct sim *s, int64_t now)
+{
+	int64_t fnow, due, wait;
+	int n;
+
+	if (!s->rp_start_us)
+		s->rp_start_us = now;
+	fnow = s->rp_t0 +
+	    (int64_t)((double)(now - s->rp_start_us) / 1000.0 *
+	    s->o->replay_speed);
+	for (n = 0; n < SPEED_BATCH; n++) {
+		struct inst *next = NULL;
+		size_t i;
+
+		for (i = 0; i < s->ninst; i++) {
+			struct inst *in = &s->inst[i];
+
+			if (inst_done(s, in))
+				continue;
+			due = in->rp->rec[in->rp_next].at;
+			if (!next || due < next->rp->rec[next->rp_next].at)
+				next = in;
+		}
+		if (!next) {
+			markets_done(s);
+			return;
+		}
+		due = next->rp->rec[next->rp_next].at;
+		if (due > fnow) {
+			wait = (int64_t)((double)(due - fnow) * 1000.0 /
+			    s->o->replay_speed);
+			/* Wake at least once a second: the clock is
+			 * recomputed then, whatever the sleep's rounding. */
+			if (wait > 1000000)
+				wait = 1000000;
+			lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step,
+			    wait > 0 ? wait : 1);
+			return;
+		}
+		step_inst(s, next);
+	}
+	lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step, 1);
+}
+
 static void
 on_step(lws_sorted_usec_list_t *sul)
 {
@@ -1505,6 +1837,10 @@ on_step(lws_sorted_usec_list_t *sul)
 
 	if (!clients_ready(s)) {
 		lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step, 10000);
+		return;
+	}
+	if (s->o->replay_speed) {
+		step_by_time(s, now);
 		return;
 	}
 
@@ -2467,8 +2803,8 @@ bn_depth(struct sim *s, struct lws *wsi, struct conn *c, int api,
 	put_key_int(&c->body, "{\"lastUpdateId\":",
 	    (int64_t)in->sm->last_id);
 	if (api == API_FUT) {
-		put_key_int(&c->body, ",\"E\":", time_now_ms());
-		put_key_int(&c->body, ",\"T\":", time_now_ms());
+		put_key_int(&c->body, ",\"E\":", ev_time(in->sm->time));
+		put_key_int(&c->body, ",\"T\":", ev_time(in->sm->time));
 	}
 	buf_adds(&c->body, ",\"bids\":");
 	put_top(&c->body, in, &in->sm->bid, (size_t)limit);
@@ -2512,7 +2848,7 @@ by_orderbook(struct sim *s, struct lws *wsi, struct conn *c)
 	const char *sym;
 	struct inst *in;
 	long limit;
-	int64_t now = time_now_ms();
+	int64_t now;
 
 	if (cat && strcmp(cat, "linear") == 0)
 		mk = MK_BY_LINEAR;
@@ -2530,6 +2866,7 @@ by_orderbook(struct sim *s, struct lws *wsi, struct conn *c)
 		return by_error(c, "Invalid limit");
 	if (limit > 1000)
 		limit = 1000;
+	now = ev_time(in->sm->time);
 	by_envelope(&c->body, 0, "OK");
 	put_symbol(&c->body, "{\"s\":", in);
 	buf_adds(&c->body, ",\"b\":");
@@ -2894,6 +3231,7 @@ sim_free(struct sim *s)
 	for (i = 0; i < s->ninst; i++)
 		simmarket_free(s->inst[i].sm);
 	free(s->inst);
+	simreplay_free(&s->rp);
 	free(s->ipw);
 	free(s->arg);
 	free(s->path);

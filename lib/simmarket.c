@@ -6,6 +6,11 @@
  * way.  The random numbers come from xorshift64* seeded through
  * splitmix64 with the seed and a hash of the names, so each (venue,
  * market, symbol) has its own reproducible sequence.
+ *
+ * A market of given steps has no size limit: before a step changes
+ * anything, its sides (and the copies and diff scratch that go with
+ * them) are grown to hold whatever the step may add, so that it cannot
+ * fail half way either.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +27,8 @@
 #define TOP_TICKS 40
 /* Room for what one step may insert beyond the trimmed size. */
 #define STEP_SLACK 64
+/* First capacity of a side of a given market. */
+#define GIVEN_CAP 64
 
 /* Built-in symbols: start price, tick, lots for spot and derivatives. */
 struct sym_cfg {
@@ -114,6 +121,17 @@ sym_lookup(const char *symbol)
 	return &sym_default;
 }
 
+/* The id style of a venue and market. */
+static enum sm_ids
+ids_of(const char *venue, const char *market)
+{
+	if (strcmp(venue, "bybit") == 0)
+		return SM_IDS_ONE;
+	if (strcmp(market, "futures") == 0)
+		return SM_IDS_SKIPPING;
+	return SM_IDS_CONTIGUOUS;
+}
+
 int
 simmarket_params(struct sm_params *p, const char *venue, const char *market,
     const char *symbol, size_t levels, uint64_t seed)
@@ -138,12 +156,32 @@ simmarket_params(struct sm_params *p, const char *venue, const char *market,
 	p->qty_max = c->qty_max;
 	p->levels = levels;
 	p->seed = seed;
-	if (strcmp(venue, "bybit") == 0)
-		p->ids = SM_IDS_ONE;
-	else if (strcmp(market, "futures") == 0)
-		p->ids = SM_IDS_SKIPPING;
-	else
-		p->ids = SM_IDS_CONTIGUOUS;
+	p->ids = ids_of(venue, market);
+	return 0;
+}
+
+int
+simmarket_params_given(struct sm_params *p, const char *venue,
+    const char *market, const char *symbol, int px_dp, int qty_dp)
+{
+	int i;
+
+	memset(p, 0, sizeof *p);
+	if (copy_name(p->venue, sizeof p->venue, venue) < 0 ||
+	    copy_name(p->market, sizeof p->market, market) < 0 ||
+	    copy_name(p->symbol, sizeof p->symbol, symbol) < 0 ||
+	    !symbol_ok(symbol) || px_dp < 0 || px_dp > SM_PX_DP_MAX ||
+	    qty_dp < 0 || qty_dp > SM_QTY_DP) {
+		errno = EINVAL;
+		return -1;
+	}
+	p->px_dp = px_dp;
+	p->tick = 1;
+	p->lot = 1;
+	for (i = qty_dp; i < SM_QTY_DP; i++)
+		p->lot *= 10;
+	p->ids = ids_of(venue, market);
+	p->given = 1;
 	return 0;
 }
 
@@ -262,6 +300,8 @@ add_trade(struct simmarket *m, int64_t px, int64_t qty, int taker_buy)
 	t->px = px;
 	t->qty = qty;
 	t->taker_buy = taker_buy;
+	t->time = 0;
+	t->id_text[0] = '\0';
 }
 
 static void
@@ -283,13 +323,16 @@ init_side(struct simmarket *m, int bid)
 static int
 alloc_sides(struct simmarket *m)
 {
-	size_t cap = side_cap(&m->p);
+	size_t cap = m->p.given ? GIVEN_CAP : side_cap(&m->p);
 
 	if (side_alloc(&m->bid, cap) < 0 || side_alloc(&m->ask, cap) < 0 ||
 	    side_alloc(&m->prev_bid, cap) < 0 ||
 	    side_alloc(&m->prev_ask, cap) < 0 ||
 	    side_alloc(&m->dbid, 2 * cap) < 0 ||
 	    side_alloc(&m->dask, 2 * cap) < 0)
+		return -1;
+	if (m->p.given && (side_alloc(&m->gbid, cap) < 0 ||
+	    side_alloc(&m->gask, cap) < 0))
 		return -1;
 	return 0;
 }
@@ -318,6 +361,8 @@ simmarket_new(const struct sm_params *p)
 	m->p = *p;
 	if (alloc_sides(m) < 0)
 		goto fail;
+	if (p->given)
+		return m;	/* empty, ids 0, until simmarket_load() */
 	x = p->seed;
 	x ^= fnv1a(fnv1a(fnv1a(0xcbf29ce484222325ULL, p->venue), p->market),
 	    p->symbol);
@@ -350,6 +395,8 @@ simmarket_free(struct simmarket *m)
 	free(m->prev_ask.lv);
 	free(m->dbid.lv);
 	free(m->dask.lv);
+	free(m->gbid.lv);
+	free(m->gask.lv);
 	free(m);
 }
 
@@ -482,6 +529,129 @@ keep_depth(struct simmarket *m, struct sm_side *s, int bid)
 		s->n = hi;
 }
 
+/* Grow s to hold at least cap levels; 0 or -1 (s unchanged). */
+static int
+side_grow(struct sm_side *s, size_t cap)
+{
+	struct sm_level *lv;
+
+	if (s->cap >= cap)
+		return 0;
+	lv = realloc(s->lv, cap * sizeof *lv);
+	if (!lv)
+		return -1;
+	s->lv = lv;
+	s->cap = cap;
+	return 0;
+}
+
+/* Room for a side of up to n levels: the side, its copy and the diff
+ * scratch (old and new levels together). */
+static int
+reserve(struct sm_side *s, struct sm_side *prev, struct sm_side *d, size_t n)
+{
+	size_t cap = s->cap;
+
+	if (n <= cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	if (side_grow(s, cap) < 0 || side_grow(prev, cap) < 0 ||
+	    side_grow(d, 2 * cap) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+/* Set a side from a step's levels (see struct sm_step). */
+static void
+set_levels(struct sm_side *s, int bid, const struct sm_level *lv, size_t n,
+    int snapshot)
+{
+	size_t i;
+
+	if (snapshot)
+		s->n = 0;
+	for (i = 0; i < n; i++)
+		side_set(s, bid, lv[i].px, lv[i].qty);
+}
+
+/* Check and make room for st; 0 or -1 with errno. */
+static int
+given_prepare(struct simmarket *m, const struct sm_step *st)
+{
+	if (!m->p.given) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (reserve(&m->bid, &m->prev_bid, &m->dbid,
+	    (st->snapshot ? 0 : m->bid.n) + st->nbid) < 0 ||
+	    reserve(&m->ask, &m->prev_ask, &m->dask,
+	    (st->snapshot ? 0 : m->ask.n) + st->nask) < 0 ||
+	    (!st->snapshot && (side_grow(&m->gbid, st->nbid) < 0 ||
+	    side_grow(&m->gask, st->nask) < 0))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+given_take(struct simmarket *m, const struct sm_step *st)
+{
+	size_t i;
+
+	set_levels(&m->bid, 1, st->bid, st->nbid, st->snapshot);
+	set_levels(&m->ask, 0, st->ask, st->nask, st->snapshot);
+	m->first_id = st->first_id;
+	m->last_id = st->last_id;
+	m->prev_id = st->prev_id;
+	m->seq = st->seq;
+	m->time = st->time;
+	m->ntrades = 0;
+	for (i = 0; i < st->ntrades && i < SM_TRADES_MAX; i++)
+		m->trades[m->ntrades++] = st->trades[i];
+	m->given_changes = !st->snapshot;
+	if (m->given_changes) {
+		if (st->nbid)
+			memcpy(m->gbid.lv, st->bid, st->nbid * sizeof *st->bid);
+		if (st->nask)
+			memcpy(m->gask.lv, st->ask, st->nask * sizeof *st->ask);
+		m->gbid.n = st->nbid;
+		m->gask.n = st->nask;
+	}
+}
+
+int
+simmarket_load(struct simmarket *m, const struct sm_step *st)
+{
+	if (!st->snapshot) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (given_prepare(m, st) < 0)
+		return -1;
+	given_take(m, st);
+	m->ntrades = 0;
+	m->given_changes = 0;
+	side_copy(&m->prev_bid, &m->bid);
+	side_copy(&m->prev_ask, &m->ask);
+	return 0;
+}
+
+int
+simmarket_apply(struct simmarket *m, const struct sm_step *st)
+{
+	if (given_prepare(m, st) < 0)
+		return -1;
+	side_copy(&m->prev_bid, &m->bid);
+	side_copy(&m->prev_ask, &m->ask);
+	given_take(m, st);
+	m->steps++;
+	return 0;
+}
+
 static void
 diff_side(const struct sm_side *old, const struct sm_side *cur, size_t depth,
     int bid, struct sm_side *out)
@@ -517,6 +687,13 @@ diff_side(const struct sm_side *old, const struct sm_side *cur, size_t depth,
 void
 simmarket_diff(struct simmarket *m, size_t depth, struct sm_diff *d)
 {
+	if (depth == 0 && m->given_changes) {
+		d->bid = m->gbid.lv;
+		d->nbid = m->gbid.n;
+		d->ask = m->gask.lv;
+		d->nask = m->gask.n;
+		return;
+	}
 	diff_side(&m->prev_bid, &m->bid, depth, 1, &m->dbid);
 	diff_side(&m->prev_ask, &m->ask, depth, 0, &m->dask);
 	d->bid = m->dbid.lv;

@@ -11,6 +11,12 @@
  * integer arithmetic: prices in ticks, quantities in units of 1e-8.  The
  * sequence depends only on the seed and the (venue, market, symbol)
  * names, never on time.
+ *
+ * A market can also be given its steps instead (a replay, see
+ * simreplay.h): simmarket_params_given() makes one with the data's own
+ * decimals and an empty book that grows as needed, simmarket_load() sets
+ * its first book and simmarket_apply() takes each given step, so that
+ * the diffs, trades and rendering are the same as for a generated step.
  */
 #ifndef MKT_SIMMARKET_H
 #define MKT_SIMMARKET_H
@@ -45,6 +51,7 @@ struct sm_params {
 	size_t levels;		/* levels a side to keep */
 	enum sm_ids ids;
 	uint64_t seed;
+	int given;		/* steps are given (simmarket_apply) */
 };
 
 /* One price level: price in ticks, quantity in 1e-8 (0: removed). */
@@ -60,11 +67,16 @@ struct sm_side {
 	size_t cap;
 };
 
+/* Longest trade id kept as text (Bybit's are UUIDs), with its NUL. */
+#define SM_TRADE_ID_MAX 48
+
 struct sm_trade {
 	uint64_t id;
 	int64_t px;		/* ticks */
 	int64_t qty;		/* 1e-8 */
 	int taker_buy;		/* the taker bought (ask side consumed) */
+	int64_t time;		/* epoch ms; 0: none (now, when served) */
+	char id_text[SM_TRADE_ID_MAX];	/* "" or the id as given text */
 };
 
 #define SM_TRADES_MAX 16
@@ -87,6 +99,26 @@ struct simmarket {
 	uint64_t seq;		/* Bybit cross sequence */
 	uint64_t next_trade_id;
 	struct sm_trade trades[SM_TRADES_MAX];	/* the last step's trades */
+	size_t ntrades;
+	int64_t time;		/* the last given step's time, epoch ms; 0:
+				   none (generated steps have none) */
+	struct sm_side gbid, gask;	/* the last given step's changes */
+	int given_changes;	/* ... and they are what it changed */
+};
+
+/*
+ * A given step.  A snapshot's levels are the whole book (any order; a
+ * quantity of 0 is skipped); otherwise they are changes, applied in
+ * order (a quantity of 0 removes the level).  The ids and seq become the
+ * market's; trades (at most SM_TRADES_MAX are kept) become the step's.
+ */
+struct sm_step {
+	int snapshot;
+	uint64_t first_id, last_id, prev_id, seq;
+	int64_t time;		/* epoch ms; 0: none */
+	const struct sm_level *bid, *ask;
+	size_t nbid, nask;
+	const struct sm_trade *trades;
 	size_t ntrades;
 };
 
@@ -111,8 +143,19 @@ int simmarket_params(struct sm_params *p, const char *venue,
     WUR;
 
 /*
- * A new market in its initial state (no step taken, last_id set).  The
- * caller frees it with simmarket_free().  NULL with errno ENOMEM.
+ * Fill p for a market whose steps are given: prices in units of
+ * 10^-px_dp (tick 1), quantities with qty_dp decimals; the id style
+ * follows the venue as above.  0, or -1 with errno EINVAL (names as
+ * above, px_dp not in 0..SM_PX_DP_MAX, qty_dp not in 0..SM_QTY_DP).
+ */
+#define SM_PX_DP_MAX 18
+int simmarket_params_given(struct sm_params *p, const char *venue,
+    const char *market, const char *symbol, int px_dp, int qty_dp) WUR;
+
+/*
+ * A new market in its initial state (no step taken, last_id set; for
+ * given params an empty book with ids 0).  The caller frees it with
+ * simmarket_free().  NULL with errno ENOMEM.
  */
 struct simmarket *simmarket_new(const struct sm_params *p);
 void simmarket_free(struct simmarket *m);
@@ -124,11 +167,31 @@ void simmarket_free(struct simmarket *m);
 int simmarket_step(struct simmarket *m) WUR;
 
 /*
+ * A market of given params: set the book, ids, seq and time from st (a
+ * snapshot) without taking a step: nothing changed as far as
+ * simmarket_diff() sees, steps stays as it was.  0, or -1 with errno
+ * EINVAL (not a given market, not a snapshot) or ENOMEM (the market is
+ * then unchanged).
+ */
+int simmarket_load(struct simmarket *m, const struct sm_step *st) WUR;
+
+/*
+ * A market of given params: take the step st: the book changes (or is
+ * replaced, for a snapshot), the ids, seq, time and trades become st's,
+ * and steps counts it.  0, or -1 with errno EINVAL (not a given market)
+ * or ENOMEM (the market is then unchanged).
+ */
+int simmarket_apply(struct simmarket *m, const struct sm_step *st) WUR;
+
+/*
  * The changed levels of the last step as seen through the top `depth`
  * levels of each side (0: the whole book): levels whose quantity changed
  * or that entered that view carry their new quantity, levels that left
- * it carry 0.  Best first.  The arrays belong to m and stay valid until
- * the next simmarket_diff() or simmarket_step().
+ * it carry 0.  Best first.  For the whole book of a given market after a
+ * step that was not a snapshot, the step's changes exactly as given
+ * instead (their order, repeats and changes that changed nothing, as a
+ * venue sends them).  The arrays belong to m and stay valid until the
+ * next simmarket_diff(), simmarket_step() or simmarket_apply().
  */
 void simmarket_diff(struct simmarket *m, size_t depth, struct sm_diff *d);
 
