@@ -1,7 +1,8 @@
 #!/bin/sh
 # mkt-journal append stores lines byte for byte: a million varied events
 # through small frames and segments (many rotations) come back identical
-# from the segments alone (zstd -dc), the index accounts for every one,
+# from the segments alone (zstd -dc) and from mkt-replay, the index
+# accounts for every one,
 # and verify passes.  Also: appending to an existing journal, odd but
 # valid lines, a line larger than a frame, rotation by age, zstd level
 # 19, input from a unix: socket, and `mkt journal`.
@@ -22,6 +23,8 @@ check "append $N events" mkt-journal append --frame-size 64k \
 	--segment-size 256k --ack "$T/ack" "$J" <"$T/in"
 content "$J" >"$T/out"
 cmp_file "$T/out" "$T/in" "the segments hold exactly the lines appended"
+mkt-replay "$J" >"$T/out"
+cmp_file "$T/out" "$T/in" "mkt-replay gives back exactly the lines appended"
 nseg=$(ls "$J" | grep -c '^seg-[0-9]*\.zst$')
 check "many segments ($nseg)" test "$nseg" -ge 20
 is "$(tail -1 "$T/ack" | jq -c '[.seq, .count, .rejected]')" \
