@@ -167,8 +167,16 @@ torture: all
 	MKT_TORTURE=$(MKT_TORTURE) MKT_BIN=$(CURDIR)/build/bin \
 		MKT_TOOLS=$(CURDIR)/build/tools $(PROVE) tests/0710-journal-crash.sh
 
+# bench/run.sh runs bench/feed.sh and bench/journal.sh after its own;
+# BENCH_FEED=0 or BENCH_JOURNAL=0 skips one, BENCH_DAYS scales the
+# journal's minute-bands stream (7 days).
 bench: all
 	bench/run.sh
+
+# The journal alone: append, compression against zstd(1), replay, seeks,
+# the history tables and bench/history.sh on the same stream.
+bench-journal: all
+	bench/journal.sh
 
 # mkt-journal's history tables against plain rows in SQLite and
 # PostgreSQL 15 (when installed); BENCH_DAYS scales the stream (30).
@@ -194,7 +202,7 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 .PHONY: all check check-san lint-man fuzz fuzz-check torture bench \
-	bench-parsers bench-history install clean
+	bench-journal bench-parsers bench-history install clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d)

@@ -557,10 +557,13 @@ throughput
 latency
 
 # Replace the feed section of an earlier run (from its first line to the
-# end, with the blank lines before it), append this one.
+# next section, bench/journal.sh's, or the end, with the blank lines
+# before it), append this one.
 : >"$T/results"
 if [ -s "$RESULTS" ]; then
-	sed '/^mkt-feed bench, /,$d' "$RESULTS" | awk '
+	awk '
+		/^mkt(-[a-z]+)? bench, / { skip = /^mkt-feed bench, / }
+		skip { next }
 		NF { for (; blank > 0; blank--) print ""; print; any = 1; next }
 		{ blank++ }
 		END { if (any) print "" }' >"$T/results" ||

@@ -38,6 +38,16 @@
 # BENCH_PG=0 skips PostgreSQL.  Results: standard output and
 # bench/out/history-results.txt.
 #
+# Run by bench/journal.sh (make bench), it is also given the journal that
+# `mkt-journal append` made of the same stream: BENCH_JOURNAL_DIR (its
+# index.db then answers the mkt queries), BENCH_JOURNAL_SECONDS (the
+# append's wall time), BENCH_JOURNAL_SEG_BYTES and
+# BENCH_JOURNAL_INDEX_BYTES.  The table then starts with that append, and
+# the ratios are to it: time to its wall time, size to its index.db (the
+# frame index and the history tables, what the plain rows stand for; the
+# journal also keeps every event, in its segments, shown apart).
+# BENCH_HISTLOAD=0 then skips the hist-load run.
+#
 # Measured 2026-11-23 at the defaults (2 vCPUs shared, load about 2):
 #
 #   load                        seconds  rows/s     MB  bytes/row  time x  size x
@@ -65,6 +75,11 @@ BATCH=${BENCH_BATCH:-10000}
 RUNS=${BENCH_RUNS:-7}
 PG=${BENCH_PG:-1}
 KEEP=${BENCH_KEEP:-0}
+JDIR=${BENCH_JOURNAL_DIR:-}
+J_S=${BENCH_JOURNAL_SECONDS:-}
+J_SEG=${BENCH_JOURNAL_SEG_BYTES:-0}
+J_IDX=${BENCH_JOURNAL_INDEX_BYTES:-}
+HISTLOAD=${BENCH_HISTLOAD:-1}
 PGBIN=/usr/lib/postgresql/15/bin
 AS=
 OUT=bench/out/history
@@ -86,6 +101,13 @@ done
 [ -x "$TOOLS/gen-bands" ] && [ -x "$TOOLS/hist-load" ] ||
 	die "$TOOLS/gen-bands, hist-load not built (run make first)"
 command -v python3 >/dev/null || die "python3 needed"
+if [ -n "$JDIR" ]; then
+	[ -f "$JDIR/index.db" ] || die "$JDIR/index.db: no journal"
+	[ -n "$J_S" ] && [ -n "$J_IDX" ] ||
+		die "BENCH_JOURNAL_DIR needs BENCH_JOURNAL_SECONDS and _INDEX_BYTES"
+else
+	HISTLOAD=1
+fi
 mkdir -p "$OUT" || die "cannot create $OUT"
 rm -f "$OUT"/*.db "$OUT"/*.db-wal "$OUT"/*.db-shm
 
@@ -134,22 +156,40 @@ t1=$(now_ns)
 GENS=$(secs "$t0" "$t1")
 echo "generator alone: $GENS s" | out
 
-# ---- mkt ----
-DB=$OUT/mkt.db
-echo "loading mkt ..." >&2
-$GEN | "$TOOLS/hist-load" --batch "$BATCH" "$DB" 2>"$OUT/mkt.err" ||
-	die "hist-load failed: $(tail -1 "$OUT/mkt.err")"
-MKT_S=$(val seconds "$OUT/mkt.err")
-MKT_ROWS=$(val minutes_new "$OUT/mkt.err")
-[ "$MKT_ROWS" = "$ROWS" ] || die "mkt: $MKT_ROWS minute rows, want $ROWS"
-MKT_SIZE=$(($(size_of "$DB") + $(size_of "$DB-wal")))
-MKT_1M=$(python3 -c "
+# bytes_1m DB: the bytes of the minute rows' table.
+bytes_1m() {
+	python3 -c "
 import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+db = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)
 try:
     print(db.execute(\"SELECT sum(pgsize) FROM dbstat WHERE name = 'bands_1m'\").fetchone()[0])
 except sqlite3.Error:
-    print(0)" "$DB")
+    print(0)" "$1"
+}
+
+# ---- mkt ----
+MKT_S=- MKT_SIZE=-
+DB=$OUT/mkt.db
+if [ "$HISTLOAD" = 1 ]; then
+	echo "loading mkt ..." >&2
+	$GEN | "$TOOLS/hist-load" --batch "$BATCH" "$DB" 2>"$OUT/mkt.err" ||
+		die "hist-load failed: $(tail -1 "$OUT/mkt.err")"
+	MKT_S=$(val seconds "$OUT/mkt.err")
+	MKT_ROWS=$(val minutes_new "$OUT/mkt.err")
+	[ "$MKT_ROWS" = "$ROWS" ] ||
+		die "mkt: $MKT_ROWS minute rows, want $ROWS"
+	MKT_SIZE=$(($(size_of "$DB") + $(size_of "$DB-wal")))
+	MKT_1M=$(bytes_1m "$DB")
+fi
+# The mkt queries run on the journal's index.db when there is one.
+if [ -n "$JDIR" ]; then
+	[ "$KEEP" = 1 ] || rm -f "$DB" "$DB-wal" "$DB-shm"
+	DB=$JDIR/index.db
+	MKT_1M=$(bytes_1m "$DB")
+	BASE_S=$J_S BASE_SIZE=$J_IDX
+else
+	BASE_S=$MKT_S BASE_SIZE=$MKT_SIZE
+fi
 
 # q DB TOOLARGS... : the median query time in ms.
 q() {
@@ -167,7 +207,7 @@ MKT_QL=$(q "$DB" "$DB" query latest)
 MKT_QS=$(q "$DB" "$DB" query symbols)
 HOURS=$("$TOOLS/hist-load" "$DB" query series $SER --resolution hour --from $START --to $END 2>/dev/null | wc -l)
 MINS=$("$TOOLS/hist-load" "$DB" query series $SER --resolution minute --from $DAY1 --to $END 2>/dev/null | wc -l)
-[ "$KEEP" = 1 ] || rm -f "$DB" "$DB-wal" "$DB-shm"
+[ "$KEEP" = 1 ] || [ -n "$JDIR" ] || rm -f "$DB" "$DB-wal" "$DB-shm"
 
 # ---- SQLite plain rows ----
 DB=$OUT/plain.db
@@ -271,37 +311,61 @@ rps() {
 bpr() {
 	python3 -c "import sys; print('%.1f' % (int(sys.argv[1]) / int(sys.argv[2])))" "$1" "$ROWS"
 }
+F='%-38s %9s %9s %8s %9s %8s %8s\n'
 {
 echo
-printf '%-34s %9s %9s %8s %9s %8s %8s\n' "load" "seconds" "rows/s" \
-	"MB" "bytes/row" "time x" "size x"
-printf '%-34s %9s %9s %8s %9s %8s %8s\n' "mkt history (minutes + rollups)" \
-	"$MKT_S" "$(rps "$MKT_S")" "$(mb "$MKT_SIZE")" "$(bpr "$MKT_SIZE")" \
-	1.00 1.00
-printf '%-34s %9s %9s %8s %9s %8s %8s\n' "SQLite plain rows + index" \
+printf "$F" "load" "seconds" "rows/s" "MB" "bytes/row" "time x" "size x"
+if [ -n "$JDIR" ]; then
+	printf "$F" "mkt-journal append: index.db" "$J_S" "$(rps "$J_S")" \
+		"$(mb "$J_IDX")" "$(bpr "$J_IDX")" 1.00 1.00
+	printf "$F" "  + segments (every event, zstd)" "" "" "$(mb "$J_SEG")" \
+		"$(bpr "$J_SEG")" "" ""
+	printf "$F" "  = the journal directory" "" "" \
+		"$(mb $((J_SEG + J_IDX)))" "$(bpr $((J_SEG + J_IDX)))" "" \
+		"$(ratio $((J_SEG + J_IDX)) "$J_IDX")"
+fi
+if [ "$MKT_S" != - ]; then
+	printf "$F" "history tables alone (hist-load)" \
+		"$MKT_S" "$(rps "$MKT_S")" "$(mb "$MKT_SIZE")" \
+		"$(bpr "$MKT_SIZE")" "$(ratio "$MKT_S" "$BASE_S")" \
+		"$(ratio "$MKT_SIZE" "$BASE_SIZE")"
+fi
+printf "$F" "SQLite plain rows + index" \
 	"$SQ_S" "$(rps "$SQ_S")" "$(mb "$SQ_SIZE")" "$(bpr "$SQ_SIZE")" \
-	"$(ratio "$SQ_S" "$MKT_S")" "$(ratio "$SQ_SIZE" "$MKT_SIZE")"
+	"$(ratio "$SQ_S" "$BASE_S")" "$(ratio "$SQ_SIZE" "$BASE_SIZE")"
 if [ "$PG_S" != - ]; then
-	printf '%-34s %9s %9s %8s %9s %8s %8s\n' \
-		"PostgreSQL 15 COPY + index" "$PG_S" "$(rps "$PG_S")" \
+	printf "$F" "PostgreSQL 15 COPY + index" "$PG_S" "$(rps "$PG_S")" \
 		"$(mb "$PG_SIZE")" "$(bpr "$PG_SIZE")" \
-		"$(ratio "$PG_S" "$MKT_S")" "$(ratio "$PG_SIZE" "$MKT_SIZE")"
-	printf '%-34s %9s %9s %8s %9s %8s %8s\n' \
-		"  (whole cluster directory, du)" "" "" "$(mb "$PG_DU")" \
-		"$(bpr "$PG_DU")" "" "$(ratio "$PG_DU" "$MKT_SIZE")"
+		"$(ratio "$PG_S" "$BASE_S")" "$(ratio "$PG_SIZE" "$BASE_SIZE")"
+	printf "$F" "  (whole cluster directory, du)" "" "" "$(mb "$PG_DU")" \
+		"$(bpr "$PG_DU")" "" "$(ratio "$PG_DU" "$BASE_SIZE")"
 fi
 [ -n "$PG_NOTE" ] && echo "$PG_NOTE"
-echo "mkt: minute rows $(mb "$MKT_1M") MB, rollups and the rest" \
-	"$(mb $((MKT_SIZE - MKT_1M))) MB"
+if [ -n "$JDIR" ]; then
+	echo "(time x, size x: to the mkt-journal append and its index.db;" \
+		"the append's time includes"
+	echo " compressing and syncing the segments, and the generator beside" \
+		"it, as for the others)"
+	echo "mkt-journal index.db: minute rows $(mb "$MKT_1M") MB, rollups," \
+		"frame index and the rest $(mb $((J_IDX - MKT_1M))) MB"
+else
+	echo "mkt: minute rows $(mb "$MKT_1M") MB, rollups and the rest" \
+		"$(mb $((MKT_SIZE - MKT_1M))) MB"
+fi
 echo
-printf '%-40s %9s %13s %11s\n' "queries, median of $RUNS (ms)" "mkt" \
-	"SQLite plain" "PostgreSQL"
-printf '%-40s %9s %13s %11s\n' "$DAYS-day hourly series ($HOURS points)" \
+if [ -n "$JDIR" ]; then
+	QM="mkt-journal"
+else
+	QM=mkt
+fi
+printf '%-40s %11s %13s %11s\n' "queries in-process, median of $RUNS (ms)" \
+	"$QM" "SQLite plain" "PostgreSQL"
+printf '%-40s %11s %13s %11s\n' "$DAYS-day hourly series ($HOURS points)" \
 	"$MKT_QH" "$SQ_QH" "$PG_QH"
-printf '%-40s %9s %13s %11s\n' "1-day minute series ($MINS points)" \
+printf '%-40s %11s %13s %11s\n' "1-day minute series ($MINS points)" \
 	"$MKT_QM" "$SQ_QM" "$PG_QM"
-printf '%-40s %9s\n' "$DAYS-day series, resolution auto" "$MKT_QA"
-printf '%-40s %9s\n' "latest, $((SYMBOLS * MARKETS)) symbols" "$MKT_QL"
-printf '%-40s %9s\n' "symbols, $((SYMBOLS * MARKETS)) symbols" "$MKT_QS"
+printf '%-40s %11s\n' "$DAYS-day series, resolution auto" "$MKT_QA"
+printf '%-40s %11s\n' "latest, $((SYMBOLS * MARKETS)) symbols" "$MKT_QL"
+printf '%-40s %11s\n' "symbols, $((SYMBOLS * MARKETS)) symbols" "$MKT_QS"
 } | out
 mv "$TABLE" "$RESULTS"

@@ -12,12 +12,16 @@
 #
 # The table goes to standard output and to bench/out/results.txt.  Then
 # bench/feed.sh adds the live feed benchmarks (mkt-sim -> mkt-feed
-# throughput, receive-to-output latency) to both.
+# throughput, receive-to-output latency) to both, and bench/journal.sh the
+# journal's (mkt-journal append, compression against zstd(1), mkt-replay,
+# seeks, the history tables and queries against plain SQLite rows and
+# PostgreSQL; see there for its variables, BENCH_DAYS among them).
 #
 # Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), both relative
 # to the top of the tree, where the script runs; BENCH_EVENTS (1000000),
 # BENCH_RUNS (3), BENCH_JQ=0 to skip jq (no ratio column then),
-# BENCH_FEED=0 to skip bench/feed.sh (see it for its own variables).
+# BENCH_FEED=0 to skip bench/feed.sh (see it for its own variables),
+# BENCH_JOURNAL=0 to skip bench/journal.sh.
 # Exit status: 0, or 1 when a program failed or a stream could not be made.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -315,5 +319,10 @@ mv "$TABLE" "$RESULTS" || die "cannot write $RESULTS"
 if [ "${BENCH_FEED:-1}" != 0 ]; then
 	echo
 	MKT_BIN=$BIN BENCH_RUNS=$RUNS bench/feed.sh || failed=1
+fi
+if [ "${BENCH_JOURNAL:-1}" != 0 ]; then
+	echo
+	MKT_BIN=$BIN MKT_TOOLS=$TOOLS BENCH_RUNS=$RUNS BENCH_EVENTS=$EVENTS \
+		bench/journal.sh || failed=1
 fi
 exit "$failed"
