@@ -54,10 +54,23 @@ $(error jq.h not found: apt-get install libjq-dev)
 endif
 LDLIBS += -ljq
 
-# The library, one module per concern.
-LIB_MODULES = err buf fixed json event keymap book bands bookset sync binance bybit \
-	norm venue stream ws rest simmarket simreplay in out sig timeutil run \
-	zframe journal jreader jqfilter history
+# The library, one directory per layer and one module per concern; a
+# layer may include base/, itself and the layers lib/README names on its
+# line (tests/0001-layers.sh checks it).
+LIB_BASE = buf fixed json keymap timeutil
+LIB_IO = in out sig
+LIB_EVENT = event jqfilter
+LIB_MARKET = book bands bookset sync
+LIB_NET = ws rest
+LIB_VENUE = venue norm binance bybit
+LIB_FEED = stream
+LIB_STORE = zframe journal jreader history
+LIB_SIM = simmarket simreplay
+LIB_PROG = err run
+LIB_MODULES = $(LIB_BASE:%=base/%) $(LIB_IO:%=io/%) $(LIB_EVENT:%=event/%) \
+	$(LIB_MARKET:%=market/%) $(LIB_NET:%=net/%) $(LIB_VENUE:%=venue/%) \
+	$(LIB_FEED:%=feed/%) $(LIB_STORE:%=store/%) $(LIB_SIM:%=sim/%) \
+	$(LIB_PROG:%=prog/%)
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
@@ -143,7 +156,7 @@ FUZZ_SECONDS ?= 10
 
 fuzz: $(FUZZ:%=build-fuzz/%)
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_MODULES:%=lib/%.c) $(wildcard lib/*.h)
+build-fuzz/%: tests/fuzz/%.c $(LIB_MODULES:%=lib/%.c) $(wildcard lib/*/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_MODULES:%=lib/%.c) $(LDLIBS)
 
@@ -205,4 +218,4 @@ clean:
 	bench-journal bench-parsers bench-history install clean
 .SECONDARY:
 
--include $(wildcard $(B)/*/*.d)
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bands.h"
-#include "bookset.h"
-#include "err.h"
-#include "run.h"
-#include "timeutil.h"
+#include "market/bands.h"
+#include "market/bookset.h"
+#include "prog/err.h"
+#include "prog/run.h"
+#include "base/timeutil.h"
 
 /* The event types this program takes in (the rest pass through). */
 #define CONSUMES (EV_BIT(EV_SNAPSHOT) | EV_BIT(EV_DEPTH) | EV_BIT(EV_BOOK))

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bands.h"
-#include "err.h"
-#include "event.h"
-#include "keymap.h"
-#include "run.h"
+#include "market/bands.h"
+#include "prog/err.h"
+#include "event/event.h"
+#include "base/keymap.h"
+#include "prog/run.h"
 
 /* The event types this program takes in (the rest pass through). */
 #define CONSUMES (EV_BIT(EV_BANDS))

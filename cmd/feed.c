@@ -12,17 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "event.h"
-#include "fixed.h"
-#include "keymap.h"
-#include "rest.h"
-#include "run.h"
-#include "sig.h"
-#include "stream.h"
-#include "timeutil.h"
-#include "venue.h"
-#include "ws.h"
+#include "prog/err.h"
+#include "event/event.h"
+#include "base/fixed.h"
+#include "base/keymap.h"
+#include "net/rest.h"
+#include "prog/run.h"
+#include "io/sig.h"
+#include "feed/stream.h"
+#include "base/timeutil.h"
+#include "venue/venue.h"
+#include "net/ws.h"
 
 static const char usage_text[] =
     "usage: mkt-feed [--streams LIST] [--depth-limit N] [--ca FILE]\n"

@@ -19,16 +19,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "event.h"
-#include "history.h"
-#include "in.h"
-#include "journal.h"
-#include "jreader.h"
-#include "out.h"
-#include "sig.h"
-#include "timeutil.h"
+#include "base/buf.h"
+#include "prog/err.h"
+#include "event/event.h"
+#include "store/history.h"
+#include "io/in.h"
+#include "store/journal.h"
+#include "store/jreader.h"
+#include "io/out.h"
+#include "io/sig.h"
+#include "base/timeutil.h"
 
 static const char usage_text[] =
     "usage: mkt-journal append [-i SPEC] [--sync DUR] [--frame-size BYTES]\n"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "prog/err.h"
 
 static const char usage_text[] =
     "usage: mkt NAME [ARGS...]\n"

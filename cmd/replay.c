@@ -12,13 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "err.h"
-#include "jqfilter.h"
-#include "jreader.h"
-#include "out.h"
-#include "sig.h"
-#include "timeutil.h"
+#include "base/buf.h"
+#include "prog/err.h"
+#include "event/jqfilter.h"
+#include "store/jreader.h"
+#include "io/out.h"
+#include "io/sig.h"
+#include "base/timeutil.h"
 
 /* How often the cursor is stored while reading, and the follow poll. */
 #define CURSOR_EVERY_MS 1000

@@ -31,13 +31,13 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "buf.h"
-#include "err.h"
-#include "json.h"
-#include "sig.h"
-#include "simmarket.h"
-#include "simreplay.h"
-#include "timeutil.h"
+#include "base/buf.h"
+#include "prog/err.h"
+#include "base/json.h"
+#include "io/sig.h"
+#include "sim/simmarket.h"
+#include "sim/simreplay.h"
+#include "base/timeutil.h"
 
 static const char usage_text[] =
     "usage: mkt-sim [--port N] [--port-file FILE] [--tls] [--cert-file FILE]\n"

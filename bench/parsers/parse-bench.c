@@ -44,8 +44,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "err.h"
-#include "fixed.h"
+#include "prog/err.h"
+#include "base/fixed.h"
 
 #if defined(PB_JQ) || defined(PB_JSONC) || defined(PB_JANSSON) || \
     defined(PB_CJSON)
@@ -64,8 +64,8 @@ struct levels {
 	size_t n, cap;
 };
 #else
-#include "event.h"
-#include "json.h"
+#include "event/event.h"
+#include "base/json.h"
 #endif
 
 #ifdef PB_JQ

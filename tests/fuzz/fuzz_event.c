@@ -14,13 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bands.h"
-#include "book.h"
-#include "bookset.h"
-#include "buf.h"
-#include "event.h"
-#include "fixed.h"
-#include "json.h"
+#include "market/bands.h"
+#include "market/book.h"
+#include "market/bookset.h"
+#include "base/buf.h"
+#include "event/event.h"
+#include "base/fixed.h"
+#include "base/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "fixed.h"
+#include "base/buf.h"
+#include "base/fixed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

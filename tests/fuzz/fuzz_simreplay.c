@@ -15,10 +15,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "json.h"
-#include "simmarket.h"
-#include "simreplay.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "sim/simmarket.h"
+#include "sim/simreplay.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

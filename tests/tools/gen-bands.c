@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "timeutil.h"
+#include "prog/err.h"
+#include "base/timeutil.h"
 
 #define MINUTE		60000LL
 #define MAX_PCTS	32

@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "prog/err.h"
 
 #define QTY_SCALE	100000000	/* quantity unit: 1e-8 */
 #define PRICE_SCALE	100000000	/* prices printed in units of 1e-8 */

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "err.h"
+#include "prog/err.h"
 
 static uint64_t rng = 88172645463325252ULL;
 

@@ -29,12 +29,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "err.h"
-#include "event.h"
-#include "history.h"
-#include "in.h"
-#include "timeutil.h"
+#include "base/buf.h"
+#include "prog/err.h"
+#include "event/event.h"
+#include "store/history.h"
+#include "io/in.h"
+#include "base/timeutil.h"
 
 static const char usage_text[] =
 	"usage: hist-load [--plain] [--batch N] [--cache MB] DB < EVENTS\n"

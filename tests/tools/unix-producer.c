@@ -17,11 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "err.h"
-#include "out.h"
-#include "sig.h"
-#include "timeutil.h"
+#include "base/buf.h"
+#include "prog/err.h"
+#include "io/out.h"
+#include "io/sig.h"
+#include "base/timeutil.h"
 
 #define WAIT_MS 10000
 #define PAD 150

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bands.h"
-#include "book.h"
-#include "buf.h"
-#include "event.h"
+#include "market/bands.h"
+#include "market/book.h"
+#include "base/buf.h"
+#include "event/event.h"
 #include "tap.h"
 
 static struct event ev;

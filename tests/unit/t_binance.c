@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binance.h"
-#include "event.h"
+#include "venue/binance.h"
+#include "event/event.h"
 #include "tap.h"
 
 static struct buf out;

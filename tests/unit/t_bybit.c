@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bybit.h"
-#include "event.h"
-#include "json.h"
+#include "venue/bybit.h"
+#include "event/event.h"
+#include "base/json.h"
 #include "tap.h"
 
 static struct buf out;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "event.h"
+#include "event/event.h"
 #include "tap.h"
 
 #define HEAD "\"venue\":\"binance\",\"market\":\"spot\",\"symbol\":\"BTCUSDT\""

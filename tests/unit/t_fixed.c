@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "fixed.h"
+#include "base/buf.h"
+#include "base/fixed.h"
 #include "tap.h"
 
 /* The most negative mantissa, which has no negation. */

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "history.h"
+#include "base/buf.h"
+#include "store/history.h"
 #include "tap.h"
 
 #define T0	1700006400000LL	/* 2023-11-15T00:00:00Z, a day's start */

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "in.h"
+#include "io/in.h"
 #include "tap.h"
 
 static void

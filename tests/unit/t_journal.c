@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "event.h"
-#include "journal.h"
+#include "event/event.h"
+#include "store/journal.h"
 #include "tap.h"
-#include "zframe.h"
+#include "store/zframe.h"
 
 static char dir[256];
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "jqfilter.h"
+#include "base/buf.h"
+#include "event/jqfilter.h"
 #include "tap.h"
 
 static const char ev[] =

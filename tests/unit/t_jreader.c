@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 #include <zstd.h>
 
-#include "jreader.h"
+#include "store/jreader.h"
 #include "tap.h"
 
 static const char schema[] =

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "tap.h"
 
 /* A literal with its length, NUL bytes included. */

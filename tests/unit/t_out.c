@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "out.h"
-#include "sig.h"
+#include "io/out.h"
+#include "io/sig.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/t_out.XXXXXX";

@@ -19,10 +19,10 @@
 
 #include <curl/curl.h>
 
-#include "buf.h"
-#include "rest.h"
+#include "base/buf.h"
+#include "net/rest.h"
 #include "tap.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 #define LOG_MAX 256
 

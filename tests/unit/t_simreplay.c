@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "simmarket.h"
-#include "simreplay.h"
+#include "base/buf.h"
+#include "sim/simmarket.h"
+#include "sim/simreplay.h"
 #include "tap.h"
 
 static char path[64];

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 static void
 dur_ok(const char *s, int64_t want)

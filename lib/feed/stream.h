@@ -1,0 +1,66 @@
+/*
+ * stream: mkt-feed's way from a raw venue message to synced events, the
+ * same for live connections and recorded captures: the venue's
+ * normalizer (binance, bybit), then, for order book events, the sync of
+ * their symbol (sync), then out.  What the syncs need next -- a REST
+ * snapshot, a resubscription -- is handed to the caller's callback.
+ */
+#ifndef MKT_STREAM_H
+#define MKT_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/attr.h"
+#include "base/keymap.h"
+#include "market/sync.h"
+
+/* What stream_message() returns besides -1. */
+enum {
+	STREAM_OK = 0,
+	STREAM_SHUTDOWN = 1,	/* Binance announced a server shutdown */
+};
+
+/* A sync needs something: what is an enum sync_need. */
+typedef void stream_need_fn(void *ctx, const char *venue, const char *market,
+    const char *symbol, int what);
+
+struct stream {
+	struct keymap syncs;	/* venue\0market\0symbol -> struct sync */
+	struct buf norm;	/* one message's normalized events */
+	stream_need_fn *need;
+	void *ctx;
+	char only_symbol[64];	/* the one symbol seen so far, if one */
+	int symbols;		/* distinct symbols seen, counted to 2 */
+};
+
+void stream_init(struct stream *s, stream_need_fn *need, void *ctx);
+void stream_free(struct stream *s);
+
+/*
+ * Normalize one raw message of venue ("binance", "bybit") and market
+ * and append the events to emit to out.  symbol names the symbol of a
+ * REST body (NULL: the only symbol seen so far, if there is one).
+ * recv_us: local receive time, or -1.  Returns STREAM_OK,
+ * STREAM_SHUTDOWN, or -1 with a reason in why (a bad message: nothing
+ * appended).  Out of memory is fatal to the caller: -1 with errno
+ * ENOMEM.
+ */
+int stream_message(struct stream *s, const char *venue, const char *market,
+    const char *symbol, const char *msg, size_t n, int64_t recv_us,
+    struct buf *out, char *why, size_t whylen) WUR;
+
+/*
+ * The connection that carried this symbol is gone or new: its book must
+ * be synced again from a fresh snapshot.  Appends a status resyncing
+ * (reason given) when the symbol was in sync.
+ */
+void stream_resync(struct stream *s, const char *venue, const char *market,
+    const char *symbol, const char *reason, struct buf *out);
+
+/* The sync of a symbol, or NULL when none has been seen. */
+struct sync *stream_sync(struct stream *s, const char *venue,
+    const char *market, const char *symbol);
+
+#endif

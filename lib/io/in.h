@@ -1,0 +1,72 @@
+/*
+ * in: NDJSON input.  Reads lines from standard input, a file, or a Unix
+ * stream socket ("unix:PATH", connected to as a reader), with a hard cap
+ * on the line length and a line counter for error messages.
+ *
+ * Lines are returned in place (no copy when the line fits the buffer) and
+ * stay valid until the next in_next() call.  Each returned line is also
+ * NUL-terminated in place (its '\n' overwritten), but *len is what counts:
+ * a line may hold NUL bytes of its own.  A '\r' before the '\n' is kept.
+ */
+#ifndef MKT_IN_H
+#define MKT_IN_H
+
+#include <stddef.h>
+
+#include "base/attr.h"
+
+/* Default cap on one input line: an overlong line is a bad line. */
+#define IN_MAX_LINE (8u << 20)
+
+enum in_result {
+	IN_LINE = 1,	/* *line, *len: the next line, without its '\n' */
+	IN_EOF = 0,	/* end of input; a last line without '\n' came first */
+	IN_ERROR = -1,	/* read failed: errno; EINTR when a signal came in */
+	IN_TOOLONG = 2,	/* the line passed max_line; skipped whole, counted */
+};
+
+struct in {
+	int fd;
+	int own_fd;		/* close fd in in_close() */
+	char *buf;
+	size_t cap;		/* allocated size of buf */
+	size_t start, end;	/* unread bytes are buf[start..end) */
+	size_t scan;		/* bytes of buf[start..) searched for '\n' */
+	size_t max_line;
+	long lineno;		/* number of the line last returned */
+	int eof;
+	int skipping;		/* inside an overlong line */
+};
+
+/*
+ * Open "-" or NULL (standard input), "unix:PATH" (connect to a listening
+ * mkt output), or a file path.  max_line 0 means IN_MAX_LINE.
+ * Returns 0, or -1 with errno.
+ */
+int in_open(struct in *in, const char *spec, size_t max_line) WUR;
+
+/*
+ * Read from an open descriptor (a pipe from a child process, say);
+ * in_close() closes it when own_fd is nonzero.  Returns 0, or -1 with
+ * errno (the descriptor is then left open).
+ */
+int in_fdopen(struct in *in, int fd, int own_fd, size_t max_line) WUR;
+
+/*
+ * Next line; see enum in_result.  On IN_TOOLONG, in->lineno names it and
+ * the rest of that line is skipped by the following calls.  IN_ERROR
+ * with errno EINTR leaves the reader usable: check the stop flag, then
+ * call again.
+ */
+int in_next(struct in *in, const char **line, size_t *len) WUR;
+
+/*
+ * Bytes already read and waiting, when they hold a complete line (or the
+ * end of input was seen): nonzero means in_next() won't block.
+ */
+size_t in_pending(const struct in *in);
+
+/* Free the buffer and close the descriptor if it is ours (not stdin). */
+void in_close(struct in *in);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * sig: SIGINT/SIGTERM set a flag that the event loop reads; SIGPIPE is
+ * ignored so that EPIPE comes back from write().  The handlers are
+ * installed without SA_RESTART, so a blocking read() returns EINTR and
+ * the loop sees the flag at once.
+ */
+#ifndef MKT_SIG_H
+#define MKT_SIG_H
+
+#include "base/attr.h"
+
+/* Install the handlers. 0, or -1 with errno. */
+int sig_init(void) WUR;
+
+/* Nonzero once SIGINT or SIGTERM arrived; the value is the signal. */
+int sig_stop_requested(void);
+
+#endif

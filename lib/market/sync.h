@@ -1,0 +1,79 @@
+/*
+ * sync: the venues' documented local-order-book procedure for one symbol,
+ * as mkt-feed runs it, live or on a recorded capture.
+ *
+ * Binance (spot and USD-M futures): depth events are buffered until a
+ * snapshot arrives; a snapshot older than the first buffered event is
+ * refused (another is needed); buffered events it already covers are
+ * dropped; the first event must straddle it (spot: U <= L+1 <= u,
+ * futures: U <= L <= u) and every later one continue it (spot: U ==
+ * previous u + 1, futures: pu == previous u).  Bybit v5: a snapshot
+ * always resets; every delta has u == previous u + 1.
+ *
+ * What comes out, per symbol: a snapshot followed by the depth events
+ * that continue it.  On a gap only this symbol resyncs: a `status`
+ * invalid (reason gap, with the ids), `status` resyncing, and, once a new
+ * snapshot fits, `status` synced before that snapshot.
+ */
+#ifndef MKT_SYNC_H
+#define MKT_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/attr.h"
+#include "event/event.h"
+
+/* What the caller should do next for this symbol. */
+enum sync_need {
+	SYNC_OK = 0,		/* nothing */
+	SYNC_SNAPSHOT = 1,	/* fetch a REST snapshot (Binance) */
+	SYNC_RESUBSCRIBE = 2,	/* resubscribe to get a snapshot (Bybit) */
+};
+
+/* Depth events held while waiting for a snapshot, at most. */
+#define SYNC_HOLD_MAX 100000
+
+struct sync_held {
+	size_t off, len;	/* the line in held */
+	int64_t first_id, last_id, prev_id;
+	unsigned has;
+	int64_t time, recv;
+};
+
+struct sync {
+	char *venue, *market, *symbol;
+	int is_bybit;
+	int live;		/* a snapshot has been applied and followed */
+	int fresh;		/* nothing applied since that snapshot */
+	int broken;		/* a gap since the last snapshot: say synced */
+	int64_t id;		/* update id the stream has reached */
+	int64_t dropped;	/* held events dropped for the bound */
+	struct buf held;	/* lines of held depth events */
+	struct sync_held *ev;
+	size_t nev, cap;
+};
+
+/* A new sync for these names (copied).  NULL with errno ENOMEM. */
+struct sync *sync_new(const char *venue, const char *market,
+    const char *symbol);
+void sync_free(struct sync *s);
+
+/*
+ * Feed one normalized snapshot or depth event: its parsed fields (event
+ * ev) and its line (line[0..n), without '\n').  Appends to out the lines
+ * to emit, each with '\n'.  Returns an enum sync_need, or -1 with errno
+ * ENOMEM.
+ */
+int sync_feed(struct sync *s, const struct event *ev, const char *line,
+    size_t n, struct buf *out) WUR;
+
+/*
+ * Start over: the connection that carried the stream is gone or new.
+ * Held events are dropped; the next snapshot starts the book again.
+ * Returns 1 when the stream had been in sync (worth a status), else 0.
+ */
+int sync_restart(struct sync *s);
+
+#endif

@@ -1,0 +1,1050 @@
+/*
+ * rest: the weight-aware REST scheduler (see rest.h).
+ *
+ * Requests wait in one FIFO list; a host whose first waiting request
+ * cannot start holds back the rest of its own requests (so a heavy
+ * snapshot is not starved by light ones) but not those of other hosts.
+ * Each host keeps a ring of (time, weight) for its answered requests,
+ * the weight still in flight, the start times of its last REST_PACE_N
+ * requests, and the weight that others on the IP use.  All times are
+ * CLOCK_MONOTONIC milliseconds; only what callers see is converted to
+ * the wall clock.  Transfers go through one libcurl multi handle and a
+ * fixed pool of easy handles, reused so connections stay alive.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "base/buf.h"
+#include "rest.h"
+#include "base/timeutil.h"
+
+#ifndef MKT_VERSION
+#define MKT_VERSION "unknown"
+#endif
+
+#define REST_KEY_MAX 32
+#define REST_429_DEFAULT_MS 60000	/* 429 without Retry-After */
+#define REST_418_DEFAULT_MS 120000	/* bans start at 2 minutes */
+#define REST_BACKOFF_MAX_MS (4 * 86400000LL)	/* bans end within 3 days */
+
+enum {
+	REQ_IDLE,
+	REQ_QUEUED,
+	REQ_ACTIVE
+};
+
+struct rest_ent {
+	int64_t t;	/* when the answer came */
+	int64_t start;	/* when it was sent */
+	int w;
+};
+
+struct rest_host {
+	char key[REST_KEY_MAX];
+	int limit;
+	int cap;		/* share * limit */
+	int64_t window;
+	/* Answered requests within the window, oldest first, a ring. */
+	struct rest_ent *log;
+	size_t head, n, size;
+	int inflight;		/* weight of requests in flight */
+	int64_t pace[REST_PACE_N];	/* last starts, a ring */
+	int pace_i;		/* the oldest */
+	/* Weight used by others on the IP, from the server's count. */
+	int foreign;
+	int64_t foreign_at;	/* when it was counted */
+	int server_used;
+	/* Backoff after 429, 418, 403. */
+	int limited;		/* a backoff is on (not yet announced over) */
+	int limit_status;
+	int64_t backoff_until;
+	int blocked;		/* in one scheduling pass */
+	int nqueued, nactive;
+	unsigned long n429, n418, n403, n5xx, nerr, sent;
+};
+
+struct rest_xfer {
+	CURL *easy;		/* created on first use, then reused */
+	struct rest_req *q;	/* NULL: free */
+	struct buf body;
+	int used_weight;	/* X-MBX-USED-WEIGHT-1M, -1 if absent */
+	int64_t start;
+	int64_t retry_after;	/* Retry-After seconds, -1 if absent */
+	int toobig;
+	int finished;
+	CURLcode result;
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+struct rest {
+	CURLM *multi;
+	char *ca_file;
+	struct rest_host **host;
+	size_t nhost;
+	struct rest_req *head, *tail;	/* waiting */
+	size_t nqueued, nactive;
+	struct rest_xfer xfer[REST_MAX_ACTIVE];
+	void (*on_limit)(const char *, int, int64_t, void *);
+	void *on_limit_ctx;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A monotonic time as epoch milliseconds, for callers. */
+static int64_t
+wall_ms(int64_t mono, int64_t now)
+{
+	return time_now_ms() + (mono - now);
+}
+
+static int
+merr(CURLMcode mc)
+{
+	errno = mc == CURLM_OUT_OF_MEMORY ? ENOMEM : EIO;
+	return -1;
+}
+
+/* Hosts */
+
+static struct rest_host *
+host_find(const struct rest *r, const char *key)
+{
+	size_t i;
+
+	if (!key)
+		return NULL;
+	for (i = 0; i < r->nhost; i++)
+		if (strcmp(r->host[i]->key, key) == 0)
+			return r->host[i];
+	return NULL;
+}
+
+static void
+host_prune(struct rest_host *h, int64_t now)
+{
+	while (h->n > 0 && h->log[h->head].t + h->window <= now) {
+		h->head = (h->head + 1) % h->size;
+		h->n--;
+	}
+}
+
+/* Room in the log for every request in flight plus one more. */
+static int
+host_reserve(struct rest_host *h)
+{
+	size_t want = h->n + (size_t)h->nactive + 1, size, i;
+	struct rest_ent *log;
+
+	if (want <= h->size)
+		return 0;
+	size = h->size ? h->size * 2 : 64;
+	while (size < want)
+		size *= 2;
+	log = malloc(size * sizeof *log);
+	if (!log)
+		return -1;
+	for (i = 0; i < h->n; i++)
+		log[i] = h->log[(h->head + i) % h->size];
+	free(h->log);
+	h->log = log;
+	h->head = 0;
+	h->size = size;
+	return 0;
+}
+
+/* Our weight in the window at now: in flight plus answered. */
+static int64_t
+host_own(const struct rest_host *h, int64_t now)
+{
+	int64_t sum = h->inflight;
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct rest_ent *e = &h->log[(h->head + i) % h->size];
+
+		if (e->t + h->window > now)
+			sum += e->w;
+	}
+	return sum;
+}
+
+/*
+ * Others' weight is the last estimate while it is fresh (one window) or
+ * an answer that will refresh it is on the way.  Others' use is assumed
+ * to go on at the rate seen; a stale estimate counts as nothing, but
+ * then only one request goes out, to probe.
+ */
+static int
+host_fresh(const struct rest_host *h, int64_t now)
+{
+	return now < h->foreign_at + h->window || h->nactive > 0;
+}
+
+static int64_t
+host_foreign(const struct rest_host *h, int64_t now)
+{
+	return host_fresh(h, now) ? h->foreign : 0;
+}
+
+/*
+ * The earliest time from now on when our own weight is at most x, or
+ * INT64_MAX when that needs requests in flight to finish first.
+ */
+static int64_t
+host_own_at(const struct rest_host *h, int64_t x, int64_t now)
+{
+	int64_t sum = host_own(h, now);
+	size_t i;
+
+	if (sum <= x)
+		return now;
+	for (i = 0; i < h->n; i++) {
+		const struct rest_ent *e = &h->log[(h->head + i) % h->size];
+
+		if (e->t + h->window <= now)
+			continue;
+		sum -= e->w;
+		if (sum <= x)
+			return e->t + h->window;
+	}
+	return INT64_MAX;
+}
+
+/*
+ * When a request of weight w fits in the host's budget.  A request
+ * heavier than the whole budget (it shrank after the request was
+ * queued) goes when the window is empty rather than never.
+ */
+static int64_t
+host_budget_at(const struct rest_host *h, int w, int64_t now)
+{
+	int64_t f = h->foreign, x, t, probe;
+
+	if (host_own(h, now) + host_foreign(h, now) + w <= h->cap)
+		return now;
+	/* When ours has shrunk enough beside others' as it is. */
+	x = (int64_t)h->cap - f - w;
+	if (x < 0 && f == 0)
+		x = 0;
+	t = x >= 0 ? host_own_at(h, x, now) : INT64_MAX;
+	/* When the estimate is stale and nothing in flight will renew it. */
+	if (f > 0 && h->nactive == 0) {
+		x = (int64_t)h->cap - w;
+		probe = host_own_at(h, x < 0 ? 0 : x, now);
+		if (probe < h->foreign_at + h->window)
+			probe = h->foreign_at + h->window;
+		if (probe < t)
+			t = probe;
+	}
+	return t;
+}
+
+static int64_t
+host_pace_at(const struct rest_host *h)
+{
+	return h->pace[h->pace_i] + REST_PACE_MS;
+}
+
+static void
+host_started(struct rest_host *h, int w, int64_t now)
+{
+	h->inflight += w;
+	h->nactive++;
+	h->sent++;
+	h->pace[h->pace_i] = now;
+	h->pace_i = (h->pace_i + 1) % REST_PACE_N;
+}
+
+/* A request left the wire (answered, failed or cancelled). */
+static void
+host_finished(struct rest_host *h, int w, int64_t start, int64_t now)
+{
+	h->inflight -= w;
+	h->nactive--;
+	/* host_reserve() made room when it started. */
+	h->log[(h->head + h->n) % h->size] = (struct rest_ent){ now, start, w };
+	h->n++;
+}
+
+/*
+ * The server counted the weight used in its window when the request
+ * (of weight w, sent at start) came in: others' on the same IP and
+ * ours.  Of ours it surely holds this one and those answered before
+ * this one was sent and sent themselves within a window from now (the
+ * server saw them between their start and their answer).  Others may be
+ * in the count too, and then pass for others' until the next answer:
+ * the estimate errs on the safe side.
+ */
+static void
+host_server_used(struct rest_host *h, int used, int64_t start, int w,
+    int64_t now)
+{
+	int64_t own = w;
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct rest_ent *e = &h->log[(h->head + i) % h->size];
+
+		if (e->t > start)
+			break;
+		if (e->start > now - h->window)
+			own += e->w;
+	}
+	h->server_used = used;
+	h->foreign = used > own ? (int)(used - own) : 0;
+	h->foreign_at = now;
+}
+
+static void
+host_backoff(struct rest *r, struct rest_host *h, int status, int64_t ms,
+    int64_t now)
+{
+	int64_t until = now + ms;
+	int news;
+
+	news = !h->limited || h->limit_status != status ||
+	    until > h->backoff_until + 1000;
+	if (until > h->backoff_until)
+		h->backoff_until = until;
+	/* A ban outranks a 429 while it lasts. */
+	if (!h->limited || status == 418 || h->limit_status != 418)
+		h->limit_status = status;
+	h->limited = 1;
+	if (news && r->on_limit)
+		r->on_limit(h->key, h->limit_status,
+		    wall_ms(h->backoff_until, now), r->on_limit_ctx);
+}
+
+static void
+lift_backoffs(struct rest *r, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhost; i++) {
+		struct rest_host *h = r->host[i];
+
+		if (!h->limited || now < h->backoff_until)
+			continue;
+		h->limited = 0;
+		h->limit_status = 0;
+		if (r->on_limit)
+			r->on_limit(h->key, 0, 0, r->on_limit_ctx);
+	}
+}
+
+/* The queue */
+
+static void
+queue_append(struct rest *r, struct rest_req *q)
+{
+	q->next = NULL;
+	if (r->tail)
+		r->tail->next = q;
+	else
+		r->head = q;
+	r->tail = q;
+	q->state = REQ_QUEUED;
+	q->host->nqueued++;
+	r->nqueued++;
+}
+
+/* Retries go first: they waited already. */
+static void
+queue_prepend(struct rest *r, struct rest_req *q)
+{
+	q->next = r->head;
+	r->head = q;
+	if (!r->tail)
+		r->tail = q;
+	q->state = REQ_QUEUED;
+	q->host->nqueued++;
+	r->nqueued++;
+}
+
+static void
+queue_unlink(struct rest *r, struct rest_req *q, struct rest_req *prev)
+{
+	if (prev)
+		prev->next = q->next;
+	else
+		r->head = q->next;
+	if (r->tail == q)
+		r->tail = prev;
+	q->next = NULL;
+	q->state = REQ_IDLE;
+	q->host->nqueued--;
+	r->nqueued--;
+}
+
+/* When q could start, as far as its host and its retry delay go. */
+static int64_t
+req_start_at(const struct rest_req *q, int64_t now)
+{
+	const struct rest_host *h = q->host;
+	int64_t t = now, u;
+
+	if (q->not_before > t)
+		t = q->not_before;
+	if (h->limited && h->backoff_until > t)
+		t = h->backoff_until;
+	u = host_pace_at(h);
+	if (u > t)
+		t = u;
+	u = host_budget_at(h, q->weight, now);
+	return u > t ? u : t;
+}
+
+/* Transfers */
+
+static size_t
+xfer_write(char *p, size_t size, size_t n, void *ud)
+{
+	struct rest_xfer *x = ud;
+	size_t len = size * n;
+
+	if (len > REST_BODY_MAX - x->body.len) {
+		x->toobig = 1;
+		return 0;
+	}
+	buf_add(&x->body, p, len);
+	return buf_failed(&x->body) ? 0 : len;
+}
+
+/* The value of header "name: 123" as a number, or -1. */
+static int64_t
+header_num(const char *p, size_t len, const char *name)
+{
+	size_t k = strlen(name), i;
+	int64_t v = 0;
+	int digits = 0;
+
+	if (len <= k || strncasecmp(p, name, k) != 0 || p[k] != ':')
+		return -1;
+	for (i = k + 1; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	for (; i < len && p[i] >= '0' && p[i] <= '9'; i++, digits++)
+		if (v < INT_MAX)
+			v = v * 10 + (p[i] - '0');
+	for (; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	if (!digits || (i < len && p[i] != '\r' && p[i] != '\n'))
+		return -1;
+	return v < INT_MAX ? v : INT_MAX;
+}
+
+static size_t
+xfer_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct rest_xfer *x = ud;
+	size_t len = size * n;
+	int64_t v;
+
+	/* A new header block (after a 100 Continue, say) starts afresh. */
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		x->used_weight = -1;
+		x->retry_after = -1;
+	} else if ((v = header_num(p, len, "x-mbx-used-weight-1m")) >= 0) {
+		x->used_weight = (int)v;
+	} else if ((v = header_num(p, len, "retry-after")) >= 0) {
+		x->retry_after = v;
+	}
+	return len;
+}
+
+static int
+xfer_setup(struct rest *r, struct rest_xfer *x)
+{
+	CURL *e = curl_easy_init();
+	int bad = 0;
+
+	if (!e) {
+		errno = ENOMEM;
+		return -1;
+	}
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xfer_write);
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, xfer_header);
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
+	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
+	bad |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "mkt/" MKT_VERSION);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	if (r->ca_file)
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, r->ca_file);
+	if (bad) {
+		curl_easy_cleanup(e);
+		errno = EIO;
+		return -1;
+	}
+	x->easy = e;
+	buf_init(&x->body, REST_BODY_MAX + 1);
+	return 0;
+}
+
+static struct rest_xfer *
+xfer_free_slot(struct rest *r)
+{
+	size_t i;
+
+	for (i = 0; i < REST_MAX_ACTIVE; i++)
+		if (!r->xfer[i].q)
+			return &r->xfer[i];
+	return NULL;
+}
+
+/* Put q on the wire.  0, or -1 with errno and q untouched. */
+static int
+xfer_start(struct rest *r, struct rest_req *q, int64_t now)
+{
+	struct rest_xfer *x = xfer_free_slot(r);
+	CURLMcode mc;
+
+	if (!x) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (!x->easy && xfer_setup(r, x) < 0)
+		return -1;
+	if (host_reserve(q->host) < 0)
+		return -1;
+	if (curl_easy_setopt(x->easy, CURLOPT_URL, q->url) != CURLE_OK) {
+		errno = ENOMEM;
+		return -1;
+	}
+	buf_reset(&x->body);
+	x->used_weight = -1;
+	x->retry_after = -1;
+	x->toobig = 0;
+	x->finished = 0;
+	x->curl_err[0] = '\0';
+	mc = curl_multi_add_handle(r->multi, x->easy);
+	if (mc != CURLM_OK)
+		return merr(mc);
+	x->q = q;
+	x->start = now;
+	q->xfer = x;
+	q->state = REQ_ACTIVE;
+	q->tries++;
+	q->error[0] = '\0';
+	host_started(q->host, q->weight, now);
+	r->nactive++;
+	return 0;
+}
+
+/* Take x off the wire and free its slot (the easy handle stays). */
+static void
+xfer_release(struct rest *r, struct rest_xfer *x, int64_t now)
+{
+	struct rest_req *q = x->q;
+
+	curl_multi_remove_handle(r->multi, x->easy);
+	host_finished(q->host, q->weight, x->start, now);
+	q->xfer = NULL;
+	q->state = REQ_IDLE;
+	x->q = NULL;
+	x->finished = 0;
+	r->nactive--;
+}
+
+static void
+req_error(struct rest_req *q, const struct rest_xfer *x)
+{
+	const char *s;
+
+	if (x->toobig)
+		s = "response body over 32 MiB";
+	else if (buf_failed(&x->body))
+		s = strerror(buf_failed(&x->body));
+	else if (x->curl_err[0])
+		s = x->curl_err;
+	else if (x->result != CURLE_OK)
+		s = curl_easy_strerror(x->result);
+	else
+		s = "no HTTP status";
+	strncpy(q->error, s, sizeof q->error - 1);
+	q->error[sizeof q->error - 1] = '\0';
+}
+
+static int64_t
+retry_after_ms(const struct rest_xfer *x, int64_t dflt)
+{
+	int64_t ms;
+
+	if (x->retry_after < 0)
+		return dflt;
+	ms = x->retry_after * 1000;
+	return ms < REST_BACKOFF_MAX_MS ? ms : REST_BACKOFF_MAX_MS;
+}
+
+/*
+ * What to do with an answer: 1 to queue q again (after setting its
+ * delay or its host's backoff), 0 to hand it to the caller.
+ */
+static int
+answer_again(struct rest *r, struct rest_req *q, const struct rest_xfer *x,
+    int status, int64_t now)
+{
+	struct rest_host *h = q->host;
+
+	switch (status) {
+	case 429:
+		h->n429++;
+		host_backoff(r, h, 429, retry_after_ms(x, REST_429_DEFAULT_MS),
+		    now);
+		return ++q->nlimited < REST_MAX_LIMITED;
+	case 418:
+		h->n418++;
+		host_backoff(r, h, 418, retry_after_ms(x, REST_418_DEFAULT_MS),
+		    now);
+		return ++q->nlimited < REST_MAX_LIMITED;
+	case 403:
+		h->n403++;
+		host_backoff(r, h, 403, REST_403_BACKOFF_MS, now);
+		return 0;
+	}
+	if (status >= 0 && status < 500)
+		return 0;
+	if (status < 0)
+		h->nerr++;
+	else
+		h->n5xx++;
+	/* An oversized answer or no memory will not get better. */
+	if (x->toobig || buf_failed(&x->body))
+		return 0;
+	if (++q->nfailed >= REST_MAX_TRIES)
+		return 0;
+	q->not_before = now + ((int64_t)REST_RETRY_MS << (q->nfailed - 1));
+	return 1;
+}
+
+static void
+xfer_done(struct rest *r, struct rest_xfer *x)
+{
+	struct rest_req *q = x->q;
+	int64_t now = mono_ms();
+	long code = 0;
+	int status = -1;
+
+	if (x->result == CURLE_OK &&
+	    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) ==
+	    CURLE_OK && code > 0)
+		status = (int)code;
+	xfer_release(r, x, now);
+	if (x->used_weight >= 0)
+		host_server_used(q->host, x->used_weight, x->start, q->weight,
+		    now);
+	if (status < 0)
+		req_error(q, x);
+	if (answer_again(r, q, x, status, now)) {
+		queue_prepend(r, q);
+		return;
+	}
+	/*
+	 * The slot is free but nothing can take it before the callback
+	 * returns: starts happen only in rest_run, which it may not call.
+	 */
+	buf_addc(&x->body, '\0');
+	q->done(q, status, buf_failed(&x->body) ? "" : x->body.p,
+	    buf_failed(&x->body) ? 0 : x->body.len - 1, q->ctx);
+}
+
+/* Collect first, then finish: callbacks may cancel other transfers. */
+static void
+finish_all(struct rest *r)
+{
+	struct rest_xfer *done[REST_MAX_ACTIVE];
+	size_t n = 0, i;
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(r->multi, &left))) {
+		struct rest_xfer *x;
+		char *p = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
+		x = (struct rest_xfer *)p;
+		if (!x || !x->q || x->finished || n == REST_MAX_ACTIVE)
+			continue;
+		x->result = m->data.result;
+		x->finished = 1;
+		done[n++] = x;
+	}
+	for (i = 0; i < n; i++)
+		if (done[i]->q && done[i]->finished)
+			xfer_done(r, done[i]);
+}
+
+/* Start every waiting request that its host allows now. */
+static int
+start_ready(struct rest *r, int64_t now)
+{
+	struct rest_req *q, *prev = NULL, *next;
+	size_t i;
+
+	for (i = 0; i < r->nhost; i++) {
+		host_prune(r->host[i], now);
+		r->host[i]->blocked = 0;
+	}
+	for (q = r->head; q && r->nactive < REST_MAX_ACTIVE; q = next) {
+		next = q->next;
+		if (q->host->blocked || q->not_before > now) {
+			prev = q;
+			continue;
+		}
+		if (req_start_at(q, now) > now) {
+			q->host->blocked = 1;
+			prev = q;
+			continue;
+		}
+		queue_unlink(r, q, prev);
+		if (xfer_start(r, q, now) < 0) {
+			int e = errno;
+
+			/* Back where it was. */
+			q->next = next;
+			if (prev)
+				prev->next = q;
+			else
+				r->head = q;
+			if (!next)
+				r->tail = q;
+			q->state = REQ_QUEUED;
+			q->host->nqueued++;
+			r->nqueued++;
+			errno = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+perform(struct rest *r)
+{
+	CURLMcode mc;
+	int running;
+
+	do
+		mc = curl_multi_perform(r->multi, &running);
+	while (mc == CURLM_CALL_MULTI_PERFORM);
+	return mc == CURLM_OK ? 0 : merr(mc);
+}
+
+static int
+step(struct rest *r)
+{
+	int64_t now = mono_ms();
+
+	lift_backoffs(r, now);
+	if (start_ready(r, now) < 0 || perform(r) < 0)
+		return -1;
+	finish_all(r);
+	/* Retries and what the callbacks submitted may start now. */
+	if (start_ready(r, mono_ms()) < 0)
+		return -1;
+	return perform(r);
+}
+
+/* ms until a waiting request can start: 0 now, -1 none can by time. */
+static int64_t
+queued_next(const struct rest *r, int64_t now)
+{
+	const struct rest_req *q;
+	int64_t best = INT64_MAX, t;
+
+	for (q = r->head; q; q = q->next) {
+		t = req_start_at(q, now);
+		if (t < best)
+			best = t;
+	}
+	if (best == INT64_MAX)
+		return -1;
+	return best > now ? best - now : 0;
+}
+
+/* The API */
+
+int
+rest_open(struct rest **rp, const char *ca_file)
+{
+	struct rest *r;
+
+	*rp = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		errno = EIO;
+		return -1;
+	}
+	r = calloc(1, sizeof *r);
+	if (!r)
+		goto fail_global;
+	if (ca_file) {
+		r->ca_file = strdup(ca_file);
+		if (!r->ca_file)
+			goto fail_alloc;
+	}
+	r->multi = curl_multi_init();
+	if (!r->multi)
+		goto fail_ca;
+	*rp = r;
+	return 0;
+
+fail_ca:
+	free(r->ca_file);
+fail_alloc:
+	free(r);
+fail_global:
+	curl_global_cleanup();
+	errno = ENOMEM;
+	return -1;
+}
+
+void
+rest_close(struct rest *r)
+{
+	struct rest_req *q, *next;
+	size_t i;
+
+	if (!r)
+		return;
+	/* The dropped requests may be submitted to another rest. */
+	for (q = r->head; q; q = next) {
+		next = q->next;
+		q->next = NULL;
+		q->state = REQ_IDLE;
+	}
+	for (i = 0; i < REST_MAX_ACTIVE; i++) {
+		struct rest_xfer *x = &r->xfer[i];
+
+		if (!x->easy)
+			continue;
+		if (x->q) {
+			curl_multi_remove_handle(r->multi, x->easy);
+			x->q->xfer = NULL;
+			x->q->state = REQ_IDLE;
+		}
+		curl_easy_cleanup(x->easy);
+		buf_free(&x->body);
+	}
+	curl_multi_cleanup(r->multi);
+	for (i = 0; i < r->nhost; i++) {
+		free(r->host[i]->log);
+		free(r->host[i]);
+	}
+	free(r->host);
+	free(r->ca_file);
+	free(r);
+	curl_global_cleanup();
+}
+
+int
+rest_budget(struct rest *r, const char *key, int limit, int64_t window_ms,
+    double share)
+{
+	struct rest_host *h, **v;
+	size_t i;
+
+	if (!key || !*key || limit <= 0 || window_ms <= 0 || !(share > 0) ||
+	    share > 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(key) >= REST_KEY_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	h = host_find(r, key);
+	if (!h) {
+		h = calloc(1, sizeof *h);
+		if (!h)
+			return -1;
+		v = realloc(r->host, (r->nhost + 1) * sizeof *v);
+		if (!v) {
+			free(h);
+			return -1;
+		}
+		r->host = v;
+		r->host[r->nhost++] = h;
+		strcpy(h->key, key);
+		h->server_used = -1;
+		for (i = 0; i < REST_PACE_N; i++)
+			h->pace[i] = INT64_MIN / 2;
+		h->foreign_at = INT64_MIN / 2;
+	}
+	h->limit = limit;
+	h->window = window_ms;
+	h->cap = (int)(limit * share);
+	if (h->cap < 1)
+		h->cap = 1;
+	return 0;
+}
+
+int
+rest_submit(struct rest *r, struct rest_req *q)
+{
+	struct rest_host *h = host_find(r, q->host_key);
+
+	if (q->state != REQ_IDLE) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (!h) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (!q->done || q->weight < 0 ||
+	    !memchr(q->url, '\0', sizeof q->url) ||
+	    (strncmp(q->url, "http://", 7) != 0 &&
+	    strncmp(q->url, "https://", 8) != 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (q->weight > h->cap) {
+		errno = E2BIG;
+		return -1;
+	}
+	q->host = h;
+	q->xfer = NULL;
+	q->not_before = 0;
+	q->nlimited = 0;
+	q->nfailed = 0;
+	q->tries = 0;
+	q->error[0] = '\0';
+	queue_append(r, q);
+	return 0;
+}
+
+int
+rest_cancel(struct rest *r, struct rest_req *q)
+{
+	struct rest_req *p, *prev = NULL;
+
+	if (q->state == REQ_ACTIVE) {
+		xfer_release(r, q->xfer, mono_ms());
+		return 1;
+	}
+	if (q->state != REQ_QUEUED)
+		return 0;
+	for (p = r->head; p && p != q; p = p->next)
+		prev = p;
+	if (!p)
+		return 0;
+	queue_unlink(r, q, prev);
+	return 1;
+}
+
+int
+rest_run(struct rest *r, int timeout_ms)
+{
+	int64_t wait, next;
+	CURLMcode mc;
+
+	if (step(r) < 0)
+		return -1;
+	if (timeout_ms <= 0)
+		return 0;
+	wait = timeout_ms;
+	next = queued_next(r, mono_ms());
+	if (next >= 0 && next < wait)
+		wait = next;
+	if (wait > 0) {
+		mc = curl_multi_poll(r->multi, NULL, 0, (int)wait, NULL);
+		if (mc != CURLM_OK)
+			return merr(mc);
+	}
+	return step(r);
+}
+
+int64_t
+rest_next_ms(const struct rest *r)
+{
+	int64_t now = mono_ms(), t, u;
+	size_t i;
+
+	t = queued_next(r, now);
+	if (r->nactive > 0 && (t < 0 || t > REST_BUSY_MS))
+		t = REST_BUSY_MS;
+	/* rest_run announces the end of a backoff. */
+	for (i = 0; i < r->nhost; i++) {
+		if (!r->host[i]->limited)
+			continue;
+		u = r->host[i]->backoff_until - now;
+		if (u < 0)
+			u = 0;
+		if (t < 0 || u < t)
+			t = u;
+	}
+	/* Queued behind transfers that are gone cannot happen; be safe. */
+	if (t < 0 && r->head)
+		t = REST_BUSY_MS;
+	return t;
+}
+
+size_t
+rest_pending(const struct rest *r)
+{
+	return r->nqueued + r->nactive;
+}
+
+int
+rest_host_state(const struct rest *r, const char *key,
+    struct rest_host_state *st)
+{
+	const struct rest_host *h = host_find(r, key);
+	int64_t now = mono_ms(), used;
+
+	if (!h) {
+		errno = ENOENT;
+		return -1;
+	}
+	memset(st, 0, sizeof *st);
+	used = host_own(h, now) + host_foreign(h, now);
+	st->used = used < INT_MAX ? (int)used : INT_MAX;
+	st->limit = h->cap;
+	st->server_used = h->server_used;
+	if (h->limited && h->backoff_until > now) {
+		st->backoff_until_ms = wall_ms(h->backoff_until, now);
+		st->banned = h->limit_status == 418;
+	}
+	st->queued = h->nqueued;
+	st->active = h->nactive;
+	st->n429 = h->n429;
+	st->n418 = h->n418;
+	st->n403 = h->n403;
+	st->n5xx = h->n5xx;
+	st->nerr = h->nerr;
+	st->sent = h->sent;
+	return 0;
+}
+
+void
+rest_on_limit(struct rest *r, void (*cb)(const char *, int, int64_t, void *),
+    void *ctx)
+{
+	r->on_limit = cb;
+	r->on_limit_ctx = ctx;
+}

@@ -1,0 +1,502 @@
+/*
+ * ws: reconnecting WebSocket client connections on libwebsockets (see
+ * ws.h).  libwebsockets calls back into callback() from inside
+ * lws_service(); the connection a callback is about is its user pointer.
+ * Reconnects and backoff are ours, checked on every ws_run().
+ */
+#include <errno.h>
+#include <libwebsockets.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/timeutil.h"
+#include "ws.h"
+
+#define WS_BACKOFF_FIRST 1000
+#define WS_BACKOFF_MAX 30000
+#define WS_HEALTHY_MS 60000
+
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_OPEN, CONN_DROPPED };
+
+struct ws_conn {
+	struct ws *w;
+	char *url;
+	char host[256];
+	char path[4096];
+	int port;
+	int tls;
+	const struct ws_handlers *h;
+	void *ctx;
+	lws_retry_bo_t policy;
+	struct lws *wsi;
+	enum conn_state state;
+	int64_t next_try_ms;	/* when to connect again */
+	int64_t backoff_ms;	/* the next delay */
+	int64_t opened_ms;
+	struct buf msg;		/* fragments of the message being received */
+	size_t msg_size;	/* its size so far, kept past the bound too */
+	struct buf out;		/* queued messages, each LWS_PRE + text */
+	size_t *out_len;	/* their lengths */
+	size_t nout, outcap, out_head;
+	char why[160];
+};
+
+struct ws {
+	struct lws_context *ctx;
+	struct ws_conn **conns;
+	size_t n, cap;
+	uint64_t rng;
+	size_t message_max;	/* a larger message is a fault of the peer */
+	lws_sorted_usec_list_t tick;	/* bounds each lws_service() wait */
+	int closing;			/* no handlers while tearing down */
+};
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason,
+    void *user, void *in, size_t len);
+
+static const struct lws_protocols protocols[] = {
+	{ "mkt", callback, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+int
+ws_open(struct ws **out, const char *ca_file)
+{
+	struct lws_context_creation_info info;
+	struct ws *w = calloc(1, sizeof *w);
+
+	if (!w)
+		return -1;
+	/* libwebsockets logs to stderr by itself: errors reach the program
+	 * through the handlers instead. */
+	lws_set_log_level(0, NULL);
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = ca_file;
+	info.gid = -1;
+	info.uid = -1;
+	w->ctx = lws_create_context(&info);
+	if (!w->ctx) {
+		free(w);
+		errno = EIO;
+		return -1;
+	}
+	w->rng = (uint64_t)time_now_us() | 1;
+	w->message_max = WS_MESSAGE_MAX;
+	*out = w;
+	return 0;
+}
+
+static void
+conn_free(struct ws_conn *c)
+{
+	free(c->url);
+	buf_free(&c->msg);
+	buf_free(&c->out);
+	free(c->out_len);
+	free(c);
+}
+
+void
+ws_close(struct ws *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	/* Destroying the context closes every connection first; the
+	 * program has stopped listening by then. */
+	w->closing = 1;
+	lws_context_destroy(w->ctx);
+	for (i = 0; i < w->n; i++)
+		conn_free(w->conns[i]);
+	free(w->conns);
+	free(w);
+}
+
+/* Split ws[s]://host[:port]/path; -1 on anything else. */
+static int
+parse_url(struct ws_conn *c, const char *url)
+{
+	const char *p = url, *host, *slash, *colon;
+	size_t hn;
+
+	if (strncmp(p, "wss://", 6) == 0) {
+		c->tls = 1;
+		c->port = 443;
+		p += 6;
+	} else if (strncmp(p, "ws://", 5) == 0) {
+		c->tls = 0;
+		c->port = 80;
+		p += 5;
+	} else {
+		return -1;
+	}
+	host = p;
+	slash = strchr(host, '/');
+	if (!slash)
+		slash = host + strlen(host);
+	colon = memchr(host, ':', (size_t)(slash - host));
+	hn = (size_t)((colon ? colon : slash) - host);
+	if (hn == 0 || hn >= sizeof c->host)
+		return -1;
+	memcpy(c->host, host, hn);
+	c->host[hn] = '\0';
+	if (colon) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+
+		if (end != slash || port <= 0 || port > 65535)
+			return -1;
+		c->port = (int)port;
+	}
+	if (strlen(*slash ? slash : "/") >= sizeof c->path)
+		return -1;
+	strcpy(c->path, *slash ? slash : "/");
+	return 0;
+}
+
+struct ws_conn *
+ws_connect(struct ws *w, const char *url, const struct ws_handlers *h,
+    void *ctx, int64_t silent_ms)
+{
+	struct ws_conn *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	if (parse_url(c, url) < 0) {
+		free(c);
+		errno = EINVAL;
+		return NULL;
+	}
+	c->url = strdup(url);
+	if (!c->url)
+		goto fail;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 8;
+		struct ws_conn **p = realloc(w->conns, cap * sizeof *p);
+
+		if (!p)
+			goto fail;
+		w->conns = p;
+		w->cap = cap;
+	}
+	c->w = w;
+	c->h = h;
+	c->ctx = ctx;
+	/* libwebsockets pings an idle connection itself and hangs up when
+	 * nothing, not even a pong, comes back in time. */
+	if (silent_ms > 0) {
+		int64_t s = silent_ms / 1000;
+
+		c->policy.secs_since_valid_ping = (uint16_t)(s > 40 ? 20 :
+		    (s > 1 ? s / 2 : 1));
+		c->policy.secs_since_valid_hangup = (uint16_t)(s > 0 ? s : 1);
+	}
+	buf_init(&c->msg, w->message_max);
+	buf_init(&c->out, 0);
+	c->backoff_ms = WS_BACKOFF_FIRST;
+	c->state = CONN_DOWN;
+	w->conns[w->n++] = c;
+	return c;
+fail:
+	free(c->url);
+	free(c);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+ws_message_max(struct ws *w, size_t max)
+{
+	w->message_max = max;
+}
+
+void
+ws_drop(struct ws_conn *c)
+{
+	c->state = CONN_DROPPED;
+	if (c->wsi)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_ASYNC);
+}
+
+int64_t
+ws_open_ms(const struct ws_conn *c)
+{
+	return c->state == CONN_OPEN ? time_now_ms() - c->opened_ms : 0;
+}
+
+const char *
+ws_url(const struct ws_conn *c)
+{
+	return c->url;
+}
+
+int
+ws_is_open(const struct ws_conn *c)
+{
+	return c->state == CONN_OPEN;
+}
+
+int
+ws_send(struct ws_conn *c, const char *msg, size_t n)
+{
+	if (c->nout == c->outcap) {
+		size_t cap = c->outcap ? c->outcap * 2 : 8;
+		size_t *p = realloc(c->out_len, cap * sizeof *p);
+
+		if (!p)
+			return -1;
+		c->out_len = p;
+		c->outcap = cap;
+	}
+	/* libwebsockets writes its frame header in front of the data. */
+	if (buf_grow(&c->out, LWS_PRE + n) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	c->out.len += LWS_PRE;
+	buf_add(&c->out, msg, n);
+	c->out_len[c->nout++] = n;
+	if (c->state == CONN_OPEN && c->wsi)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+static uint64_t
+next_random(struct ws *w)
+{
+	/* xorshift64: jitter only, nothing secret. */
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 7;
+	w->rng ^= w->rng << 17;
+	return w->rng;
+}
+
+/* The connection is gone: tell, and schedule the next try. */
+static void
+conn_down(struct ws_conn *c, const char *why)
+{
+	int64_t now = time_now_ms(), delay;
+
+	if (c->state == CONN_DROPPED) {
+		c->wsi = NULL;
+		return;
+	}
+	if (c->state == CONN_DOWN)
+		return;
+	if (c->state == CONN_OPEN && now - c->opened_ms >= WS_HEALTHY_MS)
+		c->backoff_ms = WS_BACKOFF_FIRST;
+	delay = c->backoff_ms + (int64_t)(next_random(c->w) %
+	    (uint64_t)(c->backoff_ms / 4 + 1));
+	c->backoff_ms = c->backoff_ms * 2 > WS_BACKOFF_MAX ? WS_BACKOFF_MAX :
+	    c->backoff_ms * 2;
+	c->next_try_ms = now + delay;
+	c->state = CONN_DOWN;
+	c->wsi = NULL;
+	buf_reset(&c->msg);
+	c->msg_size = 0;
+	/* Queued messages were for the old connection (subscriptions are
+	 * sent again on open). */
+	buf_reset(&c->out);
+	c->nout = c->out_head = 0;
+	if (c->h->closed && !c->w->closing)
+		c->h->closed(c, why, delay, c->ctx);
+}
+
+static void
+conn_start(struct ws_conn *c)
+{
+	struct lws_client_connect_info ci;
+
+	memset(&ci, 0, sizeof ci);
+	ci.context = c->w->ctx;
+	ci.address = c->host;
+	ci.port = c->port;
+	ci.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
+	ci.path = c->path;
+	ci.host = c->host;
+	ci.origin = c->host;
+	ci.ietf_version_or_minus_one = -1;
+	ci.userdata = c;
+	ci.local_protocol_name = "mkt";
+	ci.pwsi = &c->wsi;
+	c->why[0] = '\0';
+	if (c->policy.secs_since_valid_hangup)
+		ci.retry_and_idle_policy = &c->policy;
+	c->state = CONN_CONNECTING;
+	if (!lws_client_connect_via_info(&ci)) {
+		c->state = CONN_CONNECTING;
+		conn_down(c, "cannot start the connection");
+	}
+}
+
+void
+ws_restart(struct ws_conn *c, const char *why)
+{
+	if (c->wsi && c->state != CONN_DOWN) {
+		snprintf(c->why, sizeof c->why, "%s", why);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_ASYNC);
+	}
+}
+
+static void
+deliver(struct ws_conn *c, struct lws *wsi, const void *in, size_t len)
+{
+	c->msg_size += len;
+	buf_add(&c->msg, in, len);
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+		return;
+	/* A message past the bound is skipped, not fatal: the handler hears
+	 * of it (msg NULL, n its size) and the connection goes on. */
+	if (buf_failed(&c->msg)) {
+		if (c->h->message)
+			c->h->message(c, NULL, c->msg_size, time_now_us(),
+			    c->ctx);
+	} else if (!lws_frame_is_binary(wsi) && c->h->message) {
+		c->h->message(c, c->msg.p, c->msg.len, time_now_us(), c->ctx);
+	}
+	buf_reset(&c->msg);
+	c->msg_size = 0;
+}
+
+/* Write the oldest queued message; ask to be called again for more. */
+static int
+write_next(struct ws_conn *c, struct lws *wsi)
+{
+	size_t n;
+	unsigned char *p;
+
+	if (c->out_head == c->nout)
+		return 0;
+	n = c->out_len[c->out_head];
+	p = (unsigned char *)c->out.p;
+	{
+		size_t off = 0, i;
+
+		for (i = 0; i < c->out_head; i++)
+			off += LWS_PRE + c->out_len[i];
+		p += off + LWS_PRE;
+	}
+	if (lws_write(wsi, p, n, LWS_WRITE_TEXT) < (int)n)
+		return -1;
+	if (++c->out_head == c->nout) {
+		c->nout = c->out_head = 0;
+		buf_reset(&c->out);
+	} else {
+		lws_callback_on_writable(wsi);
+	}
+	return 0;
+}
+
+/* OpenSSL turned the server's certificate down: say why, once. */
+static void
+note_cert_failure(struct lws *wsi, void *store, size_t ok)
+{
+	struct ws_conn *c = lws_wsi_user(wsi);
+
+	if (!c || ok)
+		return;
+	snprintf(c->why, sizeof c->why, "certificate verify failed: %s",
+	    X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)));
+}
+
+static int
+callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct ws_conn *c;
+
+	/* `user` is our connection only for the client reasons below; for
+	 * others (OpenSSL's, the context's) it is something else. */
+	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		note_cert_failure(wsi, user, len);
+		return 0;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+	case LWS_CALLBACK_CLIENT_CLOSED:
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		c = user;
+		break;
+	default:
+		return 0;
+	}
+	if (!c)
+		return 0;
+	if (c->state == CONN_DROPPED) {
+		if (reason == LWS_CALLBACK_CLIENT_CLOSED ||
+		    reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR)
+			c->wsi = NULL;
+		return 0;
+	}
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		c->state = CONN_OPEN;
+		c->opened_ms = time_now_ms();
+		c->why[0] = '\0';
+		if (c->h->open)
+			c->h->open(c, c->ctx);
+		if (c->nout)
+			lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		deliver(c, wsi, in, len);
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (write_next(c, wsi) < 0)
+			return -1;
+		break;
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		conn_down(c, c->why[0] ? c->why : in && len ? (const char *)in :
+		    "connection failed");
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		conn_down(c, c->why[0] ? c->why : "connection closed");
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		snprintf(c->why, sizeof c->why, "closed by the server");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void
+tick(lws_sorted_usec_list_t *sul)
+{
+	/* Nothing to do: waking lws_service() up is the point. */
+	(void)sul;
+}
+
+int
+ws_run(struct ws *w, int timeout_ms)
+{
+	int64_t now = time_now_ms();
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		struct ws_conn *c = w->conns[i];
+
+		if (c->state == CONN_DOWN && now >= c->next_try_ms)
+			conn_start(c);
+	}
+	/* lws_service() ignores its timeout: a timer of ours bounds it. */
+	lws_sul_schedule(w->ctx, 0, &w->tick, tick,
+	    (lws_usec_t)(timeout_ms > 0 ? timeout_ms : 1) * 1000);
+	if (lws_service(w->ctx, 0) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,225 @@
+/*
+ * run: the shared event loop of the filter programs (see run.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "event/event.h"
+
+#include "err.h"
+#include "run.h"
+#include "io/sig.h"
+#include "base/timeutil.h"
+
+/* Rendered events larger than this are a bug, not input. */
+#define RUN_EVENT_MAX (256u << 20)
+
+void
+run_open(struct run *r, const char *input, const char *output, int pass)
+{
+	if (sig_init() < 0)
+		die_errno("cannot install signal handlers");
+	if (in_open(&r->in, input, 0) < 0)
+		die_errno("cannot open input '%s'", input ? input : "-");
+	if (out_open(&r->out, output, 0) < 0)
+		die_errno("cannot open output '%s'", output ? output : "-");
+	buf_init(&r->ob, RUN_EVENT_MAX);
+	r->pass = pass;
+	r->dropped = 0;
+}
+
+/* A reader of a unix: output fell behind: say so once per reader. */
+static void
+report_drops(struct run *r)
+{
+	unsigned long d = out_dropped(r->out);
+
+	if (d != r->dropped) {
+		warn("dropped %lu slow reader%s of the output (%lu in all)",
+		    d - r->dropped, d - r->dropped == 1 ? "" : "s", d);
+		r->dropped = d;
+	}
+}
+
+static void
+write_or_die(struct run *r, const char *p, size_t n)
+{
+	if (out_write(r->out, p, n) < 0) {
+		if (errno == EPIPE)
+			exit(0);
+		die_errno("write error");
+	}
+	report_drops(r);
+}
+
+void
+run_flush_events(struct run *r)
+{
+	if (buf_failed(&r->ob)) {
+		errno = r->ob.failed;
+		die_errno("cannot render event");
+	}
+	if (r->ob.len)
+		write_or_die(r, r->ob.p, r->ob.len);
+	buf_reset(&r->ob);
+}
+
+void
+run_pass(struct run *r, const char *line, size_t len)
+{
+	if (!r->pass)
+		return;
+	buf_add(&r->ob, line, len);
+	buf_addc(&r->ob, '\n');
+	run_flush_events(r);
+}
+
+int
+run_next(struct run *r, const char **line, size_t *len)
+{
+	for (;;) {
+		int st;
+
+		if (sig_stop_requested())
+			return 0;
+		st = in_next(&r->in, line, len);
+		switch (st) {
+		case IN_LINE:
+			return 1;
+		case IN_EOF:
+			return 0;
+		case IN_TOOLONG:
+			err_line(r->in.lineno, "line too long (over %zu bytes)",
+			    r->in.max_line);
+			continue;
+		default:
+			if (errno == EINTR)
+				continue;
+			die_errno("read error");
+		}
+	}
+}
+
+void
+run_close(struct run *r)
+{
+	if (out_close(r->out) < 0 && errno != EPIPE)
+		die_errno("write error");
+	in_close(&r->in);
+	buf_free(&r->ob);
+	err_line_summary();
+}
+
+void
+run_opts_init(struct run_opts *o)
+{
+	o->pass = 1;
+	o->input = o->output = NULL;
+	/* Unknown options are reported here, in the house format. */
+	opterr = 0;
+}
+
+void
+run_option(int c, char **argv, struct run_opts *o, void (*usage)(void))
+{
+	switch (c) {
+	case RUN_OPT_NO_PASS:
+		o->pass = 0;
+		break;
+	case 'i':
+		o->input = optarg;
+		break;
+	case 'o':
+		o->output = optarg;
+		break;
+	case 'h':
+		usage();
+		break;
+	case RUN_OPT_VERSION:
+		printf("%s %s\n", err_progname(), MKT_VERSION);
+		exit(0);
+	default:
+		die_usage("unknown or incomplete option '%s'",
+		    argv[optind - 1]);
+	}
+}
+
+int64_t
+run_duration(const char *arg, const char *opt)
+{
+	int64_t ms;
+
+	if (dur_parse(arg, &ms) < 0)
+		die_usage("bad %s '%s': want a duration like 250ms, 1s, 1m",
+		    opt, arg);
+	return ms;
+}
+
+uint64_t
+run_size(const char *arg, const char *opt, uint64_t min, uint64_t max)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (end != arg && end[0] && !end[1]) {
+		switch (end[0]) {
+		case 'k': case 'K': shift = 10; end++; break;
+		case 'm': case 'M': shift = 20; end++; break;
+		case 'g': case 'G': shift = 30; end++; break;
+		}
+	}
+	if (errno || end == arg || *end || arg[0] == '-' ||
+	    v > (max >> shift) || (v << shift) < min)
+		die_usage("bad %s '%s': want a size from %llu to %llu bytes "
+		    "(suffixes K, M, G)", opt, arg, (unsigned long long)min,
+		    (unsigned long long)max);
+	return (uint64_t)v << shift;
+}
+
+void
+run_no_operands(int argc, char **argv)
+{
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+}
+
+void
+run_books(struct run *r, struct bookset *bs, unsigned consumes)
+{
+	struct event ev;
+	const char *line;
+	size_t len;
+	char why[256];
+
+	while (run_next(r, &line, &len)) {
+		if (event_parse_for(line, len, &ev, consumes, why,
+		    sizeof why) < 0) {
+			err_line(run_lineno(r), "%s", why);
+			continue;
+		}
+		if (!(consumes & EV_BIT(ev.type)) && ev.type != EV_TICKER) {
+			run_pass(r, line, len);
+			continue;
+		}
+		if (event_fields(&ev, why, sizeof why) < 0) {
+			err_line(run_lineno(r), "%s", why);
+			continue;
+		}
+		if (bookset_feed(bs, &ev, &r->ob, why, sizeof why) < 0) {
+			if (errno == ENOMEM)
+				die_nomem();
+			err_line(run_lineno(r), "%s", why);
+		}
+		/* Tickers are checked, not consumed. */
+		if (ev.type == EV_TICKER)
+			run_pass(r, line, len);
+		run_flush_events(r);
+	}
+	bookset_finish(bs, &r->ob);
+	run_flush_events(r);
+}

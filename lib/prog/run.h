@@ -1,0 +1,116 @@
+/*
+ * run: the event loop every filter program shares -- open the input and
+ * output, hand out lines until end of input or SIGINT/SIGTERM, write
+ * rendered events, pass unconsumed lines through, close cleanly.
+ *
+ * Like err, this is program-side code: it reports and exits with the
+ * policy of INTERFACE.md (bad lines reported and skipped; EPIPE on the
+ * output is a quiet exit 0; other I/O errors exit 1), so each program
+ * states that policy once by using it.
+ */
+#ifndef MKT_RUN_H
+#define MKT_RUN_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "market/bookset.h"
+#include "base/buf.h"
+#include "io/in.h"
+#include "io/out.h"
+
+/*
+ * The options every filter program takes: -i/--input, -o/--output,
+ * --no-pass, -h/--help, --version.  A program lists RUN_LONGOPTS in its
+ * getopt_long table, RUN_SHORTOPTS in its short options, and hands every
+ * option it does not know itself to run_option().
+ */
+enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION };
+#define RUN_SHORTOPTS "hi:o:"
+#define RUN_LONGOPTS \
+	{ "no-pass", no_argument, NULL, RUN_OPT_NO_PASS }, \
+	{ "input", required_argument, NULL, 'i' }, \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, RUN_OPT_VERSION }
+
+/* Their lines in a program's --help text. */
+#define RUN_USAGE \
+	"  --no-pass          drop events that are not consumed\n" \
+	"  -i, --input SPEC   read from a file or unix:PATH (default stdin)\n" \
+	"  -o, --output SPEC  write to a file or unix:PATH (default stdout)\n" \
+	"  -h, --help         this text\n" \
+	"  --version          the version\n"
+
+struct run_opts {
+	int pass;
+	const char *input, *output;
+};
+
+/* Defaults: standard input and output, pass-through on. */
+void run_opts_init(struct run_opts *o);
+
+/*
+ * Handle option c (from getopt_long) if it is a common one; -h calls
+ * usage() (which exits); an unknown option is a usage error.
+ */
+void run_option(int c, char **argv, struct run_opts *o, void (*usage)(void));
+
+/* A duration option's value in ms; anything else is a usage error. */
+int64_t run_duration(const char *arg, const char *opt);
+
+/*
+ * A size option's value in bytes: digits with an optional K, M or G
+ * (powers of 1024), within [min, max]; anything else is a usage error.
+ */
+uint64_t run_size(const char *arg, const char *opt, uint64_t min,
+    uint64_t max);
+
+/* After the options: any operand left is a usage error. */
+void run_no_operands(int argc, char **argv);
+
+struct run {
+	struct in in;
+	struct out *out;
+	struct buf ob;		/* rendered events waiting to be written */
+	int pass;		/* pass unconsumed events through */
+	unsigned long dropped;	/* unix: readers dropped, as last reported */
+};
+
+/* Open input and output specs (NULL = standard); dies on failure. */
+void run_open(struct run *r, const char *input, const char *output,
+    int pass);
+
+/*
+ * The next input line: 1 with the line and its length set, 0 at end of
+ * input or when a stop signal came.  Overlong lines are reported and
+ * skipped here.
+ */
+int run_next(struct run *r, const char **line, size_t *len);
+
+/* Number of the line last returned by run_next(). */
+static inline long
+run_lineno(const struct run *r)
+{
+	return r->in.lineno;
+}
+
+/* Write what is in r->ob (whole events) and reset it. */
+void run_flush_events(struct run *r);
+
+/* Pass an input line through (unless --no-pass). */
+void run_pass(struct run *r, const char *line, size_t len);
+
+/* Flush, close the output, report the bad-line summary; dies on error. */
+void run_close(struct run *r);
+
+/*
+ * The whole life of a book-keeping filter (mkt-book, mkt-depth): read
+ * every line, feed the event types in `consumes` (a mask of EV_BIT) and
+ * tickers to the bookset, pass the rest through, write what it renders,
+ * and at the end the pending windows.
+ */
+void run_books(struct run *r, struct bookset *bs, unsigned consumes);
+
+#endif
