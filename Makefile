@@ -57,7 +57,7 @@ LDLIBS += -ljq
 # The library, one directory per layer and one module per concern; a
 # layer may include base/, itself and the layers lib/README names on its
 # line (tests/0001-layers.sh checks it).
-LIB_BASE = buf fixed json keymap timeutil
+LIB_BASE = buf fixed json keymap timeutil fsutil
 LIB_IO = in out sig
 LIB_EVENT = event jqfilter
 LIB_MARKET = book bands bookset sync

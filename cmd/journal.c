@@ -28,6 +28,7 @@
 #include "store/jreader.h"
 #include "io/out.h"
 #include "io/sig.h"
+#include "prog/run.h"
 #include "base/timeutil.h"
 
 static const char usage_text[] =
@@ -227,17 +228,6 @@ parse_level(const char *s)
 	return (int)v;
 }
 
-static int64_t
-parse_dur(const char *arg, const char *opt)
-{
-	int64_t ms;
-
-	if (dur_parse(arg, &ms) < 0)
-		die_usage("bad %s '%s': want a duration like 250ms, 1s, 1m, "
-		    "7d", opt, arg);
-	return ms;
-}
-
 /* The query options; 1 when c was one of them. */
 static int
 parse_query_opt(struct opts *o, int c, const char *arg)
@@ -335,7 +325,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->input = optarg;
 			break;
 		case OPT_SYNC:
-			o->sync = parse_dur(optarg, "--sync");
+			o->sync = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--sync");
 			break;
 		case OPT_FRAME_SIZE:
 			o->j.frame_size = (size_t)parse_bytes(optarg,
@@ -346,7 +336,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			    "--segment-size", 1ull << 40);
 			break;
 		case OPT_SEGMENT_TIME:
-			o->j.segment_time = parse_dur(optarg, "--segment-time");
+			o->j.segment_time = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--segment-time");
 			break;
 		case OPT_LEVEL:
 			o->j.level = parse_level(optarg);
@@ -355,7 +345,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->ack = optarg;
 			break;
 		case OPT_STATS:
-			o->stats = parse_dur(optarg, "--stats");
+			o->stats = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--stats");
 			if (o->stats == 0)
 				die_usage("bad --stats '0': want a duration "
 				    "above 0");
@@ -364,15 +354,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->json = 1;
 			break;
 		case OPT_KEEP:
-			o->keep_raw = parse_dur(optarg, "--keep");
+			o->keep_raw = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--keep");
 			if (o->keep_minutes < 0)
 				o->keep_minutes = o->keep_raw;
 			break;
 		case OPT_KEEP_RAW:
-			o->keep_raw = parse_dur(optarg, "--keep-raw");
+			o->keep_raw = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--keep-raw");
 			break;
 		case OPT_KEEP_MINUTES:
-			o->keep_minutes = parse_dur(optarg, "--keep-minutes");
+			o->keep_minutes = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--keep-minutes");
 			break;
 		case OPT_NOW:
 			if (time_parse(optarg, &o->now) < 0)
@@ -414,15 +404,6 @@ on_note(void *ctx, const char *msg)
 	const char *dir = ctx;
 
 	warn("'%s': %s", dir, msg);
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- history tables ---- */
@@ -805,7 +786,7 @@ cmd_append(const struct opts *o)
 		die_errno("cannot open '%s'", o->ack);
 	/* Where the journal stands before anything is read. */
 	send_ack(&a);
-	a.started = a.stats_at = mono_ms();
+	a.started = a.stats_at = time_mono_ms();
 	next_stats = a.started + o->stats;
 
 	for (;;) {
@@ -815,7 +796,7 @@ cmd_append(const struct opts *o)
 
 		if (sig_stop_requested())
 			break;
-		now = mono_ms();
+		now = time_mono_ms();
 		if (pending && now >= next_sync) {
 			sync_or_die(&a);
 			pending = 0;

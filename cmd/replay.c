@@ -222,15 +222,6 @@ struct replay {
 	struct timespec w0;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 flush_or_die(struct replay *r)
 {
@@ -249,7 +240,7 @@ store_cursor(struct replay *r)
 		return;
 	if (jr_cursor_put(r->jr, r->o->cursor, seq) < 0)
 		die("cursor '%s': %s", r->o->cursor, jr_error(r->jr));
-	r->cursor_at = mono_ms();
+	r->cursor_at = time_mono_ms();
 }
 
 /* Now and then while reading: flush first, so what the cursor counts as
@@ -257,7 +248,7 @@ store_cursor(struct replay *r)
 static void
 maybe_store_cursor(struct replay *r)
 {
-	if (!r->o->cursor || mono_ms() - r->cursor_at < CURSOR_EVERY_MS)
+	if (!r->o->cursor || time_mono_ms() - r->cursor_at < CURSOR_EVERY_MS)
 		return;
 	flush_or_die(r);
 	store_cursor(r);
@@ -452,7 +443,7 @@ main(int argc, char **argv)
 	 */
 	if (!r.jqf && !o.speed)
 		r.run_max = PIPE_BUF;
-	r.cursor_at = mono_ms();
+	r.cursor_at = time_mono_ms();
 	run(&r);
 	/* What was written must be out before the cursor says so. */
 	if (out_close(r.out) < 0 && errno != EPIPE)

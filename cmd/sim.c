@@ -32,9 +32,11 @@
 #include <openssl/x509v3.h>
 
 #include "base/buf.h"
+#include "base/fsutil.h"
 #include "prog/err.h"
 #include "base/json.h"
 #include "io/sig.h"
+#include "prog/run.h"
 #include "sim/simmarket.h"
 #include "sim/simreplay.h"
 #include "base/timeutil.h"
@@ -330,17 +332,6 @@ parse_speed(const char *s, const char *opt)
 	return v;
 }
 
-static int64_t
-parse_dur(const char *s, const char *opt)
-{
-	int64_t ms;
-
-	if (dur_parse(s, &ms) < 0)
-		die_usage("bad %s '%s': want a duration like 250ms, 1s, 1m",
-		    opt, s);
-	return ms;
-}
-
 static void
 parse_symbols(struct opts *o, char *list)
 {
@@ -563,7 +554,7 @@ parse_opt(struct opts *o, int c, char *arg)
 		o->replay_speed = parse_speed(arg, "--replay-speed");
 		break;
 	case OPT_DURATION:
-		o->duration = parse_dur(arg, "--duration");
+		o->duration = run_duration(arg, "--duration");
 		break;
 	case OPT_TRUTH:
 		o->truth = arg;
@@ -575,10 +566,10 @@ parse_opt(struct opts *o, int c, char *arg)
 		o->cert_file = arg;
 		break;
 	case OPT_PING:
-		o->ping_ms = parse_dur(arg, "--ping");
+		o->ping_ms = run_duration(arg, "--ping");
 		break;
 	case OPT_PONG:
-		o->pong_ms = parse_dur(arg, "--pong-timeout");
+		o->pong_ms = run_duration(arg, "--pong-timeout");
 		break;
 	case OPT_WEIGHT_LIMIT:
 		o->weight_limit_spot = o->weight_limit_fut =
@@ -631,7 +622,6 @@ fsync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
-	int fd;
 
 	if (!slash) {
 		snprintf(dir, sizeof dir, ".");
@@ -640,28 +630,8 @@ fsync_dir_of(const char *path)
 	} else {
 		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
 	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		die_errno("cannot open '%s'", dir);
-	if (fsync(fd) < 0 && errno != EINVAL)
+	if (fs_sync_dir(dir) < 0)
 		die_errno("cannot fsync '%s'", dir);
-	close(fd);
-}
-
-/* Write all of p[0..n) to fd, opened on path (for the message). */
-static void
-write_all(int fd, const char *path, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			die_errno("cannot write '%s'", path);
-		p += w;
-		n -= (size_t)w;
-	}
 }
 
 /* Write PATH.tmp, fsync, rename over PATH, fsync the directory. */
@@ -676,7 +646,8 @@ write_file_durably(const char *path, const char *p, size_t n)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		die_errno("cannot open '%s'", tmp);
-	write_all(fd, tmp, p, n);
+	if (fs_write_all(fd, p, n) < 0)
+		die_errno("cannot write '%s'", tmp);
 	if (fsync(fd) < 0)
 		die_errno("cannot fsync '%s'", tmp);
 	if (close(fd) < 0)
@@ -794,7 +765,8 @@ write_new_file(const char *path, mode_t mode, const char *p, size_t n)
 
 	if (fd < 0)
 		die_errno("cannot open '%s'", path);
-	write_all(fd, path, p, n);
+	if (fs_write_all(fd, p, n) < 0)
+		die_errno("cannot write '%s'", path);
 	if (close(fd) < 0)
 		die_errno("cannot close '%s'", path);
 }

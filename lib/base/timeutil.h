@@ -37,4 +37,14 @@ char *time_format(int64_t ms, char *dst, size_t n);
 int64_t time_now_us(void);
 int64_t time_now_ms(void);
 
+/*
+ * The one monotonic clock (CLOCK_MONOTONIC), for timeouts and intervals:
+ * milliseconds and microseconds from an arbitrary start.
+ */
+int64_t time_mono_ms(void);
+int64_t time_mono_us(void);
+
+/* The same clock, coarse (a few ms) but read without a system call. */
+int64_t time_coarse_ms(void);
+
 #endif

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/fsutil.h"
+#include "base/timeutil.h"
 #include "out.h"
 
 /* Size of the blocks written to files. */
@@ -57,46 +59,8 @@ struct out {
 	size_t nrd, ard;	/* readers in use, allocated */
 	size_t queue_max;
 	unsigned long dropped;
-	long long last_accept;	/* coarse clock of the last accept attempt */
+	int64_t last_accept;	/* coarse clock of the last accept attempt */
 };
-
-/* Wait until fd takes more bytes (it was found non-blocking and full). */
-static int
-wait_writable(int fd, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	int r;
-
-	do
-		r = poll(&pfd, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
-/* Write all of p[0..n) to a descriptor; 0 or -1 with errno. */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t r;
-
-	while (n > 0) {
-		r = write(fd, p, n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			/* Someone made the descriptor non-blocking. */
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (wait_writable(fd, -1) < 0)
-					return -1;
-				continue;
-			}
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 static int
 fail_sticky(struct out *o)
@@ -114,7 +78,7 @@ flush_buf(struct out *o)
 	}
 	if (o->len == 0)
 		return 0;
-	if (write_all(o->fd, o->buf, o->len) < 0)
+	if (fs_write_all(o->fd, o->buf, o->len) < 0)
 		return fail_sticky(o);
 	o->len = 0;
 	return 0;
@@ -299,25 +263,6 @@ out_open(struct out **op, const char *spec, size_t queue_max)
 	return 0;
 }
 
-/* Milliseconds of a clock that costs no system call to read. */
-static long long
-coarse_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 reader_remove(struct out *o, size_t i)
 {
@@ -371,7 +316,7 @@ accept_readers(struct out *o)
 static void
 maybe_accept(struct out *o)
 {
-	long long now = coarse_ms();
+	int64_t now = time_coarse_ms();
 
 	if (now == o->last_accept)
 		return;
@@ -515,7 +460,7 @@ unix_service(struct out *o)
 {
 	size_t i = 0;
 
-	o->last_accept = coarse_ms();
+	o->last_accept = time_coarse_ms();
 	accept_readers(o);
 	while (i < o->nrd) {
 		if (reader_gone(&o->rd[i]) || reader_send(&o->rd[i]) < 0)
@@ -537,7 +482,7 @@ out_write(struct out *o, const char *p, size_t n)
 		return -1;
 	}
 	if (!o->block) {
-		if (write_all(o->fd, p, n) < 0)
+		if (fs_write_all(o->fd, p, n) < 0)
 			return fail_sticky(o);
 		return 0;
 	}
@@ -545,7 +490,7 @@ out_write(struct out *o, const char *p, size_t n)
 		if (flush_buf(o) < 0)
 			return -1;
 		if (n >= o->cap) {
-			if (write_all(o->fd, p, n) < 0)
+			if (fs_write_all(o->fd, p, n) < 0)
 				return fail_sticky(o);
 			return 0;
 		}
@@ -581,7 +526,7 @@ out_readers(const struct out *o)
 static void
 unix_close(struct out *o)
 {
-	long long deadline = mono_ms() + OUT_GRACE_MS, left;
+	int64_t deadline = time_mono_ms() + OUT_GRACE_MS, left;
 	struct pollfd *pfd;
 	size_t i, k;
 
@@ -596,7 +541,7 @@ unix_close(struct out *o)
 			pfd[k].events = POLLOUT;
 			k++;
 		}
-		left = deadline - mono_ms();
+		left = deadline - time_mono_ms();
 		if (k == 0 || left <= 0)
 			break;
 		if (poll(pfd, k, (int)left) < 0 && errno != EINTR)

@@ -94,15 +94,6 @@ struct rest {
 	void *on_limit_ctx;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A monotonic time as epoch milliseconds, for callers. */
 static int64_t
 wall_ms(int64_t mono, int64_t now)
@@ -644,7 +635,7 @@ static void
 xfer_done(struct rest *r, struct rest_xfer *x)
 {
 	struct rest_req *q = x->q;
-	int64_t now = mono_ms();
+	int64_t now = time_mono_ms();
 	long code = 0;
 	int status = -1;
 
@@ -758,14 +749,14 @@ perform(struct rest *r)
 static int
 step(struct rest *r)
 {
-	int64_t now = mono_ms();
+	int64_t now = time_mono_ms();
 
 	lift_backoffs(r, now);
 	if (start_ready(r, now) < 0 || perform(r) < 0)
 		return -1;
 	finish_all(r);
 	/* Retries and what the callbacks submitted may start now. */
-	if (start_ready(r, mono_ms()) < 0)
+	if (start_ready(r, time_mono_ms()) < 0)
 		return -1;
 	return perform(r);
 }
@@ -944,7 +935,7 @@ rest_cancel(struct rest *r, struct rest_req *q)
 	struct rest_req *p, *prev = NULL;
 
 	if (q->state == REQ_ACTIVE) {
-		xfer_release(r, q->xfer, mono_ms());
+		xfer_release(r, q->xfer, time_mono_ms());
 		return 1;
 	}
 	if (q->state != REQ_QUEUED)
@@ -968,7 +959,7 @@ rest_run(struct rest *r, int timeout_ms)
 	if (timeout_ms <= 0)
 		return 0;
 	wait = timeout_ms;
-	next = queued_next(r, mono_ms());
+	next = queued_next(r, time_mono_ms());
 	if (next >= 0 && next < wait)
 		wait = next;
 	if (wait > 0) {
@@ -982,7 +973,7 @@ rest_run(struct rest *r, int timeout_ms)
 int64_t
 rest_next_ms(const struct rest *r)
 {
-	int64_t now = mono_ms(), t, u;
+	int64_t now = time_mono_ms(), t, u;
 	size_t i;
 
 	t = queued_next(r, now);
@@ -1015,7 +1006,7 @@ rest_host_state(const struct rest *r, const char *key,
     struct rest_host_state *st)
 {
 	const struct rest_host *h = host_find(r, key);
-	int64_t now = mono_ms(), used;
+	int64_t now = time_mono_ms(), used;
 
 	if (!h) {
 		errno = ENOENT;

@@ -147,14 +147,20 @@ run_option(int c, char **argv, struct run_opts *o, void (*usage)(void))
 }
 
 int64_t
-run_duration(const char *arg, const char *opt)
+run_duration_eg(const char *arg, const char *examples, const char *opt)
 {
 	int64_t ms;
 
 	if (dur_parse(arg, &ms) < 0)
-		die_usage("bad %s '%s': want a duration like 250ms, 1s, 1m",
-		    opt, arg);
+		die_usage("bad %s '%s': want a duration like %s", opt, arg,
+		    examples);
 	return ms;
+}
+
+int64_t
+run_duration(const char *arg, const char *opt)
+{
+	return run_duration_eg(arg, "250ms, 1s, 1m", opt);
 }
 
 uint64_t

@@ -59,6 +59,9 @@ void run_option(int c, char **argv, struct run_opts *o, void (*usage)(void));
 
 /* A duration option's value in ms; anything else is a usage error. */
 int64_t run_duration(const char *arg, const char *opt);
+/* The same, with the examples the usage error gives ("250ms, 1s, 1m"). */
+int64_t run_duration_eg(const char *arg, const char *examples,
+    const char *opt);
 
 /*
  * A size option's value in bytes: digits with an optional K, M or G

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/fsutil.h"
 #include "market/book.h"
 #include "event/event.h"
 #include "base/fixed.h"
@@ -70,26 +71,6 @@ nomem(struct simreplay *r)
 	snprintf(r->why, sizeof r->why, "out of memory");
 	errno = ENOMEM;
 	return -1;
-}
-
-/* Make room for one more element in a pool; 0 or -1 (ENOMEM). */
-static int
-grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t c;
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 64;
-	q = realloc(*p, c * size);
-	if (!q) {
-		errno = ENOMEM;
-		return -1;
-	}
-	*p = q;
-	*cap = c;
-	return 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -419,7 +400,7 @@ new_rec(struct loader *L, struct sr_inst *in, enum sr_kind kind)
 {
 	struct sr_rec *rec;
 
-	if (grow((void **)&in->rec, &in->caprec, in->nrec, sizeof *in->rec) <
+	if (fs_grow((void **)&in->rec, &in->caprec, in->nrec + 1, sizeof *in->rec) <
 	    0)
 		return NULL;
 	rec = &in->rec[in->nrec++];
@@ -456,7 +437,7 @@ add_levels(struct loader *L, struct sr_inst *in, const struct levels *lv,
 	for (i = 0; i < lv->n; i++) {
 		struct sm_level *o;
 
-		if (grow((void **)&in->lv, &in->caplv, in->nlv,
+		if (fs_grow((void **)&in->lv, &in->caplv, in->nlv + 1,
 		    sizeof *in->lv) < 0)
 			return nomem(L->r);
 		o = &in->lv[in->nlv];
@@ -543,7 +524,7 @@ store_ticker(struct loader *L, struct sr_inst *in)
 	const struct event *ev = &L->l.ev;
 	struct sr_ticker *t;
 
-	if (grow((void **)&in->tk, &in->captk, in->ntk, sizeof *in->tk) < 0)
+	if (fs_grow((void **)&in->tk, &in->captk, in->ntk + 1, sizeof *in->tk) < 0)
 		return nomem(L->r);
 	t = &in->tk[in->ntk];
 	if (to_px(L, in, ev->bid, &t->bid) < 0 ||
@@ -568,7 +549,7 @@ store_trade(struct loader *L, struct sr_inst *in)
 	if (in->ntr - in->ptr == SM_TRADES_MAX &&
 	    flush_extra(L, in, in->tr[in->ntr - 1].time) < 0)
 		return -1;
-	if (grow((void **)&in->tr, &in->captr, in->ntr, sizeof *in->tr) < 0)
+	if (fs_grow((void **)&in->tr, &in->captr, in->ntr + 1, sizeof *in->tr) < 0)
 		return nomem(L->r);
 	t = &in->tr[in->ntr];
 	memset(t, 0, sizeof *t);

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/fsutil.h"
 #include "base/json.h"
 #include "base/keymap.h"
 #include "base/timeutil.h"
@@ -325,45 +326,6 @@ journal_seg_name(uint64_t seg, char *dst, size_t n)
 
 /* ---- small helpers ---- */
 
-static int
-grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * size);
-	if (!q) {
-		errno = ENOMEM;
-		return -1;
-	}
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-
-	while (n) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static ssize_t
 pread_all(int fd, void *p, size_t n, uint64_t off)
 {
@@ -447,7 +409,7 @@ disk_segments(struct journal *j, uint64_t **segs, size_t *n,
 			continue;
 		if (s > *max_any)
 			*max_any = s;
-		if (grow((void **)&v, &cap, nv + 1, sizeof *v) < 0) {
+		if (fs_grow((void **)&v, &cap, nv + 1, sizeof *v) < 0) {
 			closedir(dp);
 			free(v);
 			return fail(j, "cannot list segments");
@@ -733,7 +695,7 @@ facc_add(struct journal *j, struct facc *a, const struct event *ev,
 	if (!k)
 		return -1;
 	if (k->gen != a->gen) {
-		if (grow((void **)&a->fk, &a->capfk, a->nfk + 1,
+		if (fs_grow((void **)&a->fk, &a->capfk, a->nfk + 1,
 		    sizeof *a->fk) < 0)
 			return -1;
 		k->gen = a->gen;
@@ -1268,7 +1230,7 @@ cut_tail(struct journal *j, struct segrd *r, uint64_t seg, uint64_t off,
 			close(fd);
 			return fail(j, "cannot read '%s'", name);
 		}
-		if (write_all(fd, r->p + (pos - r->base), (size_t)got) < 0) {
+		if (fs_write_all(fd, r->p + (pos - r->base), (size_t)got) < 0) {
 			close(fd);
 			return fail(j, "cannot write '%s'", torn);
 		}
@@ -1406,7 +1368,7 @@ load_isegs(struct journal *j, struct iseg **out, size_t *n)
 	    "ORDER BY seg", &s) < 0)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&v, &cap, nv + 1, sizeof *v) < 0) {
+		if (fs_grow((void **)&v, &cap, nv + 1, sizeof *v) < 0) {
 			sqlite3_finalize(s);
 			free(v);
 			return fail(j, "cannot read the segments");
@@ -1539,7 +1501,7 @@ load_anchors(struct journal *j, struct anchors *a)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct oldframe *f;
 
-		if (grow((void **)&a->f, &cap, a->nf + 1, sizeof *a->f) < 0) {
+		if (fs_grow((void **)&a->f, &cap, a->nf + 1, sizeof *a->f) < 0) {
 			sqlite3_finalize(s);
 			return fail(j, "cannot read the frames");
 		}
@@ -1561,7 +1523,7 @@ load_anchors(struct journal *j, struct anchors *a)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct oldseg *g;
 
-		if (grow((void **)&a->s, &scap, a->ns + 1, sizeof *a->s) < 0) {
+		if (fs_grow((void **)&a->s, &scap, a->ns + 1, sizeof *a->s) < 0) {
 			sqlite3_finalize(s);
 			return fail(j, "cannot read the segments");
 		}
@@ -1827,7 +1789,7 @@ pending_seg(struct journal *j, uint64_t seg)
 	for (i = j->nps; i-- > 0; )
 		if (j->ps[i].seg == seg)
 			return &j->ps[i];
-	if (grow((void **)&j->ps, &j->capps, j->nps + 1, sizeof *j->ps) < 0)
+	if (fs_grow((void **)&j->ps, &j->capps, j->nps + 1, sizeof *j->ps) < 0)
 		return NULL;
 	memset(&j->ps[j->nps], 0, sizeof j->ps[j->nps]);
 	j->ps[j->nps].seg = seg;
@@ -1918,11 +1880,11 @@ close_frame(struct journal *j)
 	if (j->segfd < 0 && new_segment(j) < 0)
 		return -1;
 	journal_seg_name(j->seg, name, sizeof name);
-	if (grow((void **)&j->pf, &j->cappf, j->npf + 1, sizeof *j->pf) < 0 ||
-	    grow((void **)&j->pfk, &j->cappfk, j->npfk + j->cur.nfk,
+	if (fs_grow((void **)&j->pf, &j->cappf, j->npf + 1, sizeof *j->pf) < 0 ||
+	    fs_grow((void **)&j->pfk, &j->cappfk, j->npfk + j->cur.nfk,
 	    sizeof *j->pfk) < 0)
 		return fail(j, "cannot keep a frame");
-	if (write_all(j->segfd, j->z, zlen) < 0) {
+	if (fs_write_all(j->segfd, j->z, zlen) < 0) {
 		int e = errno;
 
 		/* Leave no partial frame behind. */
@@ -2171,7 +2133,7 @@ journal_prune(struct journal *j, int64_t before, struct journal_pruned *p)
 		if (sqlite3_column_int64(s, 4) >= before ||
 		    (j->segfd >= 0 && seg == j->seg))
 			continue;
-		if (grow((void **)&v, &cap, nv + 1, sizeof *v) < 0) {
+		if (fs_grow((void **)&v, &cap, nv + 1, sizeof *v) < 0) {
 			sqlite3_finalize(s);
 			free(v);
 			return fail(j, "cannot prune");
