@@ -298,47 +298,43 @@ time_format(int64_t ms, char *dst, size_t n)
 	return dst;
 }
 
-int64_t
-time_now_us(void)
+/* One clock's reading in units per second (1000 or 1000000). */
+static int64_t
+clock_read(clockid_t clock, int64_t per_sec)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * per_sec +
+	    ts.tv_nsec / (1000000000 / per_sec);
+}
+
+int64_t
+time_now_us(void)
+{
+	return clock_read(CLOCK_REALTIME, 1000000);
 }
 
 int64_t
 time_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_read(CLOCK_REALTIME, 1000);
 }
 
 int64_t
 time_mono_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return clock_read(CLOCK_MONOTONIC, 1000000);
 }
 
 int64_t
 time_mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_read(CLOCK_MONOTONIC, 1000);
 }
 
 int64_t
 time_coarse_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_read(CLOCK_MONOTONIC_COARSE, 1000);
 }
