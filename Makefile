@@ -62,7 +62,8 @@ LIB_IO = in out sig
 LIB_EVENT = event jqfilter
 LIB_MARKET = book bands bookset sync
 LIB_NET = ws rest
-LIB_VENUE = venue norm binance bybit
+LIB_VENUE = venue norm binance/binance binance/binance_ops bybit/bybit \
+	bybit/bybit_ops
 LIB_FEED = stream
 LIB_STORE = zframe journal jreader history
 LIB_SIM = simmarket simreplay

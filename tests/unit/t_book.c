@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "market/book.h"
+#include "venue/venue.h"
 #include "base/buf.h"
 #include "event/event.h"
 #include "tap.h"
@@ -137,11 +138,16 @@ mk(const char *venue, const char *market, const char *symbol)
 {
 	struct book *b = book_new(venue, strlen(venue), market, strlen(market),
 	    symbol, strlen(symbol));
+	const struct seq_rule *r;
 
 	if (!b) {
 		tap_diag("book_new failed");
 		exit(1);
 	}
+	/* The rules are the venue's, as mkt-book looks them up. */
+	r = venue_seq_rule(venue, strlen(venue), market, strlen(market));
+	if (r)
+		b->rule = r;
 	return b;
 }
 
