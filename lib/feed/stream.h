@@ -2,8 +2,9 @@
  * stream: mkt-feed's way from a raw venue message to synced events, the
  * same for live connections and recorded captures: the venue's
  * normalizer (its table's, venue.h), then, for order book events, the
- * sync of their symbol under its venue's rules (sync), then out.  What the syncs need next -- a REST
- * snapshot, a resubscription -- is handed to the caller's callback.
+ * sync of their symbol under its venue's rules (sync), then out.  What
+ * the syncs need next -- a REST snapshot, a resubscription -- is handed
+ * to the caller's callback.
  */
 #ifndef MKT_STREAM_H
 #define MKT_STREAM_H

@@ -130,7 +130,7 @@ struct venue_ops {
 	venue_subscribe_fn *subscribe;	/* NULL: all in the plan */
 	size_t group_symbols;		/* symbols per connection, at most */
 	int64_t pace_ms;		/* between the plan's messages */
-	int64_t ping_ms;		/* application ping every ...; 0: none */
+	int64_t ping_ms;		/* application ping period; 0: none */
 	const char *ping_msg;		/* and its message */
 	/* A connection may be replaced without a gap: open a second one,
 	 * read both, drop the first when the second delivers (the update

@@ -23,7 +23,8 @@
  * (VENUE_IGNORED and the rest of the convention: venue.h).
  */
 enum {
-	BINANCE_SHUTDOWN = VENUE_SHUTDOWN, /* {"e":"serverShutdown"}: reconnect */
+	/* {"e":"serverShutdown"}: reconnect */
+	BINANCE_SHUTDOWN = VENUE_SHUTDOWN,
 };
 
 /*
