@@ -14,8 +14,8 @@
  * (venue_find(), venue_by_name(), venue_seq_rule()) and go through its
  * table.  Each venue lives in its own directory, lib/venue/NAME/: the
  * normalizer (NAME.c) and the table with what fills it (NAME_ops.c).
- * Adding a venue is adding such a directory, its objects to LIB_VENUE in
- * the Makefile, and its table to the list in venue.c (see lib/README).
+ * Adding a venue is adding such a directory (the Makefile builds all of
+ * it) and its table to the list in venue.c (see lib/README).
  */
 #ifndef MKT_VENUE_H
 #define MKT_VENUE_H
