@@ -68,8 +68,8 @@ enum book_state {
 /*
  * How a depth event continues a book (or a stream) at update id `id`.
  * An event is stale (dropped, already covered) when its last_id is at
- * or below id; with SEQ_PREV the first event after a snapshot may also
- * end exactly at id.
+ * or below id; with SEQ_PREV and first_overlaps, the first event after
+ * a snapshot may also end exactly at id.
  */
 enum seq_link {
 	SEQ_NEXT_FIRST,	/* first_id == id + 1 (update ids without holes:
