@@ -62,7 +62,9 @@ LIB_IO = in out sig
 LIB_EVENT = event jqfilter
 LIB_MARKET = book bands bookset sync
 LIB_NET = ws rest
-LIB_VENUE = venue norm binance bybit
+# Each venue's directory, lib/venue/NAME/, whole.
+LIB_VENUE = venue norm $(sort $(patsubst lib/venue/%.c,%,\
+	$(wildcard lib/venue/*/*.c)))
 LIB_FEED = stream
 LIB_STORE = zframe journal jreader history
 LIB_SIM = simmarket simreplay

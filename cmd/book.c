@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "market/bookset.h"
+#include "venue/venue.h"
 #include "prog/err.h"
 #include "prog/run.h"
 #include "base/timeutil.h"
@@ -102,6 +103,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	run_open(&r, o.run.input, o.run.output, o.run.pass);
 	bookset_init(&bs, "mkt-book", o.interval, render_book, &o);
+	bookset_rules(&bs, venue_seq_rule);
 	run_books(&r, &bs, CONSUMES);
 	bookset_free(&bs);
 	run_close(&r);

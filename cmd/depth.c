@@ -9,6 +9,7 @@
 
 #include "market/bands.h"
 #include "market/bookset.h"
+#include "venue/venue.h"
 #include "prog/err.h"
 #include "prog/run.h"
 #include "base/timeutil.h"
@@ -106,6 +107,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	run_open(&r, o.run.input, o.run.output, o.run.pass);
 	bookset_init(&bs, "mkt-depth", o.interval, render_bands, &o);
+	bookset_rules(&bs, venue_seq_rule);
 	run_books(&r, &bs, CONSUMES);
 	bookset_free(&bs);
 	run_close(&r);

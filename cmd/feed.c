@@ -32,9 +32,12 @@ static const char usage_text[] =
     "                [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
     "       mkt-feed --raw VENUE:MARKET[:SYMBOL] [-i INPUT] [-o OUTPUT]\n";
 
+#define RAW_NAME 16	/* --raw's venue and market names, at most */
+
 struct opts {
 	const char *raw;
-	char venue[16], market[16], symbol[64];
+	const struct venue_ops *venue;	/* --raw's */
+	char market[RAW_NAME], symbol[64];
 	unsigned streams;
 	int depth_limit;
 	int rest, once;
@@ -75,11 +78,13 @@ usage(void)
 	exit(0);
 }
 
-/* "binance:spot:BTCUSDT" into its parts; the symbol is optional. */
+/* "VENUE:MARKET:SYMBOL" into its parts; the symbol is optional. */
 static void
 parse_raw_spec(struct opts *o)
 {
 	const char *s = o->raw, *c1 = strchr(s, ':'), *c2;
+	const struct venue_market *m;
+	char list[256];
 	size_t vn, mn;
 
 	if (!c1)
@@ -87,23 +92,18 @@ parse_raw_spec(struct opts *o)
 	c2 = strchr(c1 + 1, ':');
 	vn = (size_t)(c1 - s);
 	mn = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
-	if (vn >= sizeof o->venue || mn >= sizeof o->market ||
+	if (vn >= RAW_NAME || mn >= sizeof o->market ||
 	    (c2 && strlen(c2 + 1) >= sizeof o->symbol))
 		die_usage("bad --raw '%s': too long", s);
-	memcpy(o->venue, s, vn);
-	o->venue[vn] = '\0';
-	memcpy(o->market, c1 + 1, mn);
-	o->market[mn] = '\0';
+	m = venue_find(s, vn, c1 + 1, mn);
+	if (!m) {
+		venue_list(list, sizeof list, " or ");
+		die_usage("bad --raw '%s': venue and market must be %s", s,
+		    list);
+	}
+	o->venue = m->venue;
+	strcpy(o->market, m->name);
 	strcpy(o->symbol, c2 ? c2 + 1 : "");
-	if (!(strcmp(o->venue, "binance") == 0 &&
-	    (strcmp(o->market, "spot") == 0 ||
-	    strcmp(o->market, "futures") == 0)) &&
-	    !(strcmp(o->venue, "bybit") == 0 &&
-	    (strcmp(o->market, "linear") == 0 ||
-	    strcmp(o->market, "spot") == 0)))
-		die_usage("bad --raw '%s': venue and market must be "
-		    "binance:spot, binance:futures, bybit:linear or bybit:spot",
-		    s);
 }
 
 static void
@@ -249,19 +249,6 @@ url_symbol(const char *url, size_t n, char *sym, size_t cap)
 	return k ? sym : NULL;
 }
 
-/* The market of a recorded connection URL, or NULL. */
-static const char *
-url_market(const char *url, size_t n)
-{
-	if (memmem(url, n, "/v5/public/linear", 17))
-		return "linear";
-	if (memmem(url, n, "/v5/public/spot", 15))
-		return "spot";
-	if (memmem(url, n, "fstream", 7) || memmem(url, n, "/fapi/", 6))
-		return "futures";
-	return NULL;
-}
-
 static const char *
 span_str(const struct json_obj *o, const char *key, size_t *n)
 {
@@ -300,7 +287,7 @@ feed_record(struct feed *f, const char *line, size_t n)
 	if (!url)
 		url = span_str(&o, "url", &un);
 	if (json_str_is(t, "connect")) {
-		const char *m = url ? url_market(url, un) : NULL;
+		const char *m = url ? venue_url_market(url, un) : NULL;
 
 		if (conn && m && keymap_put(&f->conns, conn, cn,
 		    (void *)m) < 0)
@@ -314,8 +301,8 @@ feed_record(struct feed *f, const char *line, size_t n)
 		return 1;
 	if (conn && keymap_get(&f->conns, conn, cn))
 		market = keymap_get(&f->conns, conn, cn);
-	else if (url && url_market(url, un))
-		market = url_market(url, un);
+	else if (url && venue_url_market(url, un))
+		market = venue_url_market(url, un);
 	ts = json_get(&o, "ts");
 	if (ts && ts->type == JSON_NUMBER && seconds_to_us(ts->p, ts->n,
 	    &recv) < 0)
@@ -376,8 +363,8 @@ feed_line(struct feed *f, const char *line, size_t n)
 		url = p;
 		un = (size_t)(q - p);
 		symbol = url_symbol(url, un, sym, sizeof sym);
-		if (url_market(url, un))
-			market = url_market(url, un);
+		if (venue_url_market(url, un))
+			market = venue_url_market(url, un);
 		p = q + 4;
 	}
 	/* The time before the body: "SECONDS:" or "NANOSECONDS ". */
@@ -416,21 +403,12 @@ report_unsynced(struct feed *f)
 
 /*
  * Live.  A target is one symbol of one venue and market; a group is the
- * symbols one WebSocket connection carries.
+ * symbols one WebSocket connection carries.  What differs between venues
+ * is their table's (venue.h): URL plans, subscriptions, pings, how long
+ * a connection may live.
  */
-#define GROUP_SYMBOLS 100	/* symbols per connection */
-#define BYBIT_PING_MS 20000
-#define BYBIT_ARGS_MAX 10	/* topics per subscribe (spot's limit) */
 #define SILENT_MS 120000	/* no frame and no pong: the line is dead */
 #define RESUBSCRIBE_MS 5000
-/* Binance: streams named in the URL; the rest are subscribed with
- * control messages, at most this many a message, one every PACE_MS
- * (the venue allows 5 incoming messages a second, pings included). */
-#define URL_STREAMS 8
-#define SUBSCRIBE_STREAMS 100
-#define SUBSCRIBE_PACE_MS 250
-/* Binance closes a connection after 24 h: replace it a little before. */
-#define ROTATE_MS (int64_t)(23.5 * 3600 * 1000)
 
 struct live;
 
@@ -446,16 +424,16 @@ struct target {
 
 struct group {
 	struct live *lv;
-	enum venue_id id;
-	int which;		/* Binance futures: 0 /public, 1 /market */
+	const struct venue_market *m;
+	int part;		/* of the market's parts; 0 carries the book */
 	struct ws_conn *conn;
 	struct ws_conn *old;	/* being replaced by conn: see handover() */
 	char *url;
 	struct target **t;
 	size_t n, cap;
 	int64_t last_ping;
-	char **subs;		/* Binance SUBSCRIBE messages for the rest */
-	size_t nsubs, next_sub;	/* how many; the next to send */
+	struct buf subs;	/* the plan's messages, each ended by '\0' */
+	size_t next_sub;	/* offset of the next to send */
 	int64_t last_sub;
 };
 
@@ -473,23 +451,16 @@ struct live {
 	unsigned long frames, bad_frames, snapshots, resyncs;
 };
 
-static const char *
-host_key(enum venue_id id)
-{
-	return venue_is_bybit(id) ? "bybit" : id == VENUE_BINANCE_SPOT ?
-	    "binance-spot" : "binance-futures";
-}
-
 static void
-live_status(struct live *lv, enum venue_id id, const char *symbol,
-    const char *state, const char *extra)
+live_status(struct live *lv, const struct venue_market *m,
+    const char *symbol, const char *state, const char *extra)
 {
 	struct buf *out = &lv->r.ob;
 
 	buf_adds(out, "{\"type\":\"status\",\"venue\":\"");
-	buf_adds(out, venue_name(id));
+	buf_adds(out, venue_name(m));
 	buf_adds(out, "\",\"market\":\"");
-	buf_adds(out, venue_market(id));
+	buf_adds(out, venue_market(m));
 	buf_addc(out, '"');
 	if (symbol) {
 		buf_adds(out, ",\"symbol\":");
@@ -525,16 +496,18 @@ static void
 request_snapshot(struct target *t)
 {
 	struct rest_req *q = &t->req;
-	int weight;
+	const struct venue_market *m = t->t.m;
+	int weight, limit;
+	long window;
 
 	if (t->pending)
 		return;
 	memset(q, 0, sizeof *q);
-	if (venue_snapshot_url(t->t.id, t->t.symbol, t->lv->o->depth_limit,
+	if (venue_snapshot_url(m, t->t.symbol, t->lv->o->depth_limit,
 	    q->url, sizeof q->url, &weight) < 0)
 		die("snapshot URL too long for %s", t->t.symbol);
 	q->weight = weight;
-	q->host_key = host_key(t->t.id);
+	q->host_key = venue_rest_budget(m, &limit, &window);
 	q->done = snapshot_done;
 	q->ctx = t;
 	if (rest_submit(t->lv->rest, q) < 0)
@@ -549,51 +522,74 @@ snapshot_done(struct rest_req *q, int status, const char *body, size_t n,
 {
 	struct target *t = ctx;
 	struct live *lv = t->lv;
+	const struct venue_market *m = t->t.m;
 	char why[256];
 
 	t->pending = 0;
 	t->polled = 1;
 	if (status != 200) {
-		warn("%s %s %s: snapshot request failed: %s", venue_name(t->t.id),
-		    venue_market(t->t.id), t->t.symbol, status < 0 ? q->error :
+		warn("%s %s %s: snapshot request failed: %s", venue_name(m),
+		    venue_market(m), t->t.symbol, status < 0 ? q->error :
 		    "HTTP error");
 		return;
 	}
 	lv->snapshots++;
-	if (stream_message(&lv->st, venue_name(t->t.id), venue_market(t->t.id),
-	    t->t.symbol, body, n, time_now_us(), &lv->r.ob, why,
-	    sizeof why) < 0) {
+	if (stream_message(&lv->st, m->venue, venue_market(m), t->t.symbol,
+	    body, n, time_now_us(), &lv->r.ob, why, sizeof why) < 0) {
 		if (errno == ENOMEM)
 			die_nomem();
-		warn("%s %s %s: bad snapshot: %s", venue_name(t->t.id),
-		    venue_market(t->t.id), t->t.symbol, why);
+		warn("%s %s %s: bad snapshot: %s", venue_name(m),
+		    venue_market(m), t->t.symbol, why);
 	}
 	run_flush_events(&lv->r);
 }
 
-/* Bybit: subscribe (or unsubscribe) topics, at most ten a message. */
+/* Send each message of msgs[0..len) (each ended by '\0') at once. */
 static void
-bybit_subscribe(struct group *g, struct target **t, size_t n, const char *op)
+send_all(struct ws_conn *c, const struct buf *msgs)
 {
-	struct buf topics, msg;
-	size_t i, k;
+	size_t off, n;
 
-	buf_init(&topics, 0);
-	buf_init(&msg, 0);
-	for (i = 0; i < n; i += k) {
-		buf_reset(&topics);
-		buf_reset(&msg);
-		for (k = 0; i + k < n && k < BYBIT_ARGS_MAX / 2; k++)
-			venue_bybit_topics(t[i + k]->t.symbol,
-			    g->lv->o->streams, 200, &topics);
-		buf_addf(&msg, "{\"op\":\"%s\",\"args\":[", op);
-		buf_add(&msg, topics.p, topics.len);
-		buf_adds(&msg, "]}");
-		if (buf_failed(&msg) || ws_send(g->conn, msg.p, msg.len) < 0)
+	for (off = 0; off < msgs->len; off += n + 1) {
+		n = strlen(msgs->p + off);
+		if (ws_send(c, msgs->p + off, n) < 0)
 			die_nomem();
 	}
-	buf_free(&topics);
-	buf_free(&msg);
+}
+
+/* The symbols of targets t[0..n), for the venue's table; the caller
+ * frees the array. */
+static const char **
+symbols_of(struct target **t, size_t n)
+{
+	const char **s = calloc(n + 1, sizeof *s);
+	size_t i;
+
+	if (!s)
+		die_nomem();
+	for (i = 0; i < n; i++)
+		s[i] = t[i]->t.symbol;
+	return s;
+}
+
+/* Subscribe (on = 1) or unsubscribe targets on the group's connection,
+ * for venues that subscribe on an open connection. */
+static void
+subscribe(struct group *g, struct target **t, size_t n, int on)
+{
+	const struct venue_ops *v = g->m->venue;
+	const char **syms;
+	struct buf msgs;
+
+	if (!v->subscribe)
+		return;
+	syms = symbols_of(t, n);
+	buf_init(&msgs, 0);
+	if (v->subscribe(g->m, syms, n, g->lv->o->streams, on, &msgs) < 0)
+		die_nomem();
+	send_all(g->conn, &msgs);
+	buf_free(&msgs);
+	free(syms);
 }
 
 /* What a sync needs, from stream_message(). */
@@ -611,13 +607,15 @@ on_need(void *ctx, const char *venue, const char *market, const char *symbol,
 		request_snapshot(t);
 		return;
 	}
-	/* Bybit sends a snapshot when a topic is subscribed again. */
-	if (now - t->last_resub < RESUBSCRIBE_MS || !t->g)
+	/* Venues with snapshots in the stream send one when a topic is
+	 * subscribed again. */
+	if (now - t->last_resub < RESUBSCRIBE_MS || !t->g ||
+	    !t->t.m->venue->subscribe)
 		return;
 	t->last_resub = now;
 	lv->resyncs++;
-	bybit_subscribe(t->g, &t, 1, "unsubscribe");
-	bybit_subscribe(t->g, &t, 1, "subscribe");
+	subscribe(t->g, &t, 1, 0);
+	subscribe(t->g, &t, 1, 1);
 }
 
 static void
@@ -633,7 +631,7 @@ on_open(struct ws_conn *c, void *ctx)
 	if (g->old)
 		buf_adds(&extra, ",\"reason\":\"handover\"");
 	buf_addc(&extra, '\0');
-	live_status(g->lv, g->id, NULL, "connected", extra.p);
+	live_status(g->lv, g->m, NULL, "connected", extra.p);
 	buf_free(&extra);
 	g->last_ping = time_now_ms();
 	g->next_sub = 0;
@@ -644,11 +642,10 @@ on_open(struct ws_conn *c, void *ctx)
 		return;
 	/* Every book starts again from a fresh snapshot. */
 	for (i = 0; i < g->n; i++)
-		stream_resync(&g->lv->st, venue_name(g->id), venue_market(g->id),
+		stream_resync(&g->lv->st, venue_name(g->m), venue_market(g->m),
 		    g->t[i]->t.symbol, "reconnect", &g->lv->r.ob);
-	if (venue_is_bybit(g->id))
-		bybit_subscribe(g, g->t, g->n, "subscribe");
-	else if (g->which == 0)
+	subscribe(g, g->t, g->n, 1);
+	if (!g->m->rule->snapshot_in_stream && g->part == 0)
 		/* Ask for the snapshots now rather than at the first depth
 		 * event: a quiet symbol would otherwise wait for a trade. */
 		for (i = 0; i < g->n; i++)
@@ -675,8 +672,8 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 			    ws_url(c), n);
 		return;
 	}
-	r = stream_message(&lv->st, venue_name(g->id), venue_market(g->id),
-	    NULL, msg, n, recv_us, &lv->r.ob, why, sizeof why);
+	r = stream_message(&lv->st, g->m->venue, venue_market(g->m), NULL,
+	    msg, n, recv_us, &lv->r.ob, why, sizeof why);
 	if (r < 0) {
 		if (errno == ENOMEM)
 			die_nomem();
@@ -711,10 +708,10 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 	buf_add_jstr(&extra, why, strlen(why));
 	buf_addf(&extra, ",\"retry_ms\":%lld", (long long)retry_ms);
 	buf_addc(&extra, '\0');
-	live_status(g->lv, g->id, NULL, "disconnected", extra.p);
+	live_status(g->lv, g->m, NULL, "disconnected", extra.p);
 	buf_free(&extra);
 	for (i = 0; i < g->n; i++)
-		stream_resync(&g->lv->st, venue_name(g->id), venue_market(g->id),
+		stream_resync(&g->lv->st, venue_name(g->m), venue_market(g->m),
 		    g->t[i]->t.symbol, "disconnected", &g->lv->r.ob);
 	run_flush_events(&g->lv->r);
 }
@@ -722,16 +719,17 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 static const struct ws_handlers handlers = { on_open, on_message, on_closed };
 
 /*
- * Replace a group's connection without a gap in the output (Binance's
- * serverShutdown, its 24-hour limit): open the new one, keep reading the
- * old until the new delivers, then drop the old.
+ * Replace a group's connection without a gap in the output (a server's
+ * announced shutdown, the venue's limit on a connection's age): open the
+ * new one, keep reading the old until the new delivers, then drop the
+ * old.  Only where the venue allows it (venue_ops.handover).
  */
 static void
 handover(struct group *g, const char *why)
 {
 	struct ws_conn *c;
 
-	if (g->old || venue_is_bybit(g->id))
+	if (g->old || !g->m->venue->handover)
 		return;
 	c = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
 	if (!c)
@@ -742,33 +740,42 @@ handover(struct group *g, const char *why)
 		warn("replacing %s: %s", g->url, why);
 }
 
+/* Has the group's connection lived as long as its venue allows? */
+static int
+too_old(const struct group *g)
+{
+	int64_t max = g->m->venue->max_conn_ms;
+
+	return max > 0 && ws_open_ms(g->conn) > max;
+}
+
 static void
 on_limit(const char *key, int status, int64_t until_ms, void *ctx)
 {
 	struct live *lv = ctx;
+	const struct venue_market *m;
 	char extra[128];
-	enum venue_id id;
 
-	for (id = 0; id < VENUE_COUNT; id++)
-		if (strcmp(host_key(id), key) == 0)
+	for (m = venue_next(NULL); m; m = venue_next(m))
+		if (strcmp(m->host_key, key) == 0)
 			break;
-	if (id == VENUE_COUNT)
+	if (!m)
 		return;
 	snprintf(extra, sizeof extra, ",\"status\":%d,\"until\":%lld",
 	    status, (long long)until_ms);
-	live_status(lv, id, NULL, status ? "rate_limited" : "rate_ok",
-	    extra);
+	live_status(lv, m, NULL, status ? "rate_limited" : "rate_ok", extra);
 }
 
 static struct group *
-add_group(struct live *lv, enum venue_id id, int which)
+add_group(struct live *lv, const struct venue_market *m, int part)
 {
 	struct group *g = &lv->groups[lv->ng++];
 
 	memset(g, 0, sizeof *g);
 	g->lv = lv;
-	g->id = id;
-	g->which = which;
+	g->m = m;
+	g->part = part;
+	buf_init(&g->subs, 0);
 	return g;
 }
 
@@ -785,104 +792,30 @@ group_add(struct group *g, struct target *t)
 		g->cap = cap;
 	}
 	g->t[g->n++] = t;
-	if (g->which == 0)
+	if (g->part == 0)
 		t->g = g;
 }
 
-/* The connection URL of a group, from its symbols' streams. */
-/* A SUBSCRIBE message for the streams names[0..n) ("a/b/c" pieces). */
-static char *
-subscribe_message(const char *names, size_t len, int id)
-{
-	struct buf m;
-	size_t i, start = 0;
-
-	buf_init(&m, 0);
-	buf_adds(&m, "{\"method\":\"SUBSCRIBE\",\"params\":[");
-	for (i = 0; i <= len; i++) {
-		if (i < len && names[i] != '/')
-			continue;
-		if (start)
-			buf_addc(&m, ',');
-		buf_add_jstr(&m, names + start, i - start);
-		start = i + 1;
-	}
-	buf_addf(&m, "],\"id\":%d}", id);
-	buf_addc(&m, '\0');
-	if (buf_failed(&m))
-		die_nomem();
-	return m.p;
-}
-
-/*
- * Binance: the first URL_STREAMS streams go into the URL, the others
- * into SUBSCRIBE messages sent once the connection is open (a long URL
- * is refused by servers, and the venue limits streams per URL less
- * than per connection).
- */
-static void
-binance_plan(struct group *g, struct buf *url)
-{
-	struct buf one, rest;
-	size_t i;
-	int k, n = 0, in_rest = 0;
-
-	buf_init(&one, 0);
-	buf_init(&rest, 0);
-	buf_adds(url, venue_binance_path(g->id, g->which));
-	for (i = 0; i < g->n; i++) {
-		buf_reset(&one);
-		k = venue_binance_streams(g->id, g->t[i]->t.symbol,
-		    g->lv->o->streams, g->which, &one);
-		if (k == 0)
-			continue;
-		if (n + k <= URL_STREAMS) {
-			if (n)
-				buf_addc(url, '/');
-			buf_add(url, one.p, one.len);
-			n += k;
-			continue;
-		}
-		if (in_rest + k > SUBSCRIBE_STREAMS) {
-			g->subs[g->nsubs] = subscribe_message(rest.p,
-			    rest.len, (int)g->nsubs + 1);
-			g->nsubs++;
-			buf_reset(&rest);
-			in_rest = 0;
-		}
-		if (rest.len)
-			buf_addc(&rest, '/');
-		buf_add(&rest, one.p, one.len);
-		in_rest += k;
-	}
-	if (rest.len) {
-		g->subs[g->nsubs] = subscribe_message(rest.p, rest.len,
-		    (int)g->nsubs + 1);
-		g->nsubs++;
-	}
-	buf_free(&one);
-	buf_free(&rest);
-}
-
+/* The connection URL of a group, from its symbols' streams, and the
+ * messages to send once it is open. */
 static void
 group_connect(struct group *g)
 {
+	const char **syms = symbols_of(g->t, g->n);
 	struct buf url;
+	int k;
 
 	buf_init(&url, 0);
-	buf_adds(&url, venue_ws_base(g->id));
-	g->subs = calloc(g->n + 1, sizeof *g->subs);
-	if (!g->subs)
-		die_nomem();
-	if (venue_is_bybit(g->id))
-		buf_adds(&url, venue_bybit_path(g->id));
-	else
-		binance_plan(g, &url);
+	buf_adds(&url, venue_ws_base(g->m));
+	k = g->m->venue->plan(g->m, g->part, syms, g->n, g->lv->o->streams,
+	    &url, &g->subs);
+	free(syms);
 	buf_addc(&url, '\0');
-	if (buf_failed(&url))
+	if (k < 0 || buf_failed(&url))
 		die_nomem();
-	/* A futures /market connection without trades has nothing to do. */
-	if (!venue_is_bybit(g->id) && url.p[url.len - 2] == '=') {
+	/* A part without streams (futures /market without trades) has
+	 * nothing to do. */
+	if (k == 0) {
 		buf_free(&url);
 		return;
 	}
@@ -892,34 +825,33 @@ group_connect(struct group *g)
 		die_errno("bad WebSocket URL '%s'", g->url);
 }
 
-/* Send the next SUBSCRIBE message of each open connection, paced. */
+/* Send the next message of each open connection's plan, paced. */
 static void
 subscribe_more(struct live *lv, int64_t now)
 {
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < lv->ng; i++) {
 		struct group *g = &lv->groups[i];
 
 		if (!g->conn || !ws_is_open(g->conn) ||
-		    g->next_sub >= g->nsubs ||
-		    now - g->last_sub < SUBSCRIBE_PACE_MS)
+		    g->next_sub >= g->subs.len ||
+		    now - g->last_sub < g->m->venue->pace_ms)
 			continue;
-		if (ws_send(g->conn, g->subs[g->next_sub],
-		    strlen(g->subs[g->next_sub])) < 0)
+		n = strlen(g->subs.p + g->next_sub);
+		if (ws_send(g->conn, g->subs.p + g->next_sub, n) < 0)
 			die_nomem();
-		g->next_sub++;
+		g->next_sub += n + 1;
 		g->last_sub = now;
 	}
 }
 
-/* Targets into groups: per venue and market, GROUP_SYMBOLS at a time
- * (Binance futures: a /public and a /market connection). */
+/* Targets into groups: per market and part, as many symbols at a time as
+ * the venue takes on one connection. */
 static void
 make_groups(struct live *lv)
 {
-	struct group *cur[VENUE_COUNT][2] = { { NULL } };
-	size_t i;
+	size_t i, k;
 	int w;
 
 	lv->groups = calloc(lv->nt * 2 + 2, sizeof *lv->groups);
@@ -927,14 +859,21 @@ make_groups(struct live *lv)
 		die_nomem();
 	for (i = 0; i < lv->nt; i++) {
 		struct target *t = &lv->targets[i];
-		int parts = t->t.id == VENUE_BINANCE_FUTURES ? 2 : 1;
+		const struct venue_market *m = t->t.m;
 
-		for (w = 0; w < parts; w++) {
-			struct group **g = &cur[t->t.id][w];
+		for (w = 0; w < m->parts; w++) {
+			struct group *g = NULL;
 
-			if (!*g || (*g)->n == GROUP_SYMBOLS)
-				*g = add_group(lv, t->t.id, w);
-			group_add(*g, t);
+			/* The latest group of this market and part. */
+			for (k = lv->ng; k-- > 0;)
+				if (lv->groups[k].m == m &&
+				    lv->groups[k].part == w) {
+					g = &lv->groups[k];
+					break;
+				}
+			if (!g || g->n == m->venue->group_symbols)
+				g = add_group(lv, m, w);
+			group_add(g, t);
 		}
 	}
 	for (i = 0; i < lv->ng; i++)
@@ -959,9 +898,9 @@ setup_targets(struct live *lv)
 		if (venue_parse_target(o->targets[i], &t->t, why,
 		    sizeof why) < 0)
 			die_usage("%s", why);
-		n = keymap_key3(key, sizeof key, venue_name(t->t.id),
-		    strlen(venue_name(t->t.id)), venue_market(t->t.id),
-		    strlen(venue_market(t->t.id)), t->t.symbol,
+		n = keymap_key3(key, sizeof key, venue_name(t->t.m),
+		    strlen(venue_name(t->t.m)), venue_market(t->t.m),
+		    strlen(venue_market(t->t.m)), t->t.symbol,
 		    strlen(t->t.symbol));
 		if (keymap_get(&lv->bykey, key, n))
 			continue;	/* named twice */
@@ -975,38 +914,37 @@ setup_targets(struct live *lv)
 static void
 setup_rest(struct live *lv)
 {
-	enum venue_id id;
+	const struct venue_market *m;
 
 	if (rest_open(&lv->rest, lv->o->ca) < 0)
 		die_errno("cannot start the REST client");
-	for (id = 0; id < VENUE_COUNT; id++) {
+	for (m = venue_next(NULL); m; m = venue_next(m)) {
 		int limit;
 		long window;
+		const char *key = venue_rest_budget(m, &limit, &window);
 
-		venue_rest_budget(id, &limit, &window);
 		/* Half the IP's budget: other tools on it keep headroom. */
-		if (rest_budget(lv->rest, host_key(id), limit, window,
-		    0.5) < 0)
+		if (rest_budget(lv->rest, key, limit, window, 0.5) < 0)
 			die_errno("cannot set the REST budget");
 	}
 	rest_on_limit(lv->rest, on_limit, lv);
 }
 
-/* Bybit wants an application ping every 20 s. */
+/* The application ping of venues that want one. */
 static void
-ping_bybit(struct live *lv, int64_t now)
+ping_apps(struct live *lv, int64_t now)
 {
-	static const char ping[] = "{\"op\":\"ping\"}";
 	size_t i;
 
 	for (i = 0; i < lv->ng; i++) {
 		struct group *g = &lv->groups[i];
+		const struct venue_ops *v = g->m->venue;
 
-		if (!venue_is_bybit(g->id) || !g->conn || !ws_is_open(g->conn) ||
-		    now - g->last_ping < BYBIT_PING_MS)
+		if (!v->ping_ms || !g->conn || !ws_is_open(g->conn) ||
+		    now - g->last_ping < v->ping_ms)
 			continue;
 		g->last_ping = now;
-		if (ws_send(g->conn, ping, sizeof ping - 1) < 0)
+		if (ws_send(g->conn, v->ping_msg, strlen(v->ping_msg)) < 0)
 			die_nomem();
 	}
 }
@@ -1080,11 +1018,10 @@ run_live(struct opts *o)
 		if (rest_run(lv.rest, lv.ws ? 0 : t) < 0)
 			die_errno("REST service failed");
 		now = time_now_ms();
-		ping_bybit(&lv, now);
+		ping_apps(&lv, now);
 		subscribe_more(&lv, now);
 		for (i = 0; i < lv.ng; i++)
-			if (lv.groups[i].conn &&
-			    ws_open_ms(lv.groups[i].conn) > ROTATE_MS)
+			if (lv.groups[i].conn && too_old(&lv.groups[i]))
 				handover(&lv.groups[i], "24-hour limit");
 		if (o->stats && now >= next_stats) {
 			print_stats(&lv);
@@ -1099,11 +1036,7 @@ run_live(struct opts *o)
 	rest_close(lv.rest);
 	stream_free(&lv.st);
 	for (i = 0; i < lv.ng; i++) {
-		size_t k;
-
-		for (k = 0; k < lv.groups[i].nsubs; k++)
-			free(lv.groups[i].subs[k]);
-		free(lv.groups[i].subs);
+		buf_free(&lv.groups[i].subs);
 		free(lv.groups[i].t);
 		free(lv.groups[i].url);
 	}

@@ -19,6 +19,8 @@ check "every include in lib/ follows the layer rule" \
 	ok_quiet $LAYERS "$TOP"
 check "no object outside lib/prog/ prints or exits" \
 	ok_quiet $LAYERS --objects "$OBJ" "$TOP"
+check "no venue name in code outside lib/venue/ and lib/sim/" \
+	ok_quiet $LAYERS --venues "$TOP"
 
 # The planted violations, in a copy of lib/ and its README.
 mkdir -p "$T/tree" && cp -R "$TOP/lib" "$T/tree/" && mkdir -p "$T/tree/cmd"

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "venue/binance.h"
-#include "venue/bybit.h"
 #include "event/event.h"
 #include "stream.h"
 
@@ -75,7 +73,8 @@ event_sync(struct stream *s, const struct event *ev)
 	sy = keymap_get(&s->syncs, key, n);
 	if (sy)
 		return sy;
-	sy = sync_new(v, m, sym);
+	sy = sync_new(v, m, sym, venue_seq_rule(v, ev->venue->n, m,
+	    ev->market->n));
 	if (!sy)
 		return NULL;
 	if (keymap_put(&s->syncs, key, n, sy) < 0) {
@@ -143,9 +142,9 @@ route(struct stream *s, struct buf *out, char *why, size_t whylen)
 }
 
 int
-stream_message(struct stream *s, const char *venue, const char *market,
-    const char *symbol, const char *msg, size_t n, int64_t recv_us,
-    struct buf *out, char *why, size_t whylen)
+stream_message(struct stream *s, const struct venue_ops *venue,
+    const char *market, const char *symbol, const char *msg, size_t n,
+    int64_t recv_us, struct buf *out, char *why, size_t whylen)
 {
 	size_t mark = out->len;
 	int r;
@@ -153,12 +152,8 @@ stream_message(struct stream *s, const char *venue, const char *market,
 	buf_reset(&s->norm);
 	if (!symbol && s->symbols == 1)
 		symbol = s->only_symbol;
-	if (strcmp(venue, "binance") == 0)
-		r = binance_normalize(msg, n, market, symbol, recv_us,
-		    &s->norm, why, whylen);
-	else
-		r = bybit_normalize(msg, n, market, recv_us, &s->norm, why,
-		    whylen);
+	r = venue->normalize(msg, n, market, symbol, recv_us, &s->norm, why,
+	    whylen);
 	if (r < 0)
 		return -1;
 	if (buf_failed(&s->norm)) {
@@ -166,7 +161,7 @@ stream_message(struct stream *s, const char *venue, const char *market,
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	if (strcmp(venue, "binance") == 0 && r == BINANCE_SHUTDOWN)
+	if (r == VENUE_SHUTDOWN)
 		return STREAM_SHUTDOWN;
 	errno = 0;
 	if (route(s, out, why, whylen) < 0) {

@@ -1,9 +1,10 @@
 /*
  * stream: mkt-feed's way from a raw venue message to synced events, the
  * same for live connections and recorded captures: the venue's
- * normalizer (binance, bybit), then, for order book events, the sync of
- * their symbol (sync), then out.  What the syncs need next -- a REST
- * snapshot, a resubscription -- is handed to the caller's callback.
+ * normalizer (its table's, venue.h), then, for order book events, the
+ * sync of their symbol under its venue's rules (sync), then out.  What
+ * the syncs need next -- a REST snapshot, a resubscription -- is handed
+ * to the caller's callback.
  */
 #ifndef MKT_STREAM_H
 #define MKT_STREAM_H
@@ -15,11 +16,12 @@
 #include "base/attr.h"
 #include "base/keymap.h"
 #include "market/sync.h"
+#include "venue/venue.h"
 
 /* What stream_message() returns besides -1. */
 enum {
 	STREAM_OK = 0,
-	STREAM_SHUTDOWN = 1,	/* Binance announced a server shutdown */
+	STREAM_SHUTDOWN = 1,	/* the server announced a shutdown */
 };
 
 /* A sync needs something: what is an enum sync_need. */
@@ -39,7 +41,7 @@ void stream_init(struct stream *s, stream_need_fn *need, void *ctx);
 void stream_free(struct stream *s);
 
 /*
- * Normalize one raw message of venue ("binance", "bybit") and market
+ * Normalize one raw message of a venue (its table) and market ("spot")
  * and append the events to emit to out.  symbol names the symbol of a
  * REST body (NULL: the only symbol seen so far, if there is one).
  * recv_us: local receive time, or -1.  Returns STREAM_OK,
@@ -47,9 +49,9 @@ void stream_free(struct stream *s);
  * appended).  Out of memory is fatal to the caller: -1 with errno
  * ENOMEM.
  */
-int stream_message(struct stream *s, const char *venue, const char *market,
-    const char *symbol, const char *msg, size_t n, int64_t recv_us,
-    struct buf *out, char *why, size_t whylen) WUR;
+int stream_message(struct stream *s, const struct venue_ops *venue,
+    const char *market, const char *symbol, const char *msg, size_t n,
+    int64_t recv_us, struct buf *out, char *why, size_t whylen) WUR;
 
 /*
  * The connection that carried this symbol is gone or new: its book must

@@ -7,6 +7,16 @@
 
 #include "book.h"
 
+const struct seq_rule seq_rule_default = {
+	.link = SEQ_NEXT_FIRST,
+	.link_prev = SEQ_PREV,
+	.first_overlaps = 1,
+	.snapshot_in_stream = 0,
+};
+
+/* What converting an event's levels can meet besides success. */
+enum { CONV_BAD = -1, CONV_NOMEM = -2 };
+
 static char *
 dup_n(const char *s, size_t n)
 {
@@ -35,7 +45,7 @@ book_new(const char *venue, size_t vn, const char *market, size_t mn,
 		errno = ENOMEM;
 		return NULL;
 	}
-	b->is_bybit = strcmp(b->venue, "bybit") == 0;
+	b->rule = &seq_rule_default;
 	return b;
 }
 
@@ -73,8 +83,10 @@ side_reserve(struct book_side *s, size_t n)
 	while (cap < n)
 		cap *= 2;
 	lv = realloc(s->lv, cap * sizeof *lv);
-	if (!lv)
+	if (!lv) {
+		errno = ENOMEM;
 		return -1;
+	}
 	s->lv = lv;
 	s->cap = cap;
 	return 0;
@@ -201,9 +213,8 @@ book_widen(struct book *b, int ps, int qs)
 }
 
 /*
- * Convert decoded levels to the book's integer form in b->tmp, widening
- * the book's scales first when the event is finer.  neg negates prices
- * (the ask side).  -1 when a number does not fit 64 bits.
+ * Convert decoded levels to the book's integer form in dst.  neg negates
+ * prices (the ask side).  -1 when a number does not fit 64 bits.
  */
 static int
 convert_levels(struct book *b, const struct levels *l, int neg,
@@ -237,7 +248,11 @@ max_scales(const struct levels *l, int *ps, int *qs)
 	}
 }
 
-/* Convert both sides of an event into b->tmp: bids first, then asks. */
+/*
+ * Convert both sides of an event into b->tmp, bids first, then asks,
+ * widening the book's scales first when the event is finer.  0,
+ * CONV_BAD when a number does not fit, CONV_NOMEM with errno ENOMEM.
+ */
 static int
 convert_event(struct book *b, const struct levels *bids,
     const struct levels *asks)
@@ -254,8 +269,10 @@ convert_event(struct book *b, const struct levels *bids,
 		while (cap < n)
 			cap *= 2;
 		t = realloc(b->tmp, cap * sizeof *t);
-		if (!t)
-			return -1;
+		if (!t) {
+			errno = ENOMEM;
+			return CONV_NOMEM;
+		}
 		b->tmp = t;
 		b->tmpcap = cap;
 	}
@@ -263,10 +280,10 @@ convert_event(struct book *b, const struct levels *bids,
 	max_scales(asks, &ps, &qs);
 	if (ps > FX_MAX_DIGITS || qs > FX_MAX_DIGITS ||
 	    book_widen(b, ps, qs) < 0)
-		return -1;
+		return CONV_BAD;
 	if (convert_levels(b, bids, 0, b->tmp) < 0 ||
 	    convert_levels(b, asks, 1, b->tmp + bids->n) < 0)
-		return -1;
+		return CONV_BAD;
 	return 0;
 }
 
@@ -298,7 +315,8 @@ side_lower_bound(const struct book_side *s, int64_t k)
 	return (size_t)(base - s->lv) + (base->key < k);
 }
 
-/* Set one level: insert, replace, or remove when qty is 0. */
+/* Set one level: insert, replace, or remove when qty is 0.  -1 with
+ * errno ENOMEM (the level is then not in the side). */
 static int
 side_set(struct book_side *s, int64_t key, int64_t qty)
 {
@@ -342,7 +360,7 @@ cmp_level(const void *a, const void *b)
 
 /*
  * Load a side from converted snapshot levels (any order; of repeated
- * prices one is kept; zero quantities dropped).
+ * prices one is kept; zero quantities dropped).  -1 with errno ENOMEM.
  */
 static int
 side_load(struct book_side *s, const struct book_level *src, size_t n)
@@ -417,6 +435,18 @@ book_break(struct book *b, struct book_status *st, const char *reason)
 	b->pending = 0;
 	st->reason = reason;
 	return BOOK_BROKEN;
+}
+
+/* Out of memory half way: the book is invalid, and that is not news to
+ * report but the caller's end.  -1 with errno ENOMEM. */
+static int
+book_nomem(struct book *b)
+{
+	b->state = BOOK_INVALID;
+	b->pending = 0;
+	b->reported = 1;
+	errno = ENOMEM;
+	return -1;
 }
 
 static void
@@ -524,6 +554,7 @@ book_snapshot(struct book *b, const struct event *ev,
     struct book_status *st)
 {
 	int was_invalid = b->state == BOOK_INVALID;
+	int r;
 
 	status_clear(st);
 	note_times(b, ev);
@@ -532,11 +563,14 @@ book_snapshot(struct book *b, const struct event *ev,
 	b->bid.n = b->ask.n = 0;
 	b->bid.has_deepest = b->ask.has_deepest = 0;
 	b->ps = b->qs = 0;
-	if (convert_event(b, bids, asks) < 0)
+	r = convert_event(b, bids, asks);
+	if (r == CONV_NOMEM)
+		return book_nomem(b);
+	if (r < 0)
 		return book_break(b, st, "bad_level");
 	if (side_load(&b->bid, b->tmp, bids->n) < 0 ||
 	    side_load(&b->ask, b->tmp + bids->n, asks->n) < 0)
-		return book_break(b, st, "bad_level");
+		return book_nomem(b);
 	b->last_id = st->got_last_id;
 	if (crossed(b))
 		return book_break(b, st, "crossed");
@@ -547,37 +581,44 @@ book_snapshot(struct book *b, const struct event *ev,
 }
 
 int
-book_sequence(int64_t id, int fresh, int is_bybit, const struct event *ev,
-    struct book_status *st)
+book_sequence(int64_t id, int fresh, const struct seq_rule *rule,
+    const struct event *ev, struct book_status *st)
 {
+	int has_prev = (ev->has & EV_HAS_PREV_ID) != 0;
+	enum seq_link link = has_prev ? rule->link_prev : rule->link;
+	int overlap = fresh && rule->first_overlaps;
+
 	st->got_first_id = ev->first_id;
 	st->got_last_id = ev->last_id;
-	st->has_prev = (ev->has & EV_HAS_PREV_ID) != 0;
+	st->has_prev = has_prev;
 	st->got_prev_id = ev->prev_id;
-	if (is_bybit) {
+	switch (link) {
+	case SEQ_PREV:
+		/* The first event may end exactly at the snapshot's id; later
+		 * an event that ends at the book's id was applied already. */
+		if (ev->last_id < id || (!overlap && ev->last_id == id))
+			return BOOK_STALE;
+		st->expected_id = id;
+		if (has_prev && ev->prev_id == id)
+			return BOOK_APPLIED;
+		if (overlap && ev->first_id <= id && id <= ev->last_id)
+			return BOOK_APPLIED;
+		return BOOK_BROKEN;
+	case SEQ_NEXT_LAST:
 		if (ev->last_id <= id)
 			return BOOK_STALE;
 		st->expected_id = id + 1;
-		return ev->last_id == id + 1 ? BOOK_APPLIED : BOOK_BROKEN;
-	}
-	if (ev->has & EV_HAS_PREV_ID) {
-		/* The first event may end exactly at the snapshot's id; later
-		 * an event that ends at the book's id was applied already. */
-		if (ev->last_id < id || (!fresh && ev->last_id == id))
-			return BOOK_STALE;
-		st->expected_id = id;
-		if (ev->prev_id == id)
+		if (overlap ? ev->first_id <= id + 1 : ev->last_id == id + 1)
 			return BOOK_APPLIED;
-		if (fresh && ev->first_id <= id && id <= ev->last_id)
+		return BOOK_BROKEN;
+	default:
+		if (ev->last_id <= id)
+			return BOOK_STALE;
+		st->expected_id = id + 1;
+		if (overlap ? ev->first_id <= id + 1 : ev->first_id == id + 1)
 			return BOOK_APPLIED;
 		return BOOK_BROKEN;
 	}
-	if (ev->last_id <= id)
-		return BOOK_STALE;
-	st->expected_id = id + 1;
-	if (fresh ? ev->first_id <= id + 1 : ev->first_id == id + 1)
-		return BOOK_APPLIED;
-	return BOOK_BROKEN;
 }
 
 int
@@ -597,21 +638,23 @@ book_depth(struct book *b, const struct event *ev,
 	}
 	if (b->state == BOOK_INVALID)
 		return BOOK_IGNORED;
-	v = book_sequence(b->last_id, b->state == BOOK_FRESH, b->is_bybit, ev,
-	    st);
+	v = book_sequence(b->last_id, b->state == BOOK_FRESH, b->rule, ev, st);
 	if (v == BOOK_STALE)
 		return v;
 	/* Statuses carry the time of the event that caused them. */
 	note_times(b, ev);
 	if (v == BOOK_BROKEN)
 		return book_break(b, st, "gap");
-	if (convert_event(b, bids, asks) < 0)
+	v = convert_event(b, bids, asks);
+	if (v == CONV_NOMEM)
+		return book_nomem(b);
+	if (v < 0)
 		return book_break(b, st, "bad_level");
 	for (i = 0; i < bids->n + asks->n; i++) {
 		struct book_side *s = i < bids->n ? &b->bid : &b->ask;
 
 		if (side_set(s, b->tmp[i].key, b->tmp[i].qty) < 0)
-			return book_break(b, st, "bad_level");
+			return book_nomem(b);
 	}
 	b->last_id = ev->last_id;
 	b->state = BOOK_LIVE;

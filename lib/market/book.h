@@ -1,5 +1,5 @@
 /*
- * book: exact L2 order books and the venues' sync rules.
+ * book: exact L2 order books and the sync rules they are checked by.
  *
  * Prices and quantities are kept as 64-bit integers at one price scale
  * and one quantity scale per book (the most fraction digits seen; the
@@ -9,15 +9,18 @@
  * stored negated, which makes both sides ascending by key and lets one
  * code path serve both.
  *
- * Sync rules (mkt-events(5)):
- *   spot    (Binance spot; any venue without prev_id): drop last_id <=
- *           book id; the first event after a snapshot needs first_id <=
- *           id+1 <= last_id, every later one first_id == id+1.
- *   futures (events with prev_id, Binance USD-M): drop last_id < book id
- *           (later also last_id == id: a repeat); first event first_id
- *           <= id <= last_id (or prev_id == id), later ones prev_id == id.
- *   bybit   a snapshot always resets; drop last_id <= id; every delta
- *           last_id == id+1.
+ * Sync rules (mkt-events(5)) are data, a struct seq_rule: which ids link
+ * an event to the book, whether the first event after a snapshot may
+ * overlap it, and where snapshots come from.  This layer knows no
+ * venue: the venue layer (venue/venue.h, venue_seq_rule()) says which
+ * rule an event's "venue" and "market" follow; without one, a book
+ * follows seq_rule_default, the rule mkt-events(5) gives every venue:
+ *   an event without prev_id: drop last_id <= book id; the first event
+ *           after a snapshot needs first_id <= id+1 <= last_id, every
+ *           later one first_id == id+1;
+ *   an event with prev_id: drop last_id < book id (later also last_id
+ *           == id: a repeat); first event first_id <= id <= last_id (or
+ *           prev_id == id), later ones prev_id == id.
  * A gap, a crossed book, a depth event before any snapshot, or a ticker
  * that disagrees with the book at its id makes the book invalid until the
  * next snapshot.
@@ -62,7 +65,46 @@ enum book_state {
 	BOOK_INVALID,	/* out of sync until the next snapshot */
 };
 
-enum book_rule { BOOK_RULE_SPOT, BOOK_RULE_FUTURES, BOOK_RULE_BYBIT };
+/*
+ * How a depth event continues a book (or a stream) at update id `id`.
+ * An event is stale (dropped, already covered) when its last_id is at
+ * or below id; with SEQ_PREV and first_overlaps, the first event after
+ * a snapshot may also end exactly at id.
+ */
+enum seq_link {
+	SEQ_NEXT_FIRST,	/* first_id == id + 1 (update ids without holes:
+			   the event's first id follows the book's) */
+	SEQ_PREV,	/* prev_id == id (the event names the id it
+			   follows; ids may have holes) */
+	SEQ_NEXT_LAST,	/* last_id == id + 1 (one id per event) */
+};
+
+/*
+ * A venue's sync rules, as data.  The venue layer holds one per venue or
+ * market; nothing here knows which.
+ */
+struct seq_rule {
+	enum seq_link link;	/* events without prev_id */
+	enum seq_link link_prev; /* events that carry prev_id */
+	/* The first event after a snapshot may overlap it: it need only
+	 * cover the update after the snapshot's id (SEQ_NEXT_*: first_id
+	 * <= id + 1; SEQ_PREV: first_id <= id <= last_id, or prev_id ==
+	 * id).  0: it continues the snapshot like any later event. */
+	int first_overlaps;
+	/* Snapshots come in the stream, sent on (re)subscription, rather
+	 * than fetched: a snapshot always resets the stream, depth events
+	 * before one are of no use (not held), and a gap asks for a
+	 * resubscription (SYNC_RESUBSCRIBE) rather than a fetch. */
+	int snapshot_in_stream;
+};
+
+/* mkt-events(5)'s rule for any venue (see above). */
+extern const struct seq_rule seq_rule_default;
+
+/* Which rule the events of venue[0..vn) and market[0..mn) follow; NULL
+ * for seq_rule_default.  The venue layer's venue_seq_rule() is one. */
+typedef const struct seq_rule *seq_rule_fn(const char *venue, size_t vn,
+    const char *market, size_t mn);
 
 /* What an event did to the book. */
 enum book_verdict {
@@ -103,7 +145,8 @@ struct book {
 	int64_t time, recv;	/* of the last event applied */
 	unsigned has;		/* EV_HAS_TIME / EV_HAS_RECV of that event */
 	char *venue, *market, *symbol;	/* NUL-terminated copies */
-	int is_bybit;
+	const struct seq_rule *rule;	/* book_new(): seq_rule_default; the
+					   caller may set another */
 	/* Tickers ahead of the book, oldest first. */
 	struct book_tick ticks[BOOK_TICKS];
 	int nticks;
@@ -114,7 +157,8 @@ struct book {
 	size_t tmpcap;
 };
 
-/* A new empty book for these names (copied).  NULL with errno ENOMEM. */
+/* A new empty book for these names (copied), following
+ * seq_rule_default.  NULL with errno ENOMEM. */
 struct book *book_new(const char *venue, size_t vn, const char *market,
     size_t mn, const char *symbol, size_t sn);
 void book_free(struct book *b);
@@ -122,7 +166,8 @@ void book_free(struct book *b);
 /*
  * Replace the book with a snapshot (or a full `book` event) whose id is
  * last_id.  Returns BOOK_APPLIED, BOOK_RESTORED, or BOOK_BROKEN with *st
- * filled (crossed, bad_level).
+ * filled (crossed, bad_level); -1 with errno ENOMEM when memory ran out
+ * (the book is then invalid, nothing reported).
  */
 int book_snapshot(struct book *b, const struct event *ev,
     const struct levels *bids, const struct levels *asks,
@@ -132,12 +177,14 @@ int book_snapshot(struct book *b, const struct event *ev,
  * The sync rules alone: may a depth event follow a book (or a stream)
  * at update id `id`?  fresh: nothing applied since the snapshot.
  * Returns BOOK_APPLIED (go ahead), BOOK_STALE (already covered) or
- * BOOK_BROKEN (a gap; *st holds the ids).  mkt-feed's sync uses it too.
+ * BOOK_BROKEN (a gap; *st holds the ids) under rule.  mkt-feed's sync
+ * and mkt-sim's replay use it too.
  */
-int book_sequence(int64_t id, int fresh, int is_bybit, const struct event *ev,
-    struct book_status *st);
+int book_sequence(int64_t id, int fresh, const struct seq_rule *rule,
+    const struct event *ev, struct book_status *st);
 
-/* Apply a depth event under the sync rules; see enum book_verdict. */
+/* Apply a depth event under the book's rule; see enum book_verdict.
+ * -1 with errno ENOMEM when memory ran out (as book_snapshot()). */
 int book_depth(struct book *b, const struct event *ev,
     const struct levels *bids, const struct levels *asks,
     struct book_status *st);

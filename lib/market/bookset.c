@@ -20,6 +20,12 @@ bookset_init(struct bookset *bs, const char *source, int64_t interval,
 }
 
 void
+bookset_rules(struct bookset *bs, seq_rule_fn *rule_of)
+{
+	bs->rule_of = rule_of;
+}
+
+void
 bookset_free(struct bookset *bs)
 {
 	size_t i;
@@ -60,6 +66,13 @@ find_book(struct bookset *bs, const struct event *ev, int create)
 	    ev->symbol->p, ev->symbol->n);
 	if (!b)
 		return NULL;
+	if (bs->rule_of) {
+		const struct seq_rule *r = bs->rule_of(ev->venue->p,
+		    ev->venue->n, ev->market->p, ev->market->n);
+
+		if (r)
+			b->rule = r;
+	}
 	if (keymap_put(&bs->map, key, n, b) < 0) {
 		book_free(b);
 		return NULL;
@@ -200,7 +213,7 @@ bookset_feed(struct bookset *bs, struct event *ev, struct buf *out,
 		v = book_snapshot(b, ev, &bs->bids, &bs->asks, &st);
 		break;
 	}
-	if (handle_verdict(bs, b, v, &st, out) < 0) {
+	if (v < 0 || handle_verdict(bs, b, v, &st, out) < 0) {
 		snprintf(why, whylen, "out of memory");
 		errno = ENOMEM;
 		return -1;

@@ -3,7 +3,10 @@
  * with events, with the interval windows of mkt-book and mkt-depth.
  *
  * bookset_feed() applies snapshot, depth, book and ticker events under
- * the sync rules and renders the status events they cause.  A book that
+ * the sync rules and renders the status events they cause.  Which rule a
+ * book follows is the caller's to say (bookset_rules(): the venue
+ * layer's venue_seq_rule()); without, every book follows
+ * seq_rule_default.  A book that
  * an event left changed and valid is handed to the program's render
  * callback: at once (interval 0), or once per window of event time
  * [k*interval, (k+1)*interval) with its latest state, in the order the
@@ -34,11 +37,16 @@ struct bookset {
 	size_t npending, cap;
 	bookset_render_fn *render;
 	void *ctx;
+	seq_rule_fn *rule_of;		/* NULL: seq_rule_default for all */
 };
 
 void bookset_init(struct bookset *bs, const char *source, int64_t interval,
     bookset_render_fn *render, void *ctx);
 void bookset_free(struct bookset *bs);
+
+/* Books made from now on follow the rule rule_of gives for their venue
+ * and market (or seq_rule_default when it gives NULL). */
+void bookset_rules(struct bookset *bs, seq_rule_fn *rule_of);
 
 /* Does this program's bookset take events of this type? */
 int bookset_wants(enum ev_type t);

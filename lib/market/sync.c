@@ -11,7 +11,8 @@
 #include "sync.h"
 
 struct sync *
-sync_new(const char *venue, const char *market, const char *symbol)
+sync_new(const char *venue, const char *market, const char *symbol,
+    const struct seq_rule *rule)
 {
 	struct sync *s = calloc(1, sizeof *s);
 
@@ -25,7 +26,7 @@ sync_new(const char *venue, const char *market, const char *symbol)
 		errno = ENOMEM;
 		return NULL;
 	}
-	s->is_bybit = strcmp(venue, "bybit") == 0;
+	s->rule = rule ? rule : &seq_rule_default;
 	buf_init(&s->held, 0);
 	return s;
 }
@@ -153,7 +154,7 @@ follow(struct sync *s, const struct event *ev, const char *line, size_t n,
 	int v;
 
 	memset(&st, 0, sizeof st);
-	v = book_sequence(s->id, s->fresh, s->is_bybit, ev, &st);
+	v = book_sequence(s->id, s->fresh, s->rule, ev, &st);
 	if (v == BOOK_STALE)
 		return 0;
 	if (v == BOOK_BROKEN) {
@@ -215,19 +216,22 @@ replay_held(struct sync *s, struct buf *out)
 }
 
 /*
- * Binance: can the snapshot start a book that the first held event
- * continues?  Futures needs U <= L (the first event straddles L); spot's
- * ids are contiguous, so U == L + 1 continues it too.  (The documented
- * "L < U: fetch again" is stricter than it needs to be on spot.)
+ * Fetched snapshots: can the snapshot start a book that the first held
+ * event continues?  Events linked by prev_id need U <= L (the first
+ * event straddles L); where ids have no holes, U == L + 1 continues it
+ * too.  (Binance's documented "L < U: fetch again" is stricter than it
+ * needs to be on spot.)
  */
 static int
 stale_snapshot(const struct sync *s, const struct event *ev)
 {
 	const struct sync_held *h = s->ev;
+	enum seq_link link;
 
-	if (s->is_bybit || s->nev == 0)
+	if (s->rule->snapshot_in_stream || s->nev == 0)
 		return 0;
-	if (h->has & EV_HAS_PREV_ID)
+	link = h->has & EV_HAS_PREV_ID ? s->rule->link_prev : s->rule->link;
+	if (link == SEQ_PREV)
 		return ev->last_id < h->first_id;
 	return ev->last_id + 1 < h->first_id;
 }
@@ -236,7 +240,7 @@ static int
 feed_snapshot(struct sync *s, const struct event *ev, const char *line,
     size_t n, struct buf *out)
 {
-	/* Binance: a snapshot older than the first held event cannot start
+	/* A fetched snapshot older than the first held event cannot start
 	 * a book from it; ask for a newer one. */
 	if (stale_snapshot(s, ev)) {
 		status_head(out, s, ev->has, ev->time, "resyncing");
@@ -256,7 +260,7 @@ feed_snapshot(struct sync *s, const struct event *ev, const char *line,
 	s->id = ev->last_id;
 	s->live = 1;
 	s->fresh = 1;
-	if (s->is_bybit) {
+	if (s->rule->snapshot_in_stream) {
 		hold_clear(s);
 		return SYNC_OK;
 	}
@@ -273,9 +277,9 @@ sync_feed(struct sync *s, const struct event *ev, const char *line,
 		r = feed_snapshot(s, ev, line, n, out);
 	else if (s->live && !follow(s, ev, line, n, out))
 		r = SYNC_OK;
-	else if (s->is_bybit)
-		/* Bybit sends a new snapshot on resubscription: deltas in
-		 * between are of no use. */
+	else if (s->rule->snapshot_in_stream)
+		/* The venue sends a new snapshot on resubscription: deltas
+		 * in between are of no use. */
 		r = SYNC_RESUBSCRIBE;
 	else
 		r = hold(s, ev, line, n) < 0 ? -1 : SYNC_SNAPSHOT;

@@ -1,14 +1,16 @@
 /*
  * sync: the venues' documented local-order-book procedure for one symbol,
- * as mkt-feed runs it, live or on a recorded capture.
+ * as mkt-feed runs it, live or on a recorded capture, under the venue's
+ * rules as data (struct seq_rule, book.h; the venue layer has them).
  *
- * Binance (spot and USD-M futures): depth events are buffered until a
- * snapshot arrives; a snapshot older than the first buffered event is
- * refused (another is needed); buffered events it already covers are
- * dropped; the first event must straddle it (spot: U <= L+1 <= u,
- * futures: U <= L <= u) and every later one continue it (spot: U ==
- * previous u + 1, futures: pu == previous u).  Bybit v5: a snapshot
- * always resets; every delta has u == previous u + 1.
+ * Fetched snapshots (!snapshot_in_stream; Binance spot and USD-M
+ * futures): depth events are buffered until a snapshot arrives; a
+ * snapshot older than the first buffered event is refused (another is
+ * needed); buffered events it already covers are dropped; the first
+ * event must straddle it (SEQ_NEXT_FIRST: U <= L+1 <= u, SEQ_PREV: U <=
+ * L <= u) and every later one continue it (U == previous u + 1, or pu
+ * == previous u).  Snapshots in the stream (Bybit v5): a snapshot always
+ * resets; every delta continues it (SEQ_NEXT_LAST: u == previous u + 1).
  *
  * What comes out, per symbol: a snapshot followed by the depth events
  * that continue it.  On a gap only this symbol resyncs: a `status`
@@ -24,12 +26,14 @@
 #include "base/buf.h"
 #include "base/attr.h"
 #include "event/event.h"
+#include "book.h"
 
 /* What the caller should do next for this symbol. */
 enum sync_need {
 	SYNC_OK = 0,		/* nothing */
-	SYNC_SNAPSHOT = 1,	/* fetch a REST snapshot (Binance) */
-	SYNC_RESUBSCRIBE = 2,	/* resubscribe to get a snapshot (Bybit) */
+	SYNC_SNAPSHOT = 1,	/* fetch a REST snapshot */
+	SYNC_RESUBSCRIBE = 2,	/* resubscribe to get a snapshot
+				   (snapshot_in_stream) */
 };
 
 /* Depth events held while waiting for a snapshot, at most. */
@@ -44,7 +48,7 @@ struct sync_held {
 
 struct sync {
 	char *venue, *market, *symbol;
-	int is_bybit;
+	const struct seq_rule *rule;
 	int live;		/* a snapshot has been applied and followed */
 	int fresh;		/* nothing applied since that snapshot */
 	int broken;		/* a gap since the last snapshot: say synced */
@@ -55,9 +59,10 @@ struct sync {
 	size_t nev, cap;
 };
 
-/* A new sync for these names (copied).  NULL with errno ENOMEM. */
+/* A new sync for these names (copied), under rule (not copied: it must
+ * outlive the sync; NULL: seq_rule_default).  NULL with errno ENOMEM. */
 struct sync *sync_new(const char *venue, const char *market,
-    const char *symbol);
+    const char *symbol, const struct seq_rule *rule);
 void sync_free(struct sync *s);
 
 /*

@@ -21,6 +21,7 @@
 #include "event/event.h"
 #include "base/fixed.h"
 #include "io/in.h"
+#include "venue/venue.h"
 #include "simreplay.h"
 
 /* One line, parsed: the event, its names, and for a trade its values. */
@@ -477,12 +478,14 @@ store_book(struct loader *L, struct sr_inst *in)
 	struct book_status st;
 	struct sr_rec *rec;
 	int snap = ev->type == EV_SNAPSHOT;
+	const struct seq_rule *rule = venue_seq_rule(in->venue,
+	    strlen(in->venue), in->market, strlen(in->market));
 
 	if (snap) {
 		in->fresh = 1;
 	} else {
 		switch (book_sequence(in->id, in->fresh,
-		    strcmp(in->venue, "bybit") == 0, ev, &st)) {
+		    rule ? rule : &seq_rule_default, ev, &st)) {
 		case BOOK_STALE:
 			L->r->n.stale++;
 			return 0;

@@ -21,6 +21,7 @@
 #include "event/event.h"
 #include "base/fixed.h"
 #include "base/json.h"
+#include "venue/venue.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -250,6 +251,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	bookset_init(&bs[0], "fuzz", 0, render, &cfg);
 	bookset_init(&bs[1], "fuzz", 1000, render, &cfg);
+	/* The venues' sync rules, as mkt-book takes them. */
+	bookset_rules(&bs[0], venue_seq_rule);
+	bookset_rules(&bs[1], venue_seq_rule);
 	buf_init(&out, 1 << 24);
 
 	/* The whole input as one line, then line by line. */

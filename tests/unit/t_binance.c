@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "venue/binance.h"
+#include "venue/binance/binance.h"
 #include "event/event.h"
 #include "tap.h"
 

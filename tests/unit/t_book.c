@@ -4,15 +4,42 @@
  * each venue's sync rules, invalid states, ticker checks, and the exact
  * text of the book and status events.
  */
+#include <dlfcn.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "market/book.h"
+#include "market/bookset.h"
+#include "venue/venue.h"
 #include "base/buf.h"
 #include "event/event.h"
 #include "tap.h"
+
+/*
+ * Allocation failures: this program's realloc stands in for libc's (for
+ * the library too), passes every call on, and fails the next one when
+ * fail_realloc is set.
+ */
+static int fail_realloc, failed_reallocs;
+
+void *
+realloc(void *p, size_t n)
+{
+	static void *(*real)(void *, size_t);
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "realloc");
+	if (fail_realloc) {
+		fail_realloc = 0;
+		failed_reallocs++;
+		errno = ENOMEM;
+		return NULL;
+	}
+	return real(p, n);
+}
 
 static struct event ev;
 static struct levels lb, la;
@@ -137,11 +164,16 @@ mk(const char *venue, const char *market, const char *symbol)
 {
 	struct book *b = book_new(venue, strlen(venue), market, strlen(market),
 	    symbol, strlen(symbol));
+	const struct seq_rule *r;
 
 	if (!b) {
 		tap_diag("book_new failed");
 		exit(1);
 	}
+	/* The rules are the venue's, as mkt-book looks them up. */
+	r = venue_seq_rule(venue, strlen(venue), market, strlen(market));
+	if (r)
+		b->rule = r;
 	return b;
 }
 
@@ -767,6 +799,112 @@ test_random(void)
 	book_free(b);
 }
 
+/* "[[\"P\",\"1\"],...]": n levels from price `top` down by 0.01. */
+static void
+ladder(char *out, size_t cap, int top, int n)
+{
+	size_t len = 0;
+	int i;
+
+	out[len++] = '[';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s[\"%d.%02d\","
+		    "\"1\"]", i ? "," : "", (top * 100 - i) / 100,
+		    (top * 100 - i) % 100);
+	snprintf(out + len, cap - len, "]");
+}
+
+static void
+render_none(void *ctx, struct buf *out, struct book *b)
+{
+	(void)ctx;
+	(void)out;
+	(void)b;
+}
+
+/* Out of memory is the caller's end, never a status of the book. */
+static void
+test_nomem(void)
+{
+	struct book *b = mk("binance", "spot", "NOMEM");
+	struct bookset bs;
+	struct buf out;
+	char bids[4096], line[8192], why[256];
+	int r;
+
+	/* 64 bids fill the side's first allocation: a new level needs
+	 * more. */
+	ladder(bids, sizeof bids, 100, 64);
+	is(snap(b, 10, bids, "[[\"200\",\"1\"]]"), BOOK_APPLIED,
+	    "nomem: a snapshot of 64 bids");
+	fail_realloc = 1;
+	failed_reallocs = 0;
+	errno = 0;
+	r = depth(b, 11, 11, -1, "[[\"150\",\"1\"]]", "[]");
+	tap_ok(failed_reallocs == 1, "nomem: the new level asked for memory");
+	tap_ok(r == -1 && errno == ENOMEM,
+	    "nomem: a level that cannot be stored is ENOMEM, not a status");
+	tap_ok(!book_valid(b), "nomem: the book is invalid after it");
+	is(snap(b, 20, bids, "[[\"200\",\"1\"]]"), BOOK_RESTORED,
+	    "nomem: the next snapshot restores it");
+	/* 200 bids, decoded first: the book's own copy is what fails. */
+	ladder(bids, sizeof bids, 100, 200);
+	snprintf(line, sizeof line, "{\"type\":\"snapshot\",\"venue\":"
+	    "\"binance\",\"market\":\"spot\",\"symbol\":\"NOMEM\","
+	    "\"last_id\":30,\"bids\":%s,\"asks\":[[\"200\",\"1\"]]}",
+	    bids);
+	if (event_parse(line, strlen(line), &ev, why, sizeof why) < 0 ||
+	    event_fields(&ev, why, sizeof why) < 0 ||
+	    event_levels(ev.bids, &lb, "bids", why, sizeof why) < 0 ||
+	    event_levels(ev.asks, &la, "asks", why, sizeof why) < 0) {
+		tap_diag("setup: %s", why);
+		r = -100;
+	} else {
+		fail_realloc = 1;
+		failed_reallocs = 0;
+		errno = 0;
+		r = book_snapshot(b, &ev, &lb, &la, &st);
+	}
+	tap_ok(failed_reallocs == 1 && r == -1 && errno == ENOMEM,
+	    "nomem: a snapshot too big for memory is ENOMEM, not bad_level");
+	book_free(b);
+
+	/* Through bookset_feed(), as mkt-book and mkt-depth run it. */
+	bookset_init(&bs, "mkt-book", 0, render_none, NULL);
+	bookset_rules(&bs, venue_seq_rule);
+	buf_init(&out, 0);
+	ladder(bids, sizeof bids, 100, 64);
+	snprintf(line, sizeof line, "{\"type\":\"snapshot\",\"venue\":"
+	    "\"bybit\",\"market\":\"linear\",\"symbol\":\"X\","
+	    "\"last_id\":5,\"bids\":%s,\"asks\":[[\"200\",\"1\"]]}",
+	    bids);
+	r = event_parse(line, strlen(line), &ev, why, sizeof why) < 0 ||
+	    event_fields(&ev, why, sizeof why) < 0 ? -100 :
+	    bookset_feed(&bs, &ev, &out, why, sizeof why);
+	tap_ok(r == 0, "nomem: bookset takes the snapshot");
+	snprintf(line, sizeof line, "{\"type\":\"depth\",\"venue\":"
+	    "\"bybit\",\"market\":\"linear\",\"symbol\":\"X\","
+	    "\"first_id\":6,\"last_id\":6,\"bids\":[[\"150\",\"1\"]],"
+	    "\"asks\":[]}");
+	if (event_parse(line, strlen(line), &ev, why, sizeof why) < 0 ||
+	    event_fields(&ev, why, sizeof why) < 0) {
+		tap_diag("setup: %s", why);
+		r = -100;
+	} else {
+		out.len = 0;
+		fail_realloc = 1;
+		failed_reallocs = 0;
+		errno = 0;
+		r = bookset_feed(&bs, &ev, &out, why, sizeof why);
+	}
+	tap_ok(failed_reallocs == 1 && r == -1 && errno == ENOMEM,
+	    "nomem: bookset_feed() hands ENOMEM to the program");
+	tap_ok(out.len == 0, "nomem: and renders no status");
+	fail_realloc = 0;
+	buf_free(&out);
+	bookset_free(&bs);
+}
+
 int
 main(void)
 {
@@ -782,6 +920,7 @@ main(void)
 	test_ticker();
 	test_synced();
 	test_random();
+	test_nomem();
 	levels_free(&lb);
 	levels_free(&la);
 	return tap_done();

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "venue/bybit.h"
+#include "venue/bybit/bybit.h"
 #include "event/event.h"
 #include "base/json.h"
 #include "tap.h"

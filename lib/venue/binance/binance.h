@@ -16,15 +16,15 @@
 
 #include "base/buf.h"
 #include "base/attr.h"
+#include "venue/venue.h"
 
 /*
- * What the venue normalizers return besides an event count and -1.
- * VENUE_IGNORED (0 events) is a valid message that carries no market
- * event: a control reply, a kline, a type we do not map.
+ * What binance_normalize() returns besides an event count and -1
+ * (VENUE_IGNORED and the rest of the convention: venue.h).
  */
 enum {
-	VENUE_IGNORED = 0,
-	BINANCE_SHUTDOWN = 1000,	/* {"e":"serverShutdown"}: reconnect */
+	/* {"e":"serverShutdown"}: reconnect */
+	BINANCE_SHUTDOWN = VENUE_SHUTDOWN,
 };
 
 /*
@@ -65,5 +65,9 @@ enum {
 int binance_normalize(const char *msg, size_t n, const char *market,
     const char *symbol, int64_t recv_us, struct buf *out, char *why,
     size_t whylen) WUR;
+
+/* The venue's table (binance_ops.c): markets "spot" and "futures"
+ * (USD-M). */
+extern const struct venue_ops binance_ops;
 
 #endif

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "bybit.h"
-#include "norm.h"
+#include "venue/norm.h"
 #include "base/fixed.h"
 #include "base/json.h"
 

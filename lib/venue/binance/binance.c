@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "binance.h"
-#include "norm.h"
+#include "venue/norm.h"
 #include "base/fixed.h"
 #include "base/json.h"
 

@@ -5,7 +5,7 @@
  * reply), zero or more event lines out (mkt-events(5)), appended to a
  * buffer.  Pure, like binance.h: no I/O, no allocation but the
  * buffer's, nothing printed; prices and quantities keep the exchange's
- * digits.  The return convention (VENUE_IGNORED) is binance.h's.
+ * digits.  The return convention (VENUE_IGNORED) is venue.h's.
  */
 #ifndef MKT_BYBIT_H
 #define MKT_BYBIT_H
@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "binance.h"
 #include "base/buf.h"
 #include "base/attr.h"
+#include "venue/venue.h"
 
 /*
  * Normalize one raw Bybit v5 message msg[0..n):
@@ -50,5 +50,8 @@
  */
 int bybit_normalize(const char *msg, size_t n, const char *market,
     int64_t recv_us, struct buf *out, char *why, size_t whylen) WUR;
+
+/* The venue's table (bybit_ops.c): markets "linear" and "spot". */
+extern const struct venue_ops bybit_ops;
 
 #endif
