@@ -103,8 +103,10 @@ def check_objects(objdir, bad):
             if not f.endswith(".o"):
                 continue
             path = os.path.join(d, f)
-            layer = os.path.relpath(path, objdir).split(os.sep)[0]
-            if layer == "prog":
+            parts = os.path.relpath(path, objdir).split(os.sep)
+            # Objects outside a layer directory are left from a build of
+            # the flat tree that came before the layers.
+            if len(parts) < 2 or parts[0] == "prog":
                 continue
             out = subprocess.run(["nm", "-u", path], capture_output=True,
                                  text=True, check=True).stdout
