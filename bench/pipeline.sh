@@ -26,8 +26,8 @@
 # Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), BENCH_RUNS,
 # BENCH_PIPE_EVENTS, BENCH_BASE_BIN, BENCH_BASE_REF.  Needs python3.
 # The table goes to standard output and is appended to
-# bench/out/results.txt (a pipeline section left there by an earlier run
-# is replaced).  Exit status: 0, or 1 when a run failed.
+# bench/out/results.txt (a section left there by an earlier run of this
+# script is replaced).  Exit status: 0, or 1 when a run failed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -187,12 +187,16 @@ for row in feed book pipe; do
 done
 
 {
-	echo "pipeline: $EVENTS Binance spot depth events" \
+	echo "mkt-pipeline bench, $EVENTS Binance spot depth events" \
 	    "($(($(wc -c <"$FRAMES") / EVENTS)) bytes a frame)," \
 	    "median of $RUNS by wall, output to /dev/null"
-	echo "baseline: ${BASE:-none}${BENCH_BASE_BIN:+}${BASE:+ ($(
-	    [ -n "${BENCH_BASE_BIN:-}" ] && echo "BENCH_BASE_BIN" ||
-	    echo "git $BASE_REF"))}"
+	if [ -z "$BASE" ]; then
+		echo "baseline: none"
+	elif [ -n "${BENCH_BASE_BIN:-}" ]; then
+		echo "baseline: $BASE (BENCH_BASE_BIN)"
+	else
+		echo "baseline: git $BASE_REF, built in $BASE_DIR"
+	fi
 	awk -v n="$EVENTS" '
 	function name(r) {
 		return r == "feed" ? "mkt-feed --raw" : r == "book" ? \
@@ -245,10 +249,19 @@ done
 } >"$T/table"
 cat "$T/table"
 
-# Into results.txt, in place of an earlier pipeline section.
-if [ -f "$RESULTS" ]; then
-	awk '/^pipeline: /{ skip = 1 } skip && /^$/ { skip = 0; next }
-	    !skip' "$RESULTS" >"$T/results" && cp "$T/results" "$RESULTS"
+# Into results.txt in place of an earlier run's section (from its first
+# line to the next section or the end), as bench/feed.sh does.
+: >"$T/results"
+if [ -s "$RESULTS" ]; then
+	awk '
+		/^mkt(-[a-z]+)? bench, / { skip = /^mkt-pipeline bench, / }
+		skip { next }
+		NF { for (; blank > 0; blank--) print ""; print; any = 1; next }
+		{ blank++ }
+		END { if (any) print "" }' "$RESULTS" >"$T/results" ||
+	    die "cannot read $RESULTS"
 fi
-{ echo; cat "$T/table"; echo; } >>"$RESULTS"
+if ! cat "$T/table" >>"$T/results" || ! mv "$T/results" "$RESULTS"; then
+	die "cannot write $RESULTS"
+fi
 exit "$failed"
