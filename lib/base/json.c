@@ -266,6 +266,16 @@ next_structural(const char *p, const char *end)
 	return p;
 }
 
+/* Bits set in a 16-bit mask, without a library call on plain x86-64. */
+static inline int
+pop16(unsigned x)
+{
+	x = x - ((x >> 1) & 0x5555);
+	x = (x & 0x3333) + ((x >> 2) & 0x3333);
+	x = (x + (x >> 4)) & 0x0f0f;
+	return (int)((x + (x >> 8)) & 0x1f);
+}
+
 static const char *
 match_array(struct scan *sc, const char *p, int base)
 {
@@ -310,8 +320,8 @@ match_array(struct scan *sc, const char *p, int base)
 			    ~s;
 			c = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, cb)) &
 			    ~s;
-			no = __builtin_popcount(o);
-			nc = __builtin_popcount(c);
+			no = pop16(o);
+			nc = pop16(c);
 			if (depth + no + base > JSON_MAX_DEPTH || depth <= nc)
 				break;
 			depth += no - nc;
