@@ -9,7 +9,8 @@
  * full, the oldest has waited OUT_HOLD_MS (on the coarse clock), or the
  * program calls out_idle() before it waits: one write(2) then carries
  * many events while input keeps coming, and an idle stream still gets
- * each event at once.  Write errors are sticky:
+ * each event at once.  A file's block is written at least once a second
+ * while events flow (OUT_FILE_MS).  Write errors are sticky:
  * once a write failed, every later call, out_close() included, fails with
  * the same errno, so an error the caller missed still reaches the exit
  * status.
@@ -40,6 +41,8 @@
 
 /* Size of the blocks written to files. */
 #define OUT_BLOCK (64u << 10)
+/* The longest a file's block holds an event while events flow. */
+#define OUT_FILE_MS 1000
 /* How long out_close() waits for unix: readers to take their queues. */
 #define OUT_GRACE_MS 1000
 
@@ -540,6 +543,8 @@ hold_write(struct out *o, const char *p, size_t n)
 int
 out_write(struct out *o, const char *p, size_t n)
 {
+	int64_t now;
+
 	if (o->hold)
 		return hold_write(o, p, n);
 	if (o->lfd >= 0) {
@@ -564,8 +569,14 @@ out_write(struct out *o, const char *p, size_t n)
 			return 0;
 		}
 	}
+	now = time_coarse_ms();
+	if (o->len == 0)
+		o->first = now;
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
+	/* A file that fills slowly is still written once a second. */
+	if (now - o->first >= OUT_FILE_MS)
+		return flush_buf(o);
 	return 0;
 }
 

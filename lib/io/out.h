@@ -4,7 +4,7 @@
  *
  * Standard output or a file: fstat() picks the policy -- a regular file
  * (or /dev/null-like character device that is not a tty) gets large
- * blocks; a pipe, socket or tty gets each event written at once, or,
+ * blocks, written at least once a second while events flow; a pipe, socket or tty gets each event written at once, or,
  * once the program asked for coalescing (out_coalesce), batched while the
  * program is busy and pushed before it waits.  Partial writes and EINTR
  * are handled.
