@@ -111,7 +111,8 @@ then
 fi
 cat "$FRAMES" >/dev/null
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/mkt-bench.XXXXXX") || die "no temporary directory"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mkt-bench.XXXXXX") ||
+    die "no temporary directory"
 trap 'rm -rf "$T"' EXIT
 
 # measure CMD: "WALL USER SYS" of the median (by wall) of RUNS runs of
@@ -169,7 +170,8 @@ fi
 cmd() {
 	case $2 in new) d=$BIN ;; base) d=$BASE ;; esac
 	case $1 in
-	feed) echo "$d/mkt-feed --raw binance:spot:$SYMBOL <$FRAMES >/dev/null" ;;
+	feed) echo "$d/mkt-feed --raw binance:spot:$SYMBOL" \
+	    "<$FRAMES >/dev/null" ;;
 	book) echo "$d/mkt-book --levels 1 <$T/ev-$2 >/dev/null" ;;
 	pipe) echo "$d/mkt-feed --raw binance:spot:$SYMBOL <$FRAMES |" \
 	    "$d/mkt-book --levels 1 >/dev/null" ;;
@@ -202,18 +204,17 @@ done
 		return r == "feed" ? "mkt-feed --raw" : r == "book" ? \
 		    "mkt-book --levels 1" : "feed --raw | book --levels 1"
 	}
+	function eps(k) {
+		return wall[k] == "FAIL" ? "-" : sprintf("%.0f", n / wall[k])
+	}
 	{
 		k = $1 SUBSEP $2
-		if ($3 == "FAIL") { wall[k] = "FAIL"; next }
 		wall[k] = $3; usr[k] = $4; sys[k] = $5; wr[k] = $6
-		rows[$1] = 1; builds[$2] = 1
 	}
-	function eps(k) { return wall[k] == "FAIL" || wall[k] == "" ? "-" : \
-	    sprintf("%.0f", n / wall[k]) }
 	END {
-		printf "%-30s %5s %10s %8s %8s %8s %10s %9s\n", "command", \
-		    "build", "events/s", "user s", "sys s", "wall s", \
-		    "write(2)", "new/base"
+		fmt = "%-30s %5s %10s %8s %8s %8s %10s %9s\n"
+		printf fmt, "command", "build", "events/s", "user s", \
+		    "sys s", "wall s", "write(2)", "new/base"
 		split("feed book pipe", order, " ")
 		for (i = 1; i <= 3; i++) {
 			r = order[i]
@@ -222,28 +223,34 @@ done
 				k = r SUBSEP b
 				if (!(k in wall))
 					continue
+				if (wall[k] == "FAIL") {
+					printf "%-30s %5s %10s\n", name(r), b, \
+					    "FAIL"
+					continue
+				}
+				bk = r SUBSEP "base"
 				ratio = "-"
-				if (b == "new" && ((r SUBSEP "base") in wall) && \
-				    wall[k] != "FAIL" && wall[r SUBSEP "base"] != "FAIL")
+				if (b == "new" && (bk in wall) && \
+				    wall[bk] != "FAIL")
 					ratio = sprintf("%.2fx", \
-					    wall[r SUBSEP "base"] / wall[k])
-				if (wall[k] == "FAIL")
-					printf "%-30s %5s %10s\n", name(r), b, "FAIL"
-				else
-					printf "%-30s %5s %10s %8.2f %8.2f %8.2f %10s %9s\n", \
-					    name(r), b, eps(k), usr[k], sys[k], \
-					    wall[k], wr[k], ratio
+					    wall[bk] / wall[k])
+				printf fmt, name(r), b, eps(k), \
+				    sprintf("%.2f", usr[k]), \
+				    sprintf("%.2f", sys[k]), \
+				    sprintf("%.2f", wall[k]), wr[k], ratio
 			}
 		}
 		for (j = 1; j <= 2; j++) {
 			b = j == 1 ? "base" : "new"
-			p = "pipe" SUBSEP b; f = "feed" SUBSEP b; o = "book" SUBSEP b
-			if (!(p in wall) || wall[p] == "FAIL" || wall[f] == "FAIL" || \
-			    wall[o] == "FAIL")
+			p = "pipe" SUBSEP b
+			f = "feed" SUBSEP b
+			o = "book" SUBSEP b
+			if (!(p in wall) || wall[p] == "FAIL" || \
+			    wall[f] == "FAIL" || wall[o] == "FAIL")
 				continue
 			s = wall[f] > wall[o] ? wall[f] : wall[o]
-			printf "pipeline / slowest stage alone (%s): %.2f\n", b, \
-			    wall[p] / s
+			printf "pipeline / slowest stage alone (%s): %.2f\n", \
+			    b, wall[p] / s
 		}
 	}' "$T/rows"
 } >"$T/table"

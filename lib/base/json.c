@@ -295,7 +295,8 @@ match_array(struct scan *sc, const char *p, int base)
 		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
 		    ob = _mm_set1_epi8('['), cb = _mm_set1_epi8(']'),
 		    oc = _mm_set1_epi8('{'), cc = _mm_set1_epi8('}');
-		unsigned carry = 0;	/* 0xffff: the block starts in a string */
+		/* 0xffff: the block starts inside a string. */
+		unsigned carry = 0;
 
 		depth = 1;
 		p++;

@@ -4,10 +4,10 @@
  *
  * Standard output or a file: fstat() picks the policy -- a regular file
  * (or /dev/null-like character device that is not a tty) gets large
- * blocks, written at least once a second while events flow; a pipe, socket or tty gets each event written at once, or,
- * once the program asked for coalescing (out_coalesce), batched while the
- * program is busy and pushed before it waits.  Partial writes and EINTR
- * are handled.
+ * blocks, written at least once a second while events flow; a pipe,
+ * socket or tty gets each event written at once, or, once the program
+ * asked for coalescing (out_coalesce), batched while the program is busy
+ * and pushed before it waits.  Partial writes and EINTR are handled.
  *
  * "unix:PATH": listen on a Unix stream socket and serve every connected
  * reader.  Each reader has a bounded queue (out_open's queue_max); a

@@ -79,7 +79,7 @@ struct run {
 	struct buf ob;		/* rendered events waiting to be written */
 	int pass;		/* pass unconsumed events through */
 	unsigned long dropped;	/* unix: readers dropped, as last reported */
-	int coalescing;		/* run_next() took charge of the output */
+	int coalescing;		/* run_next() made the output coalesce */
 };
 
 /* Open input and output specs (NULL = standard); dies on failure. */
