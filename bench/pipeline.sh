@@ -21,7 +21,8 @@
 # The baseline: BENCH_BASE_BIN=DIR (its mkt-feed and mkt-book), else
 # BENCH_BASE_REF (default 1630e54, main before output coalescing and the
 # one-pass normalizers) exported with git archive into bench/out/base-REF
-# and built there once; BENCH_BASE_REF= (empty) for no baseline.
+# and built there once (no baseline when this clone lacks that commit);
+# BENCH_BASE_REF= (empty) for no baseline.
 #
 # Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), BENCH_RUNS,
 # BENCH_PIPE_EVENTS, BENCH_BASE_BIN, BENCH_BASE_REF.  Needs python3.
@@ -62,6 +63,10 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 # The baseline's binaries.
 if [ -n "${BENCH_BASE_BIN:-}" ]; then
 	BASE=$BENCH_BASE_BIN
+elif [ -n "$BASE_REF" ] &&
+    ! git rev-parse -q --verify "$BASE_REF^{commit}" >/dev/null 2>&1; then
+	echo "bench/pipeline: no commit $BASE_REF here: no baseline" >&2
+	BASE=
 elif [ -n "$BASE_REF" ]; then
 	BASE_DIR=$OUT/base-$BASE_REF
 	BASE=$BASE_DIR/build/bin
