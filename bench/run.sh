@@ -11,8 +11,11 @@
 # mkt-depth: peak RSS on a 5000-level stream minus peak RSS on empty input.
 #
 # The table goes to standard output and to bench/out/results.txt.  Then
-# bench/feed.sh adds the live feed benchmarks (mkt-sim -> mkt-feed
-# throughput, receive-to-output latency) to both, and bench/journal.sh the
+# bench/pipeline.sh adds a two-stage pipeline against its stages alone,
+# for a baseline build and this one (see there: BENCH_BASE_BIN,
+# BENCH_BASE_REF, BENCH_PIPE_EVENTS), bench/feed.sh adds the live feed
+# benchmarks (mkt-sim -> mkt-feed throughput, receive-to-output latency)
+# to both, and bench/journal.sh the
 # journal's (mkt-journal append, compression against zstd(1), mkt-replay,
 # seeks, the history tables and queries against plain SQLite rows and
 # PostgreSQL; see there for its variables, BENCH_DAYS among them).
@@ -20,6 +23,7 @@
 # Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), both relative
 # to the top of the tree, where the script runs; BENCH_EVENTS (1000000),
 # BENCH_RUNS (3), BENCH_JQ=0 to skip jq (no ratio column then),
+# BENCH_PIPE=0 to skip bench/pipeline.sh,
 # BENCH_FEED=0 to skip bench/feed.sh (see it for its own variables),
 # BENCH_JOURNAL=0 to skip bench/journal.sh.
 # Exit status: 0, or 1 when a program failed or a stream could not be made.
@@ -316,6 +320,11 @@ book_mem "mkt-depth --interval 1h" "$BIN/mkt-depth" --interval 1h
 
 rm -f "$OUT/run.tmp"
 mv "$TABLE" "$RESULTS" || die "cannot write $RESULTS"
+if [ "${BENCH_PIPE:-1}" != 0 ]; then
+	echo
+	MKT_BIN=$BIN MKT_TOOLS=$TOOLS BENCH_RUNS=$RUNS bench/pipeline.sh ||
+		failed=1
+fi
 if [ "${BENCH_FEED:-1}" != 0 ]; then
 	echo
 	MKT_BIN=$BIN BENCH_RUNS=$RUNS bench/feed.sh || failed=1

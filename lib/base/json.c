@@ -16,6 +16,7 @@ struct scan {
 	const char *why;
 	const char *where;
 	int lazy;	/* top-level arrays: bracket-match only */
+	struct json_nested *nest;	/* a member recorded one level down */
 };
 
 static const char *scan_value(struct scan *sc, const char *p, int depth,
@@ -265,14 +266,82 @@ next_structural(const char *p, const char *end)
 	return p;
 }
 
+/* Bits set in a 16-bit mask, without a library call on plain x86-64. */
+static inline int
+pop16(unsigned x)
+{
+	x = x - ((x >> 1) & 0x5555);
+	x = (x & 0x3333) + ((x >> 2) & 0x3333);
+	x = (x + (x >> 4)) & 0x0f0f;
+	return (int)((x + (x >> 8)) & 0x1f);
+}
+
 static const char *
-match_array(struct scan *sc, const char *p)
+match_array(struct scan *sc, const char *p, int base)
 {
 	const char *end = sc->end;
 	uint64_t kinds = 0;	/* bit d: the container at depth d is '[' */
 	int depth = 0;
 
-	/* The array is a member's value: its own depth is 2. */
+#ifdef __SSE2__
+	/*
+	 * Sixteen bytes a step while the block holds no backslash and no
+	 * brace outside strings, cannot nest too deeply and cannot close
+	 * the array: strings are found from the quotes (a prefix XOR), the
+	 * brackets outside them counted.  Anything else is left to the byte
+	 * loop below, from the start of that block, in the same state.
+	 */
+	if (p < end && *p == '[' && base <= JSON_MAX_DEPTH) {
+		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+		    ob = _mm_set1_epi8('['), cb = _mm_set1_epi8(']'),
+		    oc = _mm_set1_epi8('{'), cc = _mm_set1_epi8('}');
+		/* 0xffff: the block starts inside a string. */
+		unsigned carry = 0;
+
+		depth = 1;
+		p++;
+		while (end - p >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)
+			    (const void *)p);
+			unsigned s, o, c;
+			int no, nc;
+
+			if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs)))
+				break;
+			s = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, q));
+			s ^= s << 1;
+			s ^= s << 2;
+			s ^= s << 4;
+			s ^= s << 8;
+			s = (s ^ carry) & 0xffff;
+			if ((unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmpeq_epi8(x, oc), _mm_cmpeq_epi8(x, cc))) & ~s)
+				break;
+			o = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, ob)) &
+			    ~s;
+			c = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, cb)) &
+			    ~s;
+			no = pop16(o);
+			nc = pop16(c);
+			if (depth + no + base > JSON_MAX_DEPTH || depth <= nc)
+				break;
+			depth += no - nc;
+			carry = s & 0x8000 ? 0xffff : 0;
+			p += 16;
+		}
+		/* Every container so far is an array. */
+		kinds = (2ULL << depth) - 2;
+		if (carry) {
+			for (; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return fail(sc, p, "unterminated string");
+			p++;
+		}
+	}
+#endif
+	/* The array's own depth is base (2 for a top-level member's). */
 	for (; (p = next_structural(p, end)) < end; p++) {
 		switch (*p) {
 		case '"':
@@ -283,7 +352,7 @@ match_array(struct scan *sc, const char *p)
 				return fail(sc, p, "unterminated string");
 			break;
 		case '[': case '{':
-			if (depth + 2 > JSON_MAX_DEPTH)
+			if (depth + base > JSON_MAX_DEPTH)
 				return fail(sc, p, "nested too deeply");
 			depth++;
 			if (*p == '[')
@@ -321,9 +390,23 @@ scan_object(struct scan *sc, const char *p, int depth, struct json_obj *o)
 		if (p >= sc->end || *p != ':')
 			return fail(sc, p, "expected ':'");
 		p = skip_ws(p + 1, sc->end);
-		if (o && sc->lazy && p < sc->end && *p == '[') {
+		if (o && depth == 1 && sc->nest && !sc->nest->at &&
+		    p < sc->end && *p == '{' && !key.escaped &&
+		    key.n == strlen(sc->nest->key) &&
+		    memcmp(key.p, sc->nest->key, key.n) == 0) {
+			/* The one member recorded one level down. */
 			val.p = p;
-			p = match_array(sc, p);
+			p = scan_object(sc, p, 2, &sc->nest->obj);
+			if (!p)
+				return NULL;
+			sc->nest->at = val.p;
+			val.n = (uint32_t)(p - val.p);
+			val.type = JSON_OBJECT;
+			val.escaped = 0;
+			val.unchecked = 0;
+		} else if (o && sc->lazy && p < sc->end && *p == '[') {
+			val.p = p;
+			p = match_array(sc, p, depth + 1);
 			if (!p)
 				return NULL;
 			val.n = (uint32_t)(p - val.p);
@@ -407,12 +490,16 @@ scan_value(struct scan *sc, const char *p, int depth, struct json_span *out)
 
 static int
 parse_object(const char *p, size_t n, struct json_obj *o, const char **why,
-    size_t *where, int lazy)
+    size_t *where, int lazy, struct json_nested *nest)
 {
-	struct scan sc = { p, p + n, NULL, NULL, lazy };
+	struct scan sc = { p, p + n, NULL, NULL, lazy, nest };
 	const char *q;
 
 	o->n = 0;
+	if (nest) {
+		nest->obj.n = 0;
+		nest->at = NULL;
+	}
 	if (n > UINT32_MAX) {
 		*why = "line too long";
 		*where = 0;
@@ -445,20 +532,27 @@ int
 json_parse_object(const char *p, size_t n, struct json_obj *o,
     const char **why, size_t *where)
 {
-	return parse_object(p, n, o, why, where, 0);
+	return parse_object(p, n, o, why, where, 0, NULL);
 }
 
 int
 json_parse_object_lazy(const char *p, size_t n, struct json_obj *o,
     const char **why, size_t *where)
 {
-	return parse_object(p, n, o, why, where, 1);
+	return parse_object(p, n, o, why, where, 1, NULL);
+}
+
+int
+json_parse_object_nested(const char *p, size_t n, struct json_obj *o,
+    struct json_nested *nest, const char **why, size_t *where)
+{
+	return parse_object(p, n, o, why, where, 1, nest);
 }
 
 int
 json_check(struct json_span *s, const char **why, size_t *where)
 {
-	struct scan sc = { s->p, s->p + s->n, NULL, NULL, 0 };
+	struct scan sc = { s->p, s->p + s->n, NULL, NULL, 0, NULL };
 	const char *q;
 
 	if (!s->unchecked)
@@ -555,7 +649,7 @@ const char *
 json_skip_checked(const char *p, const char *end, int depth,
     const char **why, size_t *where)
 {
-	struct scan sc = { p, end, NULL, NULL, 0 };
+	struct scan sc = { p, end, NULL, NULL, 0, NULL };
 	const char *q = scan_value(&sc, p, depth, NULL);
 
 	if (!q) {

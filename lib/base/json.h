@@ -69,6 +69,26 @@ int json_parse_object_lazy(const char *p, size_t n, struct json_obj *o,
     const char **why, size_t *where) WUR;
 
 /*
+ * One member of an object recorded one level down, for messages that
+ * wrap their payload ({"stream":..,"data":{..}}): the first top-level
+ * member named `key` (unescaped) whose value is an object has that
+ * object's members recorded into obj, lazily too (its array values only
+ * bracket-matched and marked unchecked; they are at depth 3), in the same
+ * pass; `at` is then the first byte ('{') of that value, else NULL.  A
+ * later member of the same name is validated as usual, not recorded:
+ * json_get(o, key)->p == at says whether obj is that member's.
+ */
+struct json_nested {
+	const char *key;	/* in */
+	const char *at;		/* out */
+	struct json_obj obj;	/* out */
+};
+
+/* json_parse_object_lazy(), recording nest->key's members as well. */
+int json_parse_object_nested(const char *p, size_t n, struct json_obj *o,
+    struct json_nested *nest, const char **why, size_t *where) WUR;
+
+/*
  * Validate an unchecked span in full; clears `unchecked`.  0, or -1 with
  * *why and *where (offset from the span's start).
  */

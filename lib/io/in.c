@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,11 +164,46 @@ fill(struct in *in)
 	return 1;
 }
 
-int
-in_next(struct in *in, const char **line, size_t *len)
+/*
+ * Would a read(2) of fd return at once?  0 when it would wait; 1 when
+ * it would not (data, end of input, an error to report); -1 with errno
+ * EINTR.
+ */
+static int
+readable(int fd)
+{
+	struct pollfd pfd;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	r = poll(&pfd, 1, 0);
+	if (r < 0)
+		return errno == EINTR ? -1 : 1;
+	return r > 0;
+}
+
+/* Before a fill: IN_AGAIN or IN_ERROR when a nowait call must stop. */
+static int
+must_stop(const struct in *in, int nowait)
+{
+	int r;
+
+	if (!nowait)
+		return 0;
+	r = readable(in->fd);
+	if (r < 0)
+		return IN_ERROR;
+	return r ? 0 : IN_AGAIN;
+}
+
+static int
+next_line(struct in *in, const char **line, size_t *len, int nowait)
 {
 	char *nl;
 	size_t n;
+	int st;
 
 	for (;;) {
 		if (in->skipping) {
@@ -185,6 +221,9 @@ in_next(struct in *in, const char **line, size_t *len)
 				in->skipping = 0;
 				return IN_EOF;
 			}
+			st = must_stop(in, nowait);
+			if (st)
+				return st;
 			if (fill(in) < 0)
 				return IN_ERROR;
 			continue;
@@ -224,9 +263,24 @@ in_next(struct in *in, const char **line, size_t *len)
 			in->start = in->end = in->scan = 0;
 			return IN_LINE;
 		}
+		st = must_stop(in, nowait);
+		if (st)
+			return st;
 		if (fill(in) < 0)
 			return IN_ERROR;
 	}
+}
+
+int
+in_next(struct in *in, const char **line, size_t *len)
+{
+	return next_line(in, line, len, 0);
+}
+
+int
+in_next_nowait(struct in *in, const char **line, size_t *len)
+{
+	return next_line(in, line, len, 1);
 }
 
 size_t

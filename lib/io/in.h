@@ -23,6 +23,7 @@ enum in_result {
 	IN_EOF = 0,	/* end of input; a last line without '\n' came first */
 	IN_ERROR = -1,	/* read failed: errno; EINTR when a signal came in */
 	IN_TOOLONG = 2,	/* the line passed max_line; skipped whole, counted */
+	IN_AGAIN = 3,	/* in_next_nowait(): a read would wait */
 };
 
 struct in {
@@ -59,6 +60,16 @@ int in_fdopen(struct in *in, int fd, int own_fd, size_t max_line) WUR;
  * call again.
  */
 int in_next(struct in *in, const char **line, size_t *len) WUR;
+
+/*
+ * in_next(), except that where it would wait for input it returns
+ * IN_AGAIN instead: nothing buffered makes a line and poll(2) says the
+ * descriptor has nothing to read yet.  For a program that holds output
+ * back while more input is waiting: on IN_AGAIN it pushes its output,
+ * then calls in_next() to wait.  A line that was already buffered costs
+ * no system call.
+ */
+int in_next_nowait(struct in *in, const char **line, size_t *len) WUR;
 
 /*
  * Bytes already read and waiting, when they hold a complete line (or the

@@ -4,7 +4,13 @@
  *
  * A descriptor output either buffers into OUT_BLOCK-sized writes (regular
  * files, /dev/null) or writes every out_write() at once (pipes, sockets,
- * ttys), chosen by fstat(2) when it is opened.  Write errors are sticky:
+ * ttys), chosen by fstat(2) when it is opened.  After out_coalesce(), the
+ * latter hold whole events back in the same OUT_BLOCK buffer until it is
+ * full, the oldest has waited OUT_HOLD_MS (on the coarse clock), or the
+ * program calls out_idle() before it waits: one write(2) then carries
+ * many events while input keeps coming, and an idle stream still gets
+ * each event at once.  A file's block is written at least once a second
+ * while events flow (OUT_FILE_MS).  Write errors are sticky:
  * once a write failed, every later call, out_close() included, fails with
  * the same errno, so an error the caller missed still reaches the exit
  * status.
@@ -35,6 +41,8 @@
 
 /* Size of the blocks written to files. */
 #define OUT_BLOCK (64u << 10)
+/* The longest a file's block holds an event while events flow. */
+#define OUT_FILE_MS 1000
 /* How long out_close() waits for unix: readers to take their queues. */
 #define OUT_GRACE_MS 1000
 
@@ -49,9 +57,11 @@ struct out {
 	int own_fd;		/* close fd in out_close() */
 	int is_stdout;
 	int block;		/* buffer into OUT_BLOCK writes */
+	int hold;		/* coalescing (out_coalesce) */
 	int err;		/* errno of the write that failed, or 0 */
 	char *buf;
 	size_t len, cap;
+	int64_t first;		/* coarse clock when buf was last empty */
 
 	int lfd;		/* unix: listening socket, or -1 */
 	char *path;		/* unix: socket path, unlinked at close */
@@ -470,9 +480,73 @@ unix_service(struct out *o)
 	}
 }
 
+void
+out_coalesce(struct out *o)
+{
+	if (o->block || o->hold)
+		return;
+	if (!o->buf) {
+		o->buf = malloc(OUT_BLOCK);
+		/* Without the buffer, every event is written at once. */
+		if (!o->buf)
+			return;
+		o->cap = OUT_BLOCK;
+		o->len = 0;
+	}
+	o->hold = 1;
+}
+
+/* Hand what is held to the descriptor or the readers. */
+static int
+push_held(struct out *o)
+{
+	if (o->lfd >= 0) {
+		if (o->len)
+			unix_write(o, o->buf, o->len);
+		o->len = 0;
+		return 0;
+	}
+	return flush_buf(o);
+}
+
+/* out_write() on a coalescing output. */
+static int
+hold_write(struct out *o, const char *p, size_t n)
+{
+	int64_t now;
+
+	if (o->err) {
+		errno = o->err;
+		return -1;
+	}
+	if (n > o->cap - o->len && push_held(o) < 0)
+		return -1;
+	if (n >= o->cap) {
+		if (o->lfd >= 0) {
+			unix_write(o, p, n);
+			return 0;
+		}
+		if (fs_write_all(o->fd, p, n) < 0)
+			return fail_sticky(o);
+		return 0;
+	}
+	now = time_coarse_ms();
+	if (o->len == 0)
+		o->first = now;
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+	if (o->len == o->cap || now - o->first >= OUT_HOLD_MS)
+		return push_held(o);
+	return 0;
+}
+
 int
 out_write(struct out *o, const char *p, size_t n)
 {
+	int64_t now;
+
+	if (o->hold)
+		return hold_write(o, p, n);
 	if (o->lfd >= 0) {
 		unix_write(o, p, n);
 		return 0;
@@ -495,8 +569,14 @@ out_write(struct out *o, const char *p, size_t n)
 			return 0;
 		}
 	}
+	now = time_coarse_ms();
+	if (o->len == 0)
+		o->first = now;
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
+	/* A file that fills slowly is still written once a second. */
+	if (now - o->first >= OUT_FILE_MS)
+		return flush_buf(o);
 	return 0;
 }
 
@@ -504,10 +584,46 @@ int
 out_flush(struct out *o)
 {
 	if (o->lfd >= 0) {
+		if (push_held(o) < 0)
+			return -1;
 		unix_service(o);
 		return 0;
 	}
 	return flush_buf(o);
+}
+
+int
+out_idle(struct out *o)
+{
+	size_t i = 0;
+
+	if (!o->hold)
+		return 0;
+	if (push_held(o) < 0)
+		return -1;
+	/* Readers with queued bytes: as much as their sockets take now. */
+	while (i < o->nrd) {
+		if (reader_send(&o->rd[i]) < 0)
+			reader_remove(o, i);
+		else
+			i++;
+	}
+	return 0;
+}
+
+int
+out_tick(struct out *o)
+{
+	if (!o->hold || o->len == 0 ||
+	    time_coarse_ms() - o->first < OUT_HOLD_MS)
+		return 0;
+	return out_idle(o);
+}
+
+size_t
+out_held(const struct out *o)
+{
+	return o->hold ? o->len : 0;
 }
 
 unsigned long
@@ -597,7 +713,10 @@ out_close(struct out *o)
 	if (!o)
 		return 0;
 	if (o->lfd >= 0) {
+		if (o->len)
+			unix_write(o, o->buf, o->len);
 		unix_close(o);
+		free(o->buf);
 		free(o);
 		return 0;
 	}

@@ -4,8 +4,10 @@
  *
  * Standard output or a file: fstat() picks the policy -- a regular file
  * (or /dev/null-like character device that is not a tty) gets large
- * blocks; a pipe, socket or tty gets each event written at once.  Partial
- * writes and EINTR are handled.
+ * blocks, written at least once a second while events flow; a pipe,
+ * socket or tty gets each event written at once, or, once the program
+ * asked for coalescing (out_coalesce), batched while the program is busy
+ * and pushed before it waits.  Partial writes and EINTR are handled.
  *
  * "unix:PATH": listen on a Unix stream socket and serve every connected
  * reader.  Each reader has a bounded queue (out_open's queue_max); a
@@ -13,7 +15,8 @@
  * slow reader never blocks the producer nor grows memory.  The library
  * does not print: the program warns when out_dropped() grows.  A reader
  * that disconnects is removed silently.  A reader that connects gets the
- * events from the next out_write() (or out_flush()) on, so it starts on
+ * events from the next out_write() (or out_flush()) on -- with
+ * coalescing, from the next batch the output hands on -- so it starts on
  * a line boundary.  With no reader connected, events are discarded.  A
  * stale socket file (nothing listening) is replaced; a live one makes
  * out_open() fail with EADDRINUSE, and a path that is not a socket is
@@ -28,6 +31,8 @@
 
 /* Default bound on one unix: reader's queue. */
 #define OUT_QUEUE_MAX (4u << 20)
+/* The longest a coalescing output holds an event back while busy. */
+#define OUT_HOLD_MS 5
 
 struct out;
 
@@ -61,6 +66,38 @@ int out_write(struct out *o, const char *p, size_t n) WUR;
  * have queued bytes calls it now and then (from its poll timeout, say).
  */
 int out_flush(struct out *o) WUR;
+
+/*
+ * Coalescing, for a program that knows when it is about to wait (for
+ * input, for a timer): from now on out_write() may hold whole events back
+ * on a pipe, socket or tty, or from unix: readers, until 64 KiB are held
+ * (one write then carries them all), the oldest has waited OUT_HOLD_MS
+ * (checked when out_write() or out_tick() is called), or out_idle() is
+ * called.  The caller promises to call out_idle() before every wait, so
+ * an idle stream still gets each event at once; a busy one gets large
+ * writes.  Regular files keep their blocks.  Events are never split: each
+ * write carries whole events.  When the buffer cannot be allocated the
+ * output stays as it was (every event written at once).  Not undone.
+ */
+void out_coalesce(struct out *o);
+
+/*
+ * The program is about to wait: push what coalescing holds back, and
+ * whatever unix: readers' sockets take of their queues now.  A file's
+ * block is not flushed (out_flush() does that).  0, or -1 with errno as
+ * for out_write().  A no-op on an output that does not coalesce.
+ */
+int out_idle(struct out *o) WUR;
+
+/*
+ * out_idle() when the oldest event held back has waited OUT_HOLD_MS,
+ * else nothing: for a loop that reads lines producing no output while
+ * output is held.  0, or -1 with errno as for out_write().
+ */
+int out_tick(struct out *o) WUR;
+
+/* Bytes held back by coalescing now (0 when none, or not coalescing). */
+size_t out_held(const struct out *o);
 
 /* Readers dropped so far for falling behind (unix: outputs). */
 unsigned long out_dropped(const struct out *o);

@@ -28,6 +28,7 @@ run_open(struct run *r, const char *input, const char *output, int pass)
 	buf_init(&r->ob, RUN_EVENT_MAX);
 	r->pass = pass;
 	r->dropped = 0;
+	r->coalescing = 0;
 }
 
 /* A reader of a unix: output fell behind: say so once per reader. */
@@ -43,14 +44,28 @@ report_drops(struct run *r)
 	}
 }
 
+/* A write failed: EPIPE means the reader left. */
+static void
+write_failed(void)
+{
+	if (errno == EPIPE)
+		exit(0);
+	die_errno("write error");
+}
+
 static void
 write_or_die(struct run *r, const char *p, size_t n)
 {
-	if (out_write(r->out, p, n) < 0) {
-		if (errno == EPIPE)
-			exit(0);
-		die_errno("write error");
-	}
+	if (out_write(r->out, p, n) < 0)
+		write_failed();
+	report_drops(r);
+}
+
+void
+run_idle(struct run *r)
+{
+	if (out_idle(r->out) < 0)
+		write_failed();
 	report_drops(r);
 }
 
@@ -79,15 +94,28 @@ run_pass(struct run *r, const char *line, size_t len)
 int
 run_next(struct run *r, const char **line, size_t *len)
 {
+	if (!r->coalescing) {
+		out_coalesce(r->out);
+		r->coalescing = 1;
+	}
 	for (;;) {
 		int st;
 
 		if (sig_stop_requested())
 			return 0;
-		st = in_next(&r->in, line, len);
+		if (out_tick(r->out) < 0)
+			write_failed();
+		/* Only with output held back is a wait worth a poll(2). */
+		if (out_held(r->out))
+			st = in_next_nowait(&r->in, line, len);
+		else
+			st = in_next(&r->in, line, len);
 		switch (st) {
 		case IN_LINE:
 			return 1;
+		case IN_AGAIN:
+			run_idle(r);
+			continue;
 		case IN_EOF:
 			return 0;
 		case IN_TOOLONG:

@@ -79,6 +79,7 @@ struct run {
 	struct buf ob;		/* rendered events waiting to be written */
 	int pass;		/* pass unconsumed events through */
 	unsigned long dropped;	/* unix: readers dropped, as last reported */
+	int coalescing;		/* run_next() made the output coalesce */
 };
 
 /* Open input and output specs (NULL = standard); dies on failure. */
@@ -89,8 +90,22 @@ void run_open(struct run *r, const char *input, const char *output,
  * The next input line: 1 with the line and its length set, 0 at end of
  * input or when a stop signal came.  Overlong lines are reported and
  * skipped here.
+ *
+ * From its first call on, the output coalesces (out_coalesce): events
+ * written while more input is already waiting are held back and go out
+ * in large writes, and run_next() pushes them before it would wait for
+ * input (and when the oldest has waited OUT_HOLD_MS), so an idle stream
+ * gets each event at once.  A program that waits for anything else
+ * between calls calls run_idle() first.
  */
 int run_next(struct run *r, const char **line, size_t *len);
+
+/*
+ * Push what the output holds back, before the program waits (a program
+ * with its own event loop, or one that waits between run_next() calls);
+ * EPIPE is a quiet exit 0, other errors fatal.
+ */
+void run_idle(struct run *r);
 
 /* Number of the line last returned by run_next(). */
 static inline long

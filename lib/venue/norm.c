@@ -7,6 +7,73 @@
 
 #include "norm.h"
 
+/* The longest decimal the fast pass takes: well inside fx's range. */
+#define NORM_FAST_DEC 36
+
+int norm_fast_path = 1;
+
+void
+norm_begin(struct norm *m, int fast)
+{
+	m->fast = fast;
+	m->ndone = 0;
+}
+
+static int
+is_done(const struct norm *m, const struct json_span *s)
+{
+	int i;
+
+	for (i = 0; i < m->ndone; i++)
+		if (m->done[i] == s)
+			return 1;
+	return 0;
+}
+
+static void
+mark_done(struct norm *m, const struct json_span *s)
+{
+	/* A full list only costs a second validation at the end. */
+	if (m->ndone < NORM_DONE_MAX)
+		m->done[m->ndone++] = s;
+}
+
+/* Is s[0..n) one valid JSON value at the given depth, exactly? */
+static int
+valid_at(const struct json_span *s, int depth)
+{
+	const char *why;
+	size_t at;
+
+	return json_skip_checked(s->p, s->p + s->n, depth, &why, &at) ==
+	    s->p + s->n;
+}
+
+int
+norm_check_rest(struct norm *m, const struct json_obj *o, int depth)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++) {
+		const struct json_span *v = &o->m[i].val;
+
+		if (v->unchecked && !is_done(m, v) && !valid_at(v, depth))
+			return -1;
+	}
+	return 0;
+}
+
+int
+norm_check_array(struct norm *m, const struct json_span *s, int depth)
+{
+	if (!m->fast || !s->unchecked || is_done(m, s))
+		return 0;
+	if (!valid_at(s, depth))
+		return -1;
+	mark_done(m, s);
+	return 0;
+}
+
 int
 norm_fail(struct norm *m, const char *fmt, ...)
 {
@@ -131,6 +198,112 @@ shape:
 	return norm_fail(m, "%s[%zu]: not a %s pair", key, i, m->pair);
 }
 
+/*
+ * Copy one decimal of a level at p (quoted or bare) to d, checking it as
+ * it goes: digits, at most one point with digits after it, no leading
+ * zero, at most NORM_FAST_DEC characters -- a valid JSON number or
+ * string that fx_parse() takes, non-negative.  Sets *nz when a digit is
+ * not 0.  Returns the byte past it (past the closing quote), or NULL for
+ * anything else.
+ */
+static inline const char *
+fast_dec(const char *p, const char *end, char **dp, int *nz)
+{
+	const char *s;
+	char *d = *dp;
+	int quoted = 0, any = 0;
+
+	if (p < end && *p == '"') {
+		quoted = 1;
+		p++;
+	}
+	s = p;
+	if (p < end && *p == '0') {
+		*d++ = *p++;
+		if (p < end && *p >= '0' && *p <= '9')
+			return NULL;
+	} else {
+		while (p < end && *p >= '0' && *p <= '9') {
+			any |= *p - '0';
+			*d++ = *p++;
+		}
+		if (p == s)
+			return NULL;
+	}
+	if (p < end && *p == '.') {
+		const char *f;
+
+		*d++ = *p++;
+		f = p;
+		while (p < end && *p >= '0' && *p <= '9') {
+			any |= *p - '0';
+			*d++ = *p++;
+		}
+		if (p == f)
+			return NULL;
+	}
+	if (p - s > NORM_FAST_DEC)
+		return NULL;
+	if (quoted) {
+		if (p >= end || *p != '"')
+			return NULL;
+		p++;
+	}
+	*nz = any != 0;
+	*dp = d;
+	return p;
+}
+
+/*
+ * The fast pass's level array: validated and copied in one walk into
+ * room reserved up front (the events' form is never longer: the quotes
+ * go).  Only the compact form [["p","q"],...] with fast_dec() decimals
+ * and a positive price; anything else returns -1 for the plain pass.
+ */
+static int
+fast_levels(struct norm *m, const struct json_span *arr)
+{
+	const char *p = arr->p, *end = arr->p + arr->n;
+	struct buf *b = m->out;
+	char *d;
+	int nz, qnz;
+
+	if (buf_grow(b, arr->n) < 0)
+		return -1;
+	d = b->p + b->len;
+	if (p == end || *p != '[')
+		return -1;
+	*d++ = *p++;
+	if (p < end && *p == ']')
+		goto close;
+	for (;;) {
+		if (p == end || *p != '[')
+			return -1;
+		*d++ = *p++;
+		p = fast_dec(p, end, &d, &nz);
+		if (!p || !nz || p == end || *p != ',')
+			return -1;
+		*d++ = *p++;
+		p = fast_dec(p, end, &d, &qnz);
+		if (!p || p == end || *p != ']')
+			return -1;
+		*d++ = *p++;
+		if (p < end && *p == ',') {
+			*d++ = *p++;
+			continue;
+		}
+		break;
+	}
+	if (p == end || *p != ']')
+		return -1;
+close:
+	*d++ = *p++;
+	if (p != end)
+		return -1;
+	b->len = (size_t)(d - b->p);
+	return 0;
+}
+
 int
 norm_put_levels(struct norm *m, const char *name, const struct json_obj *o,
     const char *key)
@@ -144,6 +317,13 @@ norm_put_levels(struct norm *m, const char *name, const struct json_obj *o,
 		return -1;
 	if (arr->type != JSON_ARRAY)
 		return norm_fail(m, "field '%s' is not an array", key);
+	if (m->fast && arr->unchecked) {
+		norm_key(m, name);
+		if (fast_levels(m, arr) < 0)
+			return -1;
+		mark_done(m, arr);
+		return 0;
+	}
 	norm_key(m, name);
 	buf_addc(m->out, '[');
 	json_iter_init(&it, arr);

@@ -15,13 +15,56 @@
 #include "base/fixed.h"
 #include "base/json.h"
 
+/* Arrays a message's fast pass may consume (bids, asks, a trade list). */
+#define NORM_DONE_MAX 8
+
 struct norm {
 	const char *kind;	/* what reasons name: "depthUpdate", a topic */
 	const char *pair;	/* the venue's word for a level: "[price, qty]" */
 	struct buf *out;
 	char *why;
 	size_t whylen;
+	/*
+	 * The fast pass (see norm_fast_path): the message was scanned by
+	 * json_parse_object_nested(), so its arrays are unchecked until a
+	 * reader validates them; those validated are listed in done.  Any
+	 * -1 in this pass only means "take the plain pass".
+	 */
+	int fast;
+	int ndone;
+	const struct json_span *done[NORM_DONE_MAX];
 };
+
+/*
+ * The normalizers decode a message in one pass: a lazy scan that records
+ * the members of the message and of its wrapped payload together, then
+ * level arrays validated and copied in the same walk (decimals in the
+ * plain form exchanges write: digits, one point, up to 36 characters).
+ * Whatever that pass does not take (another form of number, whitespace
+ * or escapes in a level array, invalid JSON, any error at all) is
+ * decided by the plain pass -- a full validating scan, then the fields
+ * read one by one -- from scratch, so results, reasons included, are
+ * those of the plain pass.  Nonzero by default; tests and fuzzers set it
+ * to 0 to compare the two.
+ */
+extern int norm_fast_path;
+
+/* Start a pass: fast (nonzero) or plain. */
+void norm_begin(struct norm *m, int fast);
+
+/*
+ * Fast pass: validate every member of o that is still unchecked and was
+ * not consumed (depth: 2 for the message's own members, 3 for those of
+ * its nested payload).  0, or -1 (the plain pass decides).
+ */
+int norm_check_rest(struct norm *m, const struct json_obj *o, int depth);
+
+/*
+ * Fast pass: make the array s (a member of a lazily scanned object)
+ * safe to iterate -- validated in full and counted as consumed.  0, or -1
+ * (the plain pass decides).  In the plain pass a no-op.
+ */
+int norm_check_array(struct norm *m, const struct json_span *s, int depth);
 
 /* Set the reason ("KIND: ..."); returns -1. */
 int norm_fail(struct norm *m, const char *fmt, ...) ERR_PRINTF(2, 3);

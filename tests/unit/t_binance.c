@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "venue/binance/binance.h"
+#include "venue/norm.h"
 #include "event/event.h"
 #include "tap.h"
 
@@ -562,19 +563,92 @@ test_capture(const char *prefix, const char *market, long depth,
 	tap_diag("%s: %ld frames", prefix, t.frames);
 }
 
+/*
+ * The one-pass decoder and the plain pass (norm_fast_path 1 and 0) agree:
+ * result, events, reason -- on messages the fast pass takes and on those
+ * it leaves to the plain one.
+ */
+static void
+test_passes(void)
+{
+	static const char *const msgs[] = {
+	/* Whitespace, escapes, other number forms: the plain pass. */
+	"{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+	    "\"b\":[ [\"1.0\",\"2\"] ],\"a\":[]}",
+	"{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+	    "\"b\":[[\"1\\u002e0\",\"2\"]],\"a\":[]}",
+	"{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+	    "\"b\":[[1e2,2],[\"-0\",\"1\"]],\"a\":[]}",
+	"{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+	    "\"b\":[[\"01.5\",\"2\"]],\"a\":[]}",
+	"{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+	    "\"b\":[[\"0.0\",\"2\"]],\"a\":[]}",
+	"{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+	    "\"b\":[[\"1.000000000000000000000000000000000000001\",\"2\"]],"
+	    "\"a\":[]}",
+	"{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+	    "\"b\":[[\"1.5\",\"2\",\"3\"]],\"a\":[[\"1.\",\"2\"]]}",
+	/* Invalid JSON where only the fast pass's lazy scan looks. */
+	"{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+	    "\"b\":[],\"a\":[],\"x\":[1,,2]}",
+	"{\"stream\":\"btcusdt@depth\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,"
+	    "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1\",\"2\"]],\"a\":[],"
+	    "\"k\":[tru]}}",
+	"{\"data\":{\"b\":[[\"1\",2]],\"x\":[[1]}]},\"stream\":\"x\"}",
+	"{\"data\":{\"e\":\"kline\",\"k\":[1,2]},\"stream\":\"x\",\"data\":3}",
+	"{\"stream\":\"btcusdt@depth\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,"
+	    "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1\",\"2\"]],\"a\":[]},"
+	    "\"data\":{\"e\":\"trade\"}}",
+	"{\"lastUpdateId\":5,\"bids\":[[\"1\",\"2\"]],\"asks\":[[\"3\",\"4\"]],"
+	    "\"E\":7}",
+	};
+	struct buf a, b;
+	char wa[256], wb[256];
+	size_t i;
+
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+		const char *msg = msgs[i];
+		size_t n = strlen(msg);
+		int ra, rb;
+
+		buf_reset(&a);
+		buf_reset(&b);
+		wa[0] = wb[0] = '\0';
+		norm_fast_path = 1;
+		ra = binance_normalize(msg, n, "spot", NULL, 1700000000000000, &a, wa, sizeof wa);
+		norm_fast_path = 0;
+		rb = binance_normalize(msg, n, "spot", NULL, 1700000000000000, &b, wb, sizeof wb);
+		norm_fast_path = 1;
+		tap_ok(ra == rb && a.len == b.len &&
+		    memcmp(a.p, b.p, a.len) == 0 &&
+		    (ra >= 0 || strcmp(wa, wb) == 0),
+		    "both passes agree on message %zu (%d: %s)", i, ra,
+		    ra < 0 ? wa : "events");
+	}
+	buf_free(&a);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	buf_init(&out, 0);
-	test_real();
-	test_snapshots();
-	test_no_events();
-	test_bad();
-	test_buffer_full();
-	/* Spot: 177 depthUpdate, 84 bookTicker, 2 aggTrade, 2 kline. */
-	test_capture("BINANCE", "spot", 177, 84, 2, 2);
-	/* Futures: 764 depthUpdate, 613 bookTicker, 91 aggTrade, 67 kline. */
-	test_capture("BINANCE_FUTURES", "futures", 764, 613, 91, 67);
+	/* Every test in the one-pass decoder, then in the plain pass. */
+	for (norm_fast_path = 1; norm_fast_path >= 0; norm_fast_path--) {
+		test_real();
+		test_snapshots();
+		test_no_events();
+		test_bad();
+		test_buffer_full();
+		/* Spot: 177 depthUpdate, 84 bookTicker, 2 aggTrade, 2 kline. */
+		test_capture("BINANCE", "spot", 177, 84, 2, 2);
+		/* Futures: 764 depthUpdate, 613 bookTicker, 91 aggTrade, 67 kline. */
+		test_capture("BINANCE_FUTURES", "futures", 764, 613, 91, 67);
+	}
+	norm_fast_path = 1;
+	test_passes();
 	buf_free(&out);
 	return tap_done();
 }

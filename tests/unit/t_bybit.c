@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "venue/bybit/bybit.h"
+#include "venue/norm.h"
 #include "event/event.h"
 #include "base/json.h"
 #include "tap.h"
@@ -538,15 +539,83 @@ test_capture(void)
 	tap_diag("BYBIT: %ld frames", t.frames);
 }
 
+/*
+ * The one-pass decoder and the plain pass (norm_fast_path 1 and 0) agree:
+ * result, events, reason -- on messages the fast pass takes and on those
+ * it leaves to the plain one.
+ */
+static void
+test_passes(void)
+{
+	static const char *const msgs[] = {
+	/* Whitespace, escapes, other number forms: the plain pass. */
+	"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,"
+	    "\"data\":{\"s\":\"BTCUSDT\",\"b\":[ [\"1.0\",\"2\"]],\"a\":[],"
+	    "\"u\":2,\"seq\":3}}",
+	"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,"
+	    "\"data\":{\"s\":\"BTCUSDT\",\"b\":[[\"1e1\",\"2\"]],\"a\":[],"
+	    "\"u\":2}}",
+	"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"snapshot\",\"ts\":1,"
+	    "\"data\":{\"s\":\"BTCUSDT\",\"b\":[[\"0\",\"2\"]],\"a\":[],"
+	    "\"u\":2}}",
+	/* Invalid JSON where only the fast pass's lazy scan looks. */
+	"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,"
+	    "\"data\":{\"s\":\"BTCUSDT\",\"b\":[],\"a\":[],\"u\":2,"
+	    "\"x\":[1,]}}",
+	"{\"topic\":\"publicTrade.BTCUSDT\",\"ts\":1,\"data\":[{\"s\":"
+	    "\"BTCUSDT\",\"T\":1,\"i\":\"a\",\"S\":\"Buy\",\"p\":\"1\",\"v\":"
+	    "\"2\"},{]}",
+	"{\"topic\":\"publicTrade.BTCUSDT\",\"ts\":1,\"data\":[{\"s\":"
+	    "\"BTCUSDT\",\"T\":1,\"i\":\"a\",\"S\":\"Buy\",\"p\":\"1\",\"v\":"
+	    "\"2\"}],\"y\":[nul]}",
+	"{\"retCode\":0,\"result\":{\"s\":\"X\",\"b\":[[\"1\",\"2\"]],\"a\":[],"
+	    "\"ts\":1,\"u\":2},\"x\":[1 2]}",
+	"{\"topic\":\"orderbook.1.X\",\"type\":\"delta\",\"ts\":1,\"data\":{"
+	    "\"s\":\"X\",\"b\":[],\"a\":[],\"u\":2},\"data\":{\"s\":\"Y\"}}",
+	};
+	struct buf a, b;
+	char wa[256], wb[256];
+	size_t i;
+
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+		const char *msg = msgs[i];
+		size_t n = strlen(msg);
+		int ra, rb;
+
+		buf_reset(&a);
+		buf_reset(&b);
+		wa[0] = wb[0] = '\0';
+		norm_fast_path = 1;
+		ra = bybit_normalize(msg, n, "linear", 1700000000000000, &a, wa, sizeof wa);
+		norm_fast_path = 0;
+		rb = bybit_normalize(msg, n, "linear", 1700000000000000, &b, wb, sizeof wb);
+		norm_fast_path = 1;
+		tap_ok(ra == rb && a.len == b.len &&
+		    memcmp(a.p, b.p, a.len) == 0 &&
+		    (ra >= 0 || strcmp(wa, wb) == 0),
+		    "both passes agree on message %zu (%d: %s)", i, ra,
+		    ra < 0 ? wa : "events");
+	}
+	buf_free(&a);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	buf_init(&out, 0);
-	test_real();
-	test_no_events();
-	test_bad();
-	test_buffer_full();
-	test_capture();
+	/* Every test in the one-pass decoder, then in the plain pass. */
+	for (norm_fast_path = 1; norm_fast_path >= 0; norm_fast_path--) {
+		test_real();
+		test_no_events();
+		test_bad();
+		test_buffer_full();
+		test_capture();
+	}
+	norm_fast_path = 1;
+	test_passes();
 	buf_free(&out);
 	return tap_done();
 }

@@ -403,6 +403,37 @@ test_pending(void)
 	in_close(&in);
 }
 
+/* in_next_nowait(): IN_AGAIN where in_next() would wait, lines else. */
+static void
+test_nowait(void)
+{
+	const char *line;
+	struct in in;
+	size_t len;
+	int pfd[2];
+
+	if (pipe(pfd) < 0)
+		return;
+	tap_ok(in_fdopen(&in, pfd[0], 1, 0) == 0, "in_fdopen");
+	tap_eq_i(in_next_nowait(&in, &line, &len), IN_AGAIN,
+	    "nowait: empty pipe is IN_AGAIN");
+	write_full(pfd[1], "a\nb\nc", 5);
+	tap_ok(in_next_nowait(&in, &line, &len) == IN_LINE && len == 1 &&
+	    *line == 'a', "nowait: line a");
+	tap_ok(in_next_nowait(&in, &line, &len) == IN_LINE && *line == 'b',
+	    "nowait: line b, from the buffer");
+	tap_eq_i(in_next_nowait(&in, &line, &len), IN_AGAIN,
+	    "nowait: a partial line is IN_AGAIN");
+	write_full(pfd[1], "d\n", 2);
+	tap_ok(in_next_nowait(&in, &line, &len) == IN_LINE && len == 2 &&
+	    memcmp(line, "cd", 2) == 0, "nowait: the partial line completed");
+	tap_eq_i(in.lineno, 3, "nowait: lines counted once");
+	close(pfd[1]);
+	tap_eq_i(in_next_nowait(&in, &line, &len), IN_EOF,
+	    "nowait: end of input is not IN_AGAIN");
+	in_close(&in);
+}
+
 /* "unix:PATH" connects to a listening socket. */
 static void
 test_unix(void)
@@ -450,6 +481,7 @@ main(void)
 	test_many();
 	test_eintr();
 	test_pending();
+	test_nowait();
 	test_unix();
 	return tap_done();
 }

@@ -684,6 +684,85 @@ test_big(void)
 	free(s);
 }
 
+/* json_parse_object_nested(): the wrapped payload's members, one scan. */
+static void
+test_nested(void)
+{
+	static const char msg[] = "{\"stream\":\"s\",\"data\":{\"a\":[1,[2]],"
+	    "\"b\":\"x\"},\"c\":[3]}";
+	static const char esc[] = "{\"d\\u0061ta\":{\"x\":1}}";
+	struct json_obj o;
+	struct json_nested nest;
+	const struct json_span *d, *a;
+	const char *why;
+	size_t where;
+	int r;
+
+	nest.key = "data";
+	r = json_parse_object_nested(msg, strlen(msg), &o, &nest, &why, &where);
+	d = json_get(&o, "data");
+	tap_ok(r == 0 && o.n == 3 && d && d->type == JSON_OBJECT &&
+	    !d->unchecked && nest.at == d->p && nest.obj.n == 2,
+	    "nested: members of both levels");
+	a = json_get(&nest.obj, "a");
+	tap_ok(a && a->type == JSON_ARRAY && a->unchecked && a->n == 7 &&
+	    json_get(&o, "c")->unchecked &&
+	    json_str_is(json_get(&nest.obj, "b"), "x"),
+	    "nested: arrays of both levels unchecked, the rest read");
+	tap_ok(json_skip_checked(a->p, a->p + a->n, 3, &why, &where) ==
+	    a->p + a->n, "nested: its array validates at depth 3");
+
+	r = json_parse_object_nested("{\"data\":{\"x\":1},\"data\":{\"y\":[1]}}",
+	    33, &o, &nest, &why, &where);
+	tap_ok(r == 0 && nest.at && json_get(&o, "data")->p != nest.at &&
+	    nest.obj.n == 1 && json_get(&nest.obj, "x"),
+	    "nested: a repeated key: the first recorded, json_get the last");
+	r = json_parse_object_nested(esc, strlen(esc), &o,
+	    &nest, &why, &where);
+	tap_ok(r == 0 && !nest.at && nest.obj.n == 0,
+	    "nested: an escaped key is not the key");
+	r = json_parse_object_nested("{\"data\":[{\"x\":1}]}", 18, &o, &nest,
+	    &why, &where);
+	tap_ok(r == 0 && !nest.at, "nested: not an object, not recorded");
+	r = json_parse_object_nested("{\"data\":{\"x\":tru}}", 18, &o, &nest,
+	    &why, &where);
+	tap_ok(r < 0 && where == 13, "nested: its scalars are validated");
+}
+
+/*
+ * The lazy scan's bracket matching, sixteen bytes a step: strings with
+ * brackets, quotes and backslashes at every offset around a block edge
+ * give the span the strict scan gives.
+ */
+static void
+test_lazy_blocks(void)
+{
+	static const char *const inner[] = { "\"]\"", "\"[\"", "\"a\\\"]\"",
+	    "\"\\\\\"", "{\"k\":[1]}", "[[],[[]]]", "\"}{\"", "1.5" };
+	char line[256];
+	struct json_obj strict, lazy;
+	const char *why;
+	size_t where, i, pad;
+	int bad = 0;
+
+	for (i = 0; i < sizeof inner / sizeof inner[0]; i++)
+		for (pad = 0; pad < 40; pad++) {
+			int n = snprintf(line, sizeof line,
+			    "{\"a\":[\"%*s\",%s,[\"%*s\"]],\"b\":1}", (int)pad, "",
+			    inner[i], (int)(pad % 7), "");
+
+			if (json_parse_object(line, (size_t)n, &strict, &why,
+			    &where) < 0 || json_parse_object_lazy(line,
+			    (size_t)n, &lazy, &why, &where) < 0 ||
+			    lazy.n != 2 || lazy.m[0].val.n !=
+			    strict.m[0].val.n || json_check(&lazy.m[0].val,
+			    &why, &where) < 0)
+				bad++;
+		}
+	tap_ok(bad == 0, "lazy blocks: the strict span every time (%d bad)",
+	    bad);
+}
+
 int
 main(void)
 {
@@ -698,5 +777,7 @@ main(void)
 	test_lazy();
 	test_skip();
 	test_big();
+	test_nested();
+	test_lazy_blocks();
 	return tap_done();
 }

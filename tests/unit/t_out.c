@@ -1,6 +1,8 @@
 /*
  * t_out: output to files, pipes and unix: readers -- exact bytes, EPIPE
- * without dying, readers joining mid-stream, a stuck reader dropped.
+ * without dying, readers joining mid-stream, a stuck reader dropped;
+ * coalescing (held events, pushed whole by out_idle, a full buffer or
+ * out_close).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -138,6 +140,128 @@ test_pipe(void)
 	    "pipe carries exactly the bytes written");
 	free(got);
 	free(data);
+}
+
+/* Bytes waiting in the read end of a pipe, without blocking. */
+static int
+pipe_ready(int fd)
+{
+	return poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0) == 1;
+}
+
+/*
+ * Coalescing: events held back until out_idle(), a full buffer or
+ * out_close(); every write whole events; the same bytes in the end.
+ */
+static void
+test_coalesce(void)
+{
+	size_t total = 0, len, off, n, held, sent = 0, batches = 0;
+	char *data = malloc(400000), *got, *p;
+	struct out *o;
+	int pfd[2], ok = 1, whole = 1, i;
+
+	/* Events of 20 to 250 bytes, 300 000 bytes or so in all. */
+	for (i = 0; total < 300000; i++) {
+		int pad = 1 + (i * 37) % 231;
+
+		total += (size_t)sprintf(data + total, "{\"n\":%06d,\"p\":\"%*s\"}\n",
+		    i, pad, "");
+	}
+
+	if (pipe(pfd) < 0)
+		return;
+	/* Room for everything, so the writer never blocks. */
+	fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20);
+	tap_ok(out_fdopen(&o, pfd[1], 1) == 0, "out_fdopen pipe");
+	out_coalesce(o);
+	tap_ok(out_write(o, "{\"n\":1}\n", 8) == 0, "held write");
+	tap_eq_i(out_held(o), 8, "one event held");
+	tap_ok(!pipe_ready(pfd[0]), "held back: nothing in the pipe");
+	tap_ok(out_idle(o) == 0, "out_idle");
+	tap_eq_i(out_held(o), 0, "nothing held after out_idle");
+	tap_ok(pipe_ready(pfd[0]), "out_idle pushed the event");
+	tap_ok(out_idle(o) == 0 && out_tick(o) == 0,
+	    "out_idle and out_tick with nothing held");
+	got = malloc(1 << 20);
+	tap_ok(read(pfd[0], got, 1 << 20) == 8 && memcmp(got, "{\"n\":1}\n",
+	    8) == 0, "exactly the event");
+	/* Lines of the pattern as events: each write holds whole lines. */
+	for (off = 0; off < total; off += n) {
+		p = memchr(data + off, '\n', total - off);
+		n = (size_t)(p - (data + off)) + 1;
+		held = out_held(o);
+		if (out_write(o, data + off, n) < 0)
+			ok = 0;
+		if (out_held(o) != held + n) {
+			/* A batch went out: it must end on a line. */
+			ssize_t r = read(pfd[0], got, 1 << 20);
+
+			if (r <= 0 || got[r - 1] != '\n')
+				whole = 0;
+			else
+				sent += (size_t)r;
+			batches++;
+		}
+	}
+	tap_ok(ok, "coalesced writes");
+	tap_ok(whole && batches >= 4 && batches < (size_t)i / 4,
+	    "%zu batches, each ending on a whole event (%zu bytes)", batches,
+	    sent);
+	tap_ok(out_held(o) <= 64u << 10, "at most 64 KiB held");
+	tap_ok(out_close(o) == 0, "out_close pushes the rest");
+	free(got);
+	got = slurp_fd(pfd[0], &len);
+	close(pfd[0]);
+	tap_ok(sent + len == total, "every byte arrives once (%zu + %zu)", sent,
+	    len);
+	free(got);
+	free(data);
+}
+
+/* Coalescing leaves files in blocks; out_idle() does not flush them. */
+static void
+test_coalesce_file(void)
+{
+	char path[64];
+	struct out *o;
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/coalesce", dir);
+	tap_ok(out_open(&o, path, 0) == 0, "out_open file");
+	out_coalesce(o);
+	tap_ok(out_write(o, "{\"n\":1}\n", 8) == 0 && out_idle(o) == 0,
+	    "file: write, idle");
+	tap_ok(stat(path, &st) == 0 && st.st_size == 0,
+	    "file: the block is kept");
+	tap_eq_i(out_held(o), 0, "file: nothing counted as held");
+	tap_ok(out_close(o) == 0 && stat(path, &st) == 0 && st.st_size == 8,
+	    "file: written at close");
+	unlink(path);
+}
+
+/* EPIPE found when a held batch goes out: sticky, as without coalescing. */
+static void
+test_coalesce_epipe(void)
+{
+	struct out *o;
+	int pfd[2], r;
+
+	if (pipe(pfd) < 0)
+		return;
+	tap_ok(out_fdopen(&o, pfd[1], 1) == 0, "out_fdopen pipe");
+	out_coalesce(o);
+	close(pfd[0]);
+	tap_ok(out_write(o, "{\"x\":1}\n", 8) == 0, "held: no error yet");
+	errno = 0;
+	r = out_idle(o);
+	tap_ok(r == -1 && errno == EPIPE, "out_idle: EPIPE");
+	errno = 0;
+	r = out_write(o, "{\"x\":2}\n", 8);
+	tap_ok(r == -1 && errno == EPIPE, "EPIPE is sticky");
+	errno = 0;
+	r = out_close(o);
+	tap_ok(r == -1 && errno == EPIPE, "out_close reports EPIPE");
 }
 
 static void
@@ -357,6 +481,9 @@ main(void)
 	test_devnull();
 	test_pipe();
 	test_epipe();
+	test_coalesce();
+	test_coalesce_file();
+	test_coalesce_epipe();
 	test_unix();
 	test_stale();
 	test_drop();

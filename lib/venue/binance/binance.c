@@ -1,8 +1,12 @@
 /*
  * binance: Binance messages to mkt events (see binance.h).
  *
- * The message is scanned once by json_parse_object(); a combined-stream
- * payload is scanned again as an object of its own.  Each event is
+ * One pass (norm.h, norm_fast_path): json_parse_object_nested() records
+ * the members of the message and of a combined stream's payload in one
+ * scan, leaving the level arrays to norm_put_levels(), which validates
+ * and copies them in one walk.  When that pass does not take a message,
+ * the plain pass decides it: json_parse_object() of the message, then of
+ * a combined-stream payload as an object of its own.  Each event is
  * written straight into the output buffer while its fields are checked,
  * and the first bad field rolls the buffer back to where it was.
  */
@@ -336,6 +340,45 @@ bn_parse(struct bn *m, const char *p, size_t n, struct json_obj *o)
 	return 0;
 }
 
+/* The fast pass: see norm.h.  -1 leaves the message to the plain one. */
+static int
+bn_message_fast(struct bn *m, const char *msg, size_t n)
+{
+	struct json_obj o;
+	struct json_nested nest;
+	const struct json_span *stream, *data;
+	const struct json_obj *payload = &o;
+	const char *reason;
+	size_t at;
+	int r;
+
+	nest.key = "data";
+	if (json_parse_object_nested(msg, n, &o, &nest, &reason, &at) < 0)
+		return -1;
+	stream = json_get(&o, "stream");
+	data = json_get(&o, "data");
+	if (stream && data) {
+		if (stream->type != JSON_STRING)
+			return -1;
+		if (data->type != JSON_OBJECT) {
+			r = VENUE_IGNORED;
+			goto check;
+		}
+		if (data->p != nest.at)
+			return -1;
+		m->stream = *stream;
+		payload = &nest.obj;
+	}
+	r = bn_dispatch(m, payload);
+	if (r < 0)
+		return -1;
+check:
+	if (norm_check_rest(&m->nm, &o, 2) < 0 ||
+	    (nest.at && norm_check_rest(&m->nm, &nest.obj, 3) < 0))
+		return -1;
+	return r;
+}
+
 static int
 bn_message(struct bn *m, const char *msg, size_t n)
 {
@@ -362,6 +405,16 @@ bn_message(struct bn *m, const char *msg, size_t n)
 	return bn_dispatch(m, &o);
 }
 
+/* Start (or start again) on a message. */
+static void
+bn_begin(struct bn *m, int fast)
+{
+	memset(&m->stream, 0, sizeof m->stream);
+	m->nm.kind = NULL;
+	m->sym[0] = '\0';
+	norm_begin(&m->nm, fast);
+}
+
 int
 binance_normalize(const char *msg, size_t n, const char *market,
     const char *symbol, int64_t recv_us, struct buf *out, char *why,
@@ -371,8 +424,7 @@ binance_normalize(const char *msg, size_t n, const char *market,
 	size_t mark = out->len;
 	int r;
 
-	memset(&m.stream, 0, sizeof m.stream);
-	m.nm.kind = NULL;
+	bn_begin(&m, 0);
 	m.market = market;
 	m.symbol = symbol;
 	m.recv_us = recv_us < 0 ? -1 : recv_us;
@@ -380,14 +432,26 @@ binance_normalize(const char *msg, size_t n, const char *market,
 	m.nm.pair = "[price, qty]";
 	m.nm.why = why;
 	m.nm.whylen = whylen;
-	m.sym[0] = '\0';
 	if (!market || (strcmp(market, "spot") != 0 &&
 	    strcmp(market, "futures") != 0))
 		return bn_fail(&m, "unknown market '%s'",
 		    market ? market : "(null)");
 	if (buf_failed(out))
 		return bn_fail(&m, "output buffer has failed");
-	r = bn_message(&m, msg, n);
+	r = -1;
+	if (norm_fast_path) {
+		bn_begin(&m, 1);
+		r = bn_message_fast(&m, msg, n);
+		if (r < 0 || buf_failed(out)) {
+			out->len = mark;
+			out->failed = 0;
+			r = -1;
+		}
+	}
+	if (r < 0) {
+		bn_begin(&m, 0);
+		r = bn_message(&m, msg, n);
+	}
 	if (r >= 0 && buf_failed(out)) {
 		m.nm.kind = NULL;
 		r = bn_fail(&m, "%s", buf_failed(out) == ENOMEM ?

@@ -1,11 +1,16 @@
 /*
  * bybit: Bybit v5 messages to mkt events (see bybit.h).
  *
- * The message is scanned once by json_parse_object(); its "data" (or a
- * REST reply's "result") object, and each trade of a publicTrade array,
- * is scanned again as an object of its own.  Events are written straight
- * into the output buffer while their fields are checked, and the first
- * bad field rolls the buffer back to where it was.
+ * One pass (norm.h, norm_fast_path): json_parse_object_nested() records
+ * the members of the message and of its "data" object in one scan,
+ * leaving the level arrays to norm_put_levels(), which validates and
+ * copies them in one walk.  When that pass does not take a message, the
+ * plain pass decides it: json_parse_object() of the message, then of its
+ * "data" (or a REST reply's "result") object as an object of its own.
+ * Each trade of a publicTrade array is scanned as an object of its own.
+ * Events are written straight into the output buffer while their fields
+ * are checked, and the first bad field rolls the buffer back to where it
+ * was.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,6 +32,7 @@ struct by {
 	int64_t recv_us;
 	char topic[96];
 	char sym[BY_SYMBOL_MAX + 1];
+	struct json_nested *nest;	/* fast pass: the "data" object */
 };
 
 /* The shared field readers and writers, on this message. */
@@ -140,6 +146,12 @@ by_orderbook(struct by *m, struct json_obj *o)
 	data = by_need(m, o, "data");
 	if (!data)
 		return -1;
+	if (m->nm.fast) {
+		/* Recorded in the message's scan (or the plain pass). */
+		if (data->type != JSON_OBJECT || data->p != m->nest->at)
+			return -1;
+		return by_book(m, &m->nest->obj, delta, ts);
+	}
 	/* The spans point into the message, not into o. */
 	d = *data;
 	if (by_parse(m, &d, "data", o) < 0)
@@ -189,6 +201,7 @@ by_trades(struct by *m, struct json_obj *o)
 	const struct json_span *data;
 	struct json_iter it;
 	struct json_span item;
+	struct json_obj t;	/* o stays whole for the fast pass's check */
 	char kind[sizeof m->topic + 32];
 	int count = 0, r;
 
@@ -197,11 +210,13 @@ by_trades(struct by *m, struct json_obj *o)
 		return -1;
 	if (data->type != JSON_ARRAY)
 		return by_fail(m, "field 'data' is not an array");
+	if (norm_check_array(&m->nm, data, 2) < 0)
+		return -1;
 	json_iter_init(&it, data);
 	while (json_next(&it, &item)) {
 		snprintf(kind, sizeof kind, "%s: data[%d]", m->topic, count);
 		m->nm.kind = kind;
-		r = by_parse(m, &item, "data", o) < 0 || by_trade(m, o) < 0;
+		r = by_parse(m, &item, "data", &t) < 0 || by_trade(m, &t) < 0;
 		m->nm.kind = m->topic;
 		if (r)
 			return -1;
@@ -230,6 +245,7 @@ by_rest(struct by *m, struct json_obj *o)
 {
 	const struct json_span *code, *result;
 	struct json_span r;
+	struct json_obj ro;	/* o stays whole for the fast pass's check */
 	const char *msg;
 	int64_t c, ts;
 	int n;
@@ -247,28 +263,24 @@ by_rest(struct by *m, struct json_obj *o)
 	if (!result)
 		return -1;
 	r = *result;
-	if (by_parse(m, &r, "result", o) < 0)
+	if (by_parse(m, &r, "result", &ro) < 0)
 		return -1;
 	/* Another endpoint's reply (instruments-info ...): not a book. */
-	if (!json_get(o, "b") && !json_get(o, "a"))
+	if (!json_get(&ro, "b") && !json_get(&ro, "a"))
 		return VENUE_IGNORED;
-	if (by_int(m, o, "ts", &ts) < 0)
+	if (by_int(m, &ro, "ts", &ts) < 0)
 		return -1;
-	return by_book(m, o, 0, ts);
+	return by_book(m, &ro, 0, ts);
 }
 
 static int
-by_message(struct by *m, const char *msg, size_t n)
+by_dispatch(struct by *m, struct json_obj *o)
 {
-	struct json_obj o;
 	const struct json_span *topic, *success;
-	const char *reason, *text, *op;
-	size_t at;
+	const char *text, *op;
 	int k, opn;
 
-	if (json_parse_object(msg, n, &o, &reason, &at) < 0)
-		return by_fail(m, "invalid JSON at byte %zu: %s", at, reason);
-	topic = json_get(&o, "topic");
+	topic = json_get(o, "topic");
 	if (topic) {
 		if (topic->type != JSON_STRING)
 			return by_fail(m, "field 'topic' is not a string");
@@ -276,22 +288,67 @@ by_message(struct by *m, const char *msg, size_t n)
 			return by_fail(m, "field 'topic' is not a topic");
 		m->nm.kind = m->topic;
 		if (strncmp(m->topic, "orderbook.", 10) == 0)
-			return by_orderbook(m, &o);
+			return by_orderbook(m, o);
 		if (strncmp(m->topic, "publicTrade.", 12) == 0)
-			return by_trades(m, &o);
+			return by_trades(m, o);
 		return VENUE_IGNORED;
 	}
 	/* Replies to ping, subscribe, auth: only a failure matters. */
-	success = json_get(&o, "success");
+	success = json_get(o, "success");
 	if (success && success->type == JSON_FALSE) {
-		opn = by_excerpt(&o, "op", &op);
-		k = by_excerpt(&o, "ret_msg", &text);
+		opn = by_excerpt(o, "op", &op);
+		k = by_excerpt(o, "ret_msg", &text);
 		return by_fail(m, "%.*s%sfailed: %.*s", opn, op, opn ? " " : "",
 		    k, text);
 	}
-	if (json_get(&o, "retCode"))
-		return by_rest(m, &o);
+	if (json_get(o, "retCode"))
+		return by_rest(m, o);
 	return VENUE_IGNORED;
+}
+
+static int
+by_message(struct by *m, const char *msg, size_t n)
+{
+	struct json_obj o;
+	const char *reason;
+	size_t at;
+
+	if (json_parse_object(msg, n, &o, &reason, &at) < 0)
+		return by_fail(m, "invalid JSON at byte %zu: %s", at, reason);
+	return by_dispatch(m, &o);
+}
+
+/* The fast pass: see norm.h.  -1 leaves the message to the plain one. */
+static int
+by_message_fast(struct by *m, const char *msg, size_t n)
+{
+	struct json_obj o;
+	struct json_nested nest;
+	const char *reason;
+	size_t at;
+	int r;
+
+	nest.key = "data";
+	if (json_parse_object_nested(msg, n, &o, &nest, &reason, &at) < 0)
+		return -1;
+	m->nest = &nest;
+	r = by_dispatch(m, &o);
+	m->nest = NULL;
+	if (r < 0 || norm_check_rest(&m->nm, &o, 2) < 0 ||
+	    (nest.at && norm_check_rest(&m->nm, &nest.obj, 3) < 0))
+		return -1;
+	return r;
+}
+
+/* Start (or start again) on a message. */
+static void
+by_begin(struct by *m, int fast)
+{
+	m->nm.kind = NULL;
+	m->topic[0] = '\0';
+	m->sym[0] = '\0';
+	m->nest = NULL;
+	norm_begin(&m->nm, fast);
 }
 
 int
@@ -302,22 +359,33 @@ bybit_normalize(const char *msg, size_t n, const char *market,
 	size_t mark = out->len;
 	int r;
 
-	m.nm.kind = NULL;
+	by_begin(&m, 0);
 	m.market = market;
 	m.recv_us = recv_us < 0 ? -1 : recv_us;
 	m.nm.out = out;
 	m.nm.pair = "[price, size]";
 	m.nm.why = why;
 	m.nm.whylen = whylen;
-	m.topic[0] = '\0';
-	m.sym[0] = '\0';
 	if (!market || (strcmp(market, "linear") != 0 &&
 	    strcmp(market, "spot") != 0 && strcmp(market, "inverse") != 0))
 		return by_fail(&m, "unknown market '%s'",
 		    market ? market : "(null)");
 	if (buf_failed(out))
 		return by_fail(&m, "output buffer has failed");
-	r = by_message(&m, msg, n);
+	r = -1;
+	if (norm_fast_path) {
+		by_begin(&m, 1);
+		r = by_message_fast(&m, msg, n);
+		if (r < 0 || buf_failed(out)) {
+			out->len = mark;
+			out->failed = 0;
+			r = -1;
+		}
+	}
+	if (r < 0) {
+		by_begin(&m, 0);
+		r = by_message(&m, msg, n);
+	}
 	if (r >= 0 && buf_failed(out)) {
 		m.nm.kind = NULL;
 		r = by_fail(&m, "%s", buf_failed(out) == ENOMEM ?
