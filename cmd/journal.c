@@ -575,6 +575,33 @@ wait_ms(const struct opts *o, int pending, int64_t next_sync,
 	return t;
 }
 
+/*
+ * Open the input.  Pipes and sockets are read without blocking, so that
+ * a sync is never late for a producer that stops mid-line: their old
+ * file status flags are returned, to restore (else -1); a terminal gives
+ * whole lines and is polled (*poll_first); a file never blocks.
+ */
+static int
+open_input(const struct opts *o, struct in *in, int *poll_first)
+{
+	struct stat sb;
+	int fl = -1;
+
+	*poll_first = 0;
+	if (in_open(in, o->input, 0) < 0)
+		die_errno("cannot open input '%s'", o->input ? o->input : "-");
+	if (fstat(in->fd, &sb) < 0)
+		die_errno("cannot stat the input");
+	if (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)) {
+		fl = fcntl(in->fd, F_GETFL);
+		if (fl < 0 || fcntl(in->fd, F_SETFL, fl | O_NONBLOCK) < 0)
+			die_errno("cannot set up the input");
+	} else if (!S_ISREG(sb.st_mode)) {
+		*poll_first = 1;
+	}
+	return fl;
+}
+
 static int
 cmd_append(const struct opts *o)
 {
@@ -582,7 +609,6 @@ cmd_append(const struct opts *o)
 	struct in in;
 	struct event ev;
 	struct journal_status st;
-	struct stat sb;
 	char what[1024], why[256];
 	int64_t next_sync = 0, next_stats = 0, now;
 	int pending = 0, poll_first = 0, fl = -1;
@@ -602,20 +628,7 @@ cmd_append(const struct opts *o)
 	}
 	a.hist = hist_open(o, a.j);
 	jhistory_attach(a.hist);
-	if (in_open(&in, o->input, 0) < 0)
-		die_errno("cannot open input '%s'", o->input ? o->input : "-");
-	/* Pipes and sockets are read without blocking, so that a sync is
-	 * never late for a producer that stops mid-line; a terminal gives
-	 * whole lines and is polled; a file never blocks. */
-	if (fstat(in.fd, &sb) < 0)
-		die_errno("cannot stat the input");
-	if (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)) {
-		fl = fcntl(in.fd, F_GETFL);
-		if (fl < 0 || fcntl(in.fd, F_SETFL, fl | O_NONBLOCK) < 0)
-			die_errno("cannot set up the input");
-	} else if (!S_ISREG(sb.st_mode)) {
-		poll_first = 1;
-	}
+	fl = open_input(o, &in, &poll_first);
 	if (o->ack && out_open(&a.ack, o->ack, 0) < 0)
 		die_errno("cannot open '%s'", o->ack);
 	/* Where the journal stands before anything is read. */
@@ -771,26 +784,6 @@ finish_stdout(void)
 		die_errno("write error");
 }
 
-static const char *
-tfmt(int has, int64_t ms, char *dst, size_t n)
-{
-	if (!has)
-		return "-";
-	return time_format(ms, dst, n);
-}
-
-static void
-jtime(struct buf *b, const char *name, int has, int64_t ms)
-{
-	buf_adds(b, ",\"");
-	buf_adds(b, name);
-	buf_adds(b, "\":");
-	if (has)
-		buf_addi(b, ms);
-	else
-		buf_adds(b, "null");
-}
-
 struct lsctx {
 	int json;
 	struct buf b;
@@ -800,34 +793,8 @@ static int
 ls_one(void *ctx, const struct journal_seginfo *s)
 {
 	struct lsctx *c = ctx;
-	char t1[40], t2[40];
 
-	if (c->json) {
-		buf_adds(&c->b, "{\"type\":\"segment\",\"name\":\"");
-		buf_adds(&c->b, s->name);
-		buf_adds(&c->b, "\",\"seg\":");
-		buf_addi(&c->b, (int64_t)s->seg);
-		buf_adds(&c->b, ",\"frames\":");
-		buf_addi(&c->b, (int64_t)s->frames);
-		buf_adds(&c->b, ",\"events\":");
-		buf_addi(&c->b, (int64_t)s->events);
-		buf_adds(&c->b, ",\"bytes\":");
-		buf_addi(&c->b, (int64_t)s->bytes);
-		buf_adds(&c->b, ",\"raw_bytes\":");
-		buf_addi(&c->b, (int64_t)s->raw_bytes);
-		jtime(&c->b, "first_time", s->has_time, s->min_time);
-		jtime(&c->b, "last_time", s->has_time, s->max_time);
-		buf_adds(&c->b, ",\"created\":");
-		buf_addi(&c->b, s->created);
-		buf_adds(&c->b, s->closed ? ",\"closed\":true}\n" :
-		    ",\"closed\":false}\n");
-	} else {
-		buf_addf(&c->b, "%-18s %7" PRIu64 " %9" PRIu64 " %11" PRIu64
-		    " %12" PRIu64 "  %-24s  %s\n", s->name, s->frames,
-		    s->events, s->bytes, s->raw_bytes,
-		    tfmt(s->has_time, s->min_time, t1, sizeof t1),
-		    tfmt(s->has_time, s->max_time, t2, sizeof t2));
-	}
+	journal_put_segment(&c->b, s, c->json);
 	put_out(&c->b);
 	return 0;
 }
@@ -840,9 +807,7 @@ cmd_ls(const struct opts *o)
 
 	buf_init(&c.b, 0);
 	if (!o->json) {
-		buf_addf(&c.b, "%-18s %7s %9s %11s %12s  %-24s  %s\n",
-		    "SEGMENT", "FRAMES", "EVENTS", "BYTES", "RAW", "FIRST",
-		    "LAST");
+		journal_put_segment_header(&c.b);
 		put_out(&c.b);
 	}
 	if (journal_segments(j, ls_one, &c) < 0)
@@ -858,50 +823,10 @@ static int
 sym_one(void *ctx, const struct journal_syminfo *y)
 {
 	struct lsctx *c = ctx;
-	char t1[40], t2[40];
 
-	if (c->json) {
-		buf_adds(&c->b, "{\"type\":\"symbol_stats\",\"venue\":");
-		buf_add_jstr(&c->b, y->venue, strlen(y->venue));
-		buf_adds(&c->b, ",\"market\":");
-		buf_add_jstr(&c->b, y->market, strlen(y->market));
-		buf_adds(&c->b, ",\"symbol\":");
-		buf_add_jstr(&c->b, y->symbol, strlen(y->symbol));
-		buf_adds(&c->b, ",\"events\":");
-		buf_addi(&c->b, (int64_t)y->events);
-		jtime(&c->b, "oldest", y->has_time, y->oldest);
-		jtime(&c->b, "newest", y->has_time, y->newest);
-		buf_adds(&c->b, ",\"days\":");
-		buf_addi(&c->b, (int64_t)y->days);
-		buf_adds(&c->b, "}\n");
-	} else {
-		buf_addf(&c->b, "%-10s %-8s %-14s %10" PRIu64 "  %-24s  %-24s"
-		    "  %" PRIu64 "\n",
-		    *y->venue ? y->venue : "-", *y->market ? y->market : "-",
-		    *y->symbol ? y->symbol : "-", y->events,
-		    tfmt(y->has_time, y->oldest, t1, sizeof t1),
-		    tfmt(y->has_time, y->newest, t2, sizeof t2), y->days);
-	}
+	journal_put_symbol(&c->b, y, c->json);
 	put_out(&c->b);
 	return 0;
-}
-
-/* Bytes of the index files (index.db and its WAL). */
-static uint64_t
-index_bytes(const char *dir)
-{
-	static const char *const names[] = { "index.db", "index.db-wal" };
-	char path[4096];
-	uint64_t n = 0;
-	struct stat sb;
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if (stat(path, &sb) == 0)
-			n += (uint64_t)sb.st_size;
-	}
-	return n;
 }
 
 static int
@@ -910,53 +835,11 @@ cmd_stats(const struct opts *o)
 	struct journal *j = open_read(o->dir);
 	struct journal_totals t;
 	struct lsctx c = { o->json, { 0 } };
-	int has = 0;
-	char t1[40], t2[40];
-	double ratio;
-	uint64_t ib = index_bytes(o->dir);
 
 	buf_init(&c.b, 0);
 	if (journal_totals(j, &t) < 0)
 		die_errno("%s", journal_error(j));
-	has = t.min_time != INT64_MAX;
-	ratio = t.bytes ? (double)t.raw_bytes / (double)t.bytes : 0;
-	if (o->json) {
-		buf_adds(&c.b, "{\"type\":\"journal_stats\",\"events\":");
-		buf_addi(&c.b, (int64_t)t.events);
-		buf_adds(&c.b, ",\"segments\":");
-		buf_addi(&c.b, (int64_t)t.segments);
-		buf_adds(&c.b, ",\"frames\":");
-		buf_addi(&c.b, (int64_t)t.frames);
-		buf_adds(&c.b, ",\"bytes\":");
-		buf_addi(&c.b, (int64_t)t.bytes);
-		buf_adds(&c.b, ",\"index_bytes\":");
-		buf_addi(&c.b, (int64_t)ib);
-		buf_adds(&c.b, ",\"raw_bytes\":");
-		buf_addi(&c.b, (int64_t)t.raw_bytes);
-		buf_addf(&c.b, ",\"ratio\":%.2f", ratio);
-		jtime(&c.b, "oldest", has, t.min_time);
-		jtime(&c.b, "newest", has, t.max_time);
-		buf_adds(&c.b, ",\"next_seq\":");
-		buf_addi(&c.b, (int64_t)t.next_seq);
-		buf_adds(&c.b, "}\n");
-	} else {
-		buf_addf(&c.b, "events       %" PRIu64 "\n"
-		    "segments     %" PRIu64 "\n"
-		    "frames       %" PRIu64 "\n"
-		    "bytes        %" PRIu64 "\n"
-		    "index_bytes  %" PRIu64 "\n"
-		    "raw_bytes    %" PRIu64 "\n"
-		    "ratio        %.2f\n"
-		    "oldest       %s\n"
-		    "newest       %s\n"
-		    "next_seq     %" PRIu64 "\n\n"
-		    "%-10s %-8s %-14s %10s  %-24s  %-24s  %s\n",
-		    t.events, t.segments, t.frames, t.bytes, ib, t.raw_bytes,
-		    ratio, tfmt(has, t.min_time, t1, sizeof t1),
-		    tfmt(has, t.max_time, t2, sizeof t2), t.next_seq,
-		    "VENUE", "MARKET", "SYMBOL", "EVENTS", "OLDEST", "NEWEST",
-		    "DAYS");
-	}
+	journal_put_totals(&c.b, &t, journal_index_bytes(o->dir), o->json);
 	put_out(&c.b);
 	if (journal_symbols(j, sym_one, &c) < 0)
 		die_errno("%s", journal_error(j));

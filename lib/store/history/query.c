@@ -346,6 +346,46 @@ find_series(struct q *q, const struct history_series_q *s, int64_t *sid)
 	return 0;
 }
 
+/* The resolution for HISTORY_AUTO, by the range as far as the series
+ * has data (see history.h). */
+static int
+auto_res(struct q *q, int64_t sid, int64_t from, int64_t to,
+    int64_t cutoff, enum history_res *res)
+{
+	int64_t lo = from, hi = to;
+	sqlite3_stmt *st;
+	int r;
+
+	if (q_prepare(q, "SELECT min(first_time), max(last_time) "
+	    "FROM bands_1d WHERE sid = ?1", &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		int64_t first = sqlite3_column_int64(st, 0);
+		int64_t last = sqlite3_column_int64(st, 1);
+
+		if (lo < first)
+			lo = first;
+		if (hi > last)
+			hi = last;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return q_dbfail(q, "query");
+	if (hi < lo)
+		hi = lo;
+	if (lo == INT64_MIN || hi == INT64_MAX)
+		*res = HISTORY_DAY;
+	else if (hi - lo <= 2 * DAY && lo >= cutoff)
+		*res = HISTORY_MINUTE;
+	else if (hi - lo <= 90 * DAY)
+		*res = HISTORY_HOUR;
+	else
+		*res = HISTORY_DAY;
+	return 0;
+}
+
 int
 history_series(sqlite3 *db, const struct history_series_q *s,
     struct history_out *out, enum history_res *used, char *why,
@@ -383,40 +423,9 @@ history_series(sqlite3 *db, const struct history_series_q *s,
 	}
 	if (find_series(&q, s, &sid) < 0 || q_cutoff(&q, &cutoff) < 0)
 		return -1;
-	if (res == HISTORY_AUTO) {
-		/* The range as far as the series has data. */
-		int64_t lo = from, hi = to;
-
-		if (q_prepare(&q, "SELECT min(first_time), max(last_time) "
-		    "FROM bands_1d WHERE sid = ?1", &st) < 0)
-			return -1;
-		sqlite3_bind_int64(st, 1, sid);
-		r = sqlite3_step(st);
-		if (r == SQLITE_ROW && sqlite3_column_type(st, 0) !=
-		    SQLITE_NULL) {
-			int64_t first = sqlite3_column_int64(st, 0);
-			int64_t last = sqlite3_column_int64(st, 1);
-
-			if (lo < first)
-				lo = first;
-			if (hi > last)
-				hi = last;
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-		if (r != SQLITE_ROW)
-			return q_dbfail(&q, "query");
-		if (hi < lo)
-			hi = lo;
-		if (lo == INT64_MIN || hi == INT64_MAX)
-			res = HISTORY_DAY;
-		else if (hi - lo <= 2 * DAY && lo >= cutoff)
-			res = HISTORY_MINUTE;
-		else if (hi - lo <= 90 * DAY)
-			res = HISTORY_HOUR;
-		else
-			res = HISTORY_DAY;
-	}
+	if (res == HISTORY_AUTO && auto_res(&q, sid, from, to, cutoff,
+	    &res) < 0)
+		return -1;
 	if (used)
 		*used = res;
 	if (res == HISTORY_AUTO || res > HISTORY_DAY) {
