@@ -20,6 +20,7 @@
 #include <zstd.h>
 
 #include "base/buf.h"
+#include "base/fsutil.h"
 #include "base/json.h"
 #include "base/timeutil.h"
 #include "io/db.h"
@@ -411,22 +412,6 @@ fetch(struct jreader *jr)
 	return 0;
 }
 
-/* Make room in a reused buffer; 0 or -1 (ENOMEM). */
-static int
-reserve(char **p, size_t *cap, size_t n)
-{
-	char *np;
-
-	if (*cap >= n)
-		return 0;
-	np = realloc(*p, n);
-	if (!np)
-		return -1;
-	*p = np;
-	*cap = n;
-	return 0;
-}
-
 /* Damage: the message names the frame. */
 static void
 damage(struct jreader *jr, const struct jr_frame *f, const char *fmt, ...)
@@ -480,8 +465,9 @@ load(struct jreader *jr, const struct jr_frame *f)
 		    f->count);
 		return 0;
 	}
-	if (reserve(&jr->z, &jr->z_cap, f->len) < 0 ||
-	    reserve(&jr->raw, &jr->raw_cap, f->raw_len) < 0) {
+	if (fs_grow((void **)&jr->z, &jr->z_cap, (size_t)f->len, 1) < 0 ||
+	    fs_grow((void **)&jr->raw, &jr->raw_cap, (size_t)f->raw_len,
+	    1) < 0) {
 		seterr(jr, "out of memory");
 		errno = ENOMEM;
 		return -1;

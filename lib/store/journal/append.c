@@ -102,16 +102,8 @@ close_frame(struct journal *j)
 		return jn_fail(j, "cannot buffer the frame");
 	}
 	need = zframe_bound(j->frame.len);
-	if (need > j->zcap) {
-		unsigned char *z = realloc(j->z, need);
-
-		if (!z) {
-			errno = ENOMEM;
-			return jn_fail(j, "cannot compress a frame");
-		}
-		j->z = z;
-		j->zcap = need;
-	}
+	if (fs_grow((void **)&j->z, &j->zcap, need, 1) < 0)
+		return jn_fail(j, "cannot compress a frame");
 	if (zframe_compress(j->cctx, j->z, j->zcap, j->frame.p, j->frame.len,
 	    &zlen) < 0)
 		return jn_fail(j, "cannot compress a frame");

@@ -239,16 +239,8 @@ jn_check_frame(struct journal *j, const unsigned char *p, size_t len,
 	char reason[256];
 	uint64_t lineno = 0;
 
-	if (raw_len + 1 > j->rawcap) {
-		unsigned char *q = realloc(j->raw, (size_t)raw_len + 1);
-
-		if (!q) {
-			errno = ENOMEM;
-			return -2;
-		}
-		j->raw = q;
-		j->rawcap = (size_t)raw_len + 1;
-	}
+	if (fs_grow((void **)&j->raw, &j->rawcap, (size_t)raw_len + 1, 1) < 0)
+		return -2;
 	if (zframe_decompress(j->dctx, j->raw, raw_len, p, len, &why) < 0) {
 		snprintf(j->why, sizeof j->why, "%s", why);
 		return -1;
