@@ -58,7 +58,7 @@ LDLIBS += -ljq
 # layer may include base/, itself and the layers lib/README names on its
 # line (tests/0001-layers.sh checks it).
 LIB_BASE = buf fixed json keymap timeutil fsutil
-LIB_IO = in out sig
+LIB_IO = in out sig db
 LIB_EVENT = event jqfilter
 LIB_MARKET = book bands bookset sync
 LIB_NET = ws rest
@@ -66,7 +66,10 @@ LIB_NET = ws rest
 LIB_VENUE = venue norm $(sort $(patsubst lib/venue/%.c,%,\
 	$(wildcard lib/venue/*/*.c)))
 LIB_FEED = stream
-LIB_STORE = zframe journal jreader history
+LIB_STORE = zframe journal/index journal/keys journal/open journal/scan \
+	journal/recover journal/append journal/maint journal/verify \
+	journal/query journal/show jreader history/tables history/ingest \
+	history/query jhistory
 LIB_SIM = simmarket simreplay
 LIB_PROG = err run
 LIB_MODULES = $(LIB_BASE:%=base/%) $(LIB_IO:%=io/%) $(LIB_EVENT:%=event/%) \
@@ -220,4 +223,4 @@ clean:
 	bench-journal bench-parsers bench-history install clean
 .SECONDARY:
 
--include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)

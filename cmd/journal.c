@@ -24,8 +24,8 @@
 #include "event/event.h"
 #include "store/history.h"
 #include "io/in.h"
+#include "store/jhistory.h"
 #include "store/journal.h"
-#include "store/jreader.h"
 #include "io/out.h"
 #include "io/sig.h"
 #include "prog/run.h"
@@ -408,194 +408,31 @@ on_note(void *ctx, const char *msg)
 
 /* ---- history tables ---- */
 
-/*
- * The lines for the history tables wait here until the sync that makes
- * them durable, and enter the tables in that sync's transaction: the
- * tables never hold an event the journal could lose.  Past this many
- * bytes a sync comes early.
- */
-#define HELD_MAX (16u << 20)
-
-struct hist {
-	struct history *h;
-	struct buf held;	/* lines, each with its '\n' */
-	char err[512];		/* why the last hook failed */
-};
-
-/* Event types the history tables keep. */
-static int
-keeps_history(const struct event *ev)
+/* Start keeping the history tables of the journal j (a writer), caught
+ * up with its index. */
+static struct jhistory *
+hist_open(const struct opts *o, struct journal *j)
 {
-	const struct json_span *t = ev->field[EVF_TYPE];
-
-	return ev->type == EV_BANDS || ev->type == EV_TRADE ||
-	    (ev->type == EV_OTHER && (json_str_is(t, "fill") ||
-	    json_str_is(t, "order")));
-}
-
-/* meta('history_seq'): every event below it is in the history tables. */
-static int
-history_seq_get(sqlite3 *db, int64_t *seq)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	*seq = 0;
-	if (sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = "
-	    "'history_seq'", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : -1;
-}
-
-static int
-history_seq_put(sqlite3 *db, int64_t seq)
-{
-	sqlite3_stmt *st;
-	char v[24];
-	int r;
-
-	snprintf(v, sizeof v, "%lld", (long long)seq);
-	if (sqlite3_prepare_v2(db, "INSERT INTO meta(k, v) VALUES "
-	    "('history_seq', ?1) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
-	    -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : -1;
-}
-
-/* Feed the held lines to the history tables; next_seq: the journal's. */
-static int
-hist_take_held(struct hist *hs, sqlite3 *db, int64_t next_seq)
-{
-	const char *p = hs->held.p, *end = p + hs->held.len, *nl;
-
-	for (; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (history_add(hs->h, p, (size_t)(nl - p)) < 0)
-			goto fail;
-	}
-	buf_reset(&hs->held);
-	if (history_flush(hs->h) < 0)
-		goto fail;
-	if (history_seq_put(db, next_seq) < 0) {
-		snprintf(hs->err, sizeof hs->err, "index.db: cannot record "
-		    "the history's seq (%s)", sqlite3_errmsg(db));
-		errno = EIO;
-		return -1;
-	}
-	return 0;
-fail:
-	snprintf(hs->err, sizeof hs->err, "history tables: %s",
-	    history_errmsg(hs->h));
-	errno = EIO;
-	return -1;
-}
-
-struct sync_ctx {
-	struct hist *hs;
-	struct journal *j;
-};
-
-/* The sync hook: inside the transaction that indexes the frames. */
-static int
-hist_hook(void *ctx, sqlite3 *db)
-{
-	struct sync_ctx *sc = ctx;
-	struct journal_status st;
-
-	journal_status(sc->j, &st);
-	return hist_take_held(sc->hs, db, (int64_t)st.next_seq);
-}
-
-/*
- * Events the index holds but the history tables do not -- frames that
- * recovery indexed after a crash -- are read back from the segments and
- * added, in one transaction.
- */
-static void
-hist_catch_up(const struct opts *o, struct hist *hs, struct journal *j)
-{
-	static const char *const types[] = { "bands", "trade", "fill",
-	    "order" };
-	sqlite3 *db = journal_db(j);
-	struct journal_status st;
-	struct jreader *jr;
-	struct jr_query q;
-	struct jr_event ev;
-	char why[512];
+	struct jhistory *h;
+	char why[1024];
+	uint64_t n;
 	int64_t from;
-	uint64_t n = 0;
 	int r;
 
-	journal_status(j, &st);
-	if (history_seq_get(db, &from) < 0)
-		die("'%s': index.db: cannot read the history's seq (%s)",
-		    o->dir, sqlite3_errmsg(db));
-	if (from >= (int64_t)st.next_seq)
-		return;
-	if (jr_open(&jr, o->dir, why, sizeof why) < 0)
+	if (jhistory_open(&h, j, o->dir, on_note, (void *)o->dir, why,
+	    sizeof why) < 0) {
+		if (errno == ENOMEM)
+			die_nomem();
 		die("'%s': %s", o->dir, why);
-	jr_query_init(&q);
-	q.from_seq = from;
-	q.keys[JR_TYPE] = types;
-	q.nkeys[JR_TYPE] = sizeof types / sizeof types[0];
-	if (jr_query(jr, &q) < 0)
-		die("'%s': %s", o->dir, jr_error(jr));
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		die("'%s': index.db: cannot begin (%s)", o->dir,
-		    sqlite3_errmsg(db));
-	while ((r = jr_next(jr, &ev)) != JR_END) {
-		if (r == JR_ERROR)
-			die("'%s': %s", o->dir, jr_error(jr));
-		if (r == JR_DAMAGE) {
-			warn("'%s': %s (history tables catch up without it)",
-			    o->dir, jr_error(jr));
-			continue;
-		}
-		if (history_add(hs->h, ev.line, ev.len) < 0)
-			die("'%s': history tables: %s", o->dir,
-			    history_errmsg(hs->h));
-		n++;
 	}
-	jr_close(jr);
-	if (hist_take_held(hs, db, (int64_t)st.next_seq) < 0)
-		die("'%s': %s", o->dir, hs->err);
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		die("'%s': index.db: cannot commit (%s)", o->dir,
-		    sqlite3_errmsg(db));
-	if (n || o->verbose)
+	r = jhistory_catch_up(h, &n, &from, why, sizeof why);
+	if (r < 0)
+		die("'%s': %s", o->dir, why);
+	if (r > 0 && (n || o->verbose))
 		warn("'%s': history tables caught up with %" PRIu64
 		    " event%s from seq %lld", o->dir, n, n == 1 ? "" : "s",
 		    (long long)from);
-}
-
-/* Start keeping the history tables of the journal j (a writer). */
-static void
-hist_open(const struct opts *o, struct hist *hs, struct journal *j)
-{
-	memset(hs, 0, sizeof *hs);
-	buf_init(&hs->held, 0);
-	hs->h = history_new(journal_db(j));
-	if (!hs->h) {
-		if (errno == ENOMEM)
-			die_nomem();
-		die("'%s': index.db: cannot set up the history tables (%s)",
-		    o->dir, sqlite3_errmsg(journal_db(j)));
-	}
-	hist_catch_up(o, hs, j);
-}
-
-static void
-hist_close(struct hist *hs)
-{
-	history_free(hs->h);
-	buf_free(&hs->held);
+	return h;
 }
 
 /* ---- append ---- */
@@ -603,8 +440,7 @@ hist_close(struct hist *hs)
 struct appender {
 	const struct opts *o;
 	struct journal *j;
-	struct hist hist;
-	struct sync_ctx sc;
+	struct jhistory *hist;
 	struct out *ack;
 	struct buf ab;
 	unsigned long rejected;
@@ -668,8 +504,8 @@ sync_or_die(struct appender *a)
 {
 	int r = journal_sync(a->j);
 
-	if (r < 0 && a->hist.err[0])
-		die("'%s': %s", a->o->dir, a->hist.err);
+	if (r < 0 && jhistory_error(a->hist)[0])
+		die("'%s': %s", a->o->dir, jhistory_error(a->hist));
 	if (r < 0)
 		die_errno("%s", journal_error(a->j));
 	if (r > 0)
@@ -739,6 +575,33 @@ wait_ms(const struct opts *o, int pending, int64_t next_sync,
 	return t;
 }
 
+/*
+ * Open the input.  Pipes and sockets are read without blocking, so that
+ * a sync is never late for a producer that stops mid-line: their old
+ * file status flags are returned, to restore (else -1); a terminal gives
+ * whole lines and is polled (*poll_first); a file never blocks.
+ */
+static int
+open_input(const struct opts *o, struct in *in, int *poll_first)
+{
+	struct stat sb;
+	int fl = -1;
+
+	*poll_first = 0;
+	if (in_open(in, o->input, 0) < 0)
+		die_errno("cannot open input '%s'", o->input ? o->input : "-");
+	if (fstat(in->fd, &sb) < 0)
+		die_errno("cannot stat the input");
+	if (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)) {
+		fl = fcntl(in->fd, F_GETFL);
+		if (fl < 0 || fcntl(in->fd, F_SETFL, fl | O_NONBLOCK) < 0)
+			die_errno("cannot set up the input");
+	} else if (!S_ISREG(sb.st_mode)) {
+		*poll_first = 1;
+	}
+	return fl;
+}
+
 static int
 cmd_append(const struct opts *o)
 {
@@ -746,7 +609,6 @@ cmd_append(const struct opts *o)
 	struct in in;
 	struct event ev;
 	struct journal_status st;
-	struct stat sb;
 	char what[1024], why[256];
 	int64_t next_sync = 0, next_stats = 0, now;
 	int pending = 0, poll_first = 0, fl = -1;
@@ -764,24 +626,9 @@ cmd_append(const struct opts *o)
 			die("%s", what);
 		die_errno("%s", what);
 	}
-	hist_open(o, &a.hist, a.j);
-	a.sc.hs = &a.hist;
-	a.sc.j = a.j;
-	journal_set_sync_hook(a.j, hist_hook, &a.sc);
-	if (in_open(&in, o->input, 0) < 0)
-		die_errno("cannot open input '%s'", o->input ? o->input : "-");
-	/* Pipes and sockets are read without blocking, so that a sync is
-	 * never late for a producer that stops mid-line; a terminal gives
-	 * whole lines and is polled; a file never blocks. */
-	if (fstat(in.fd, &sb) < 0)
-		die_errno("cannot stat the input");
-	if (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)) {
-		fl = fcntl(in.fd, F_GETFL);
-		if (fl < 0 || fcntl(in.fd, F_SETFL, fl | O_NONBLOCK) < 0)
-			die_errno("cannot set up the input");
-	} else if (!S_ISREG(sb.st_mode)) {
-		poll_first = 1;
-	}
+	a.hist = hist_open(o, a.j);
+	jhistory_attach(a.hist);
+	fl = open_input(o, &in, &poll_first);
 	if (o->ack && out_open(&a.ack, o->ack, 0) < 0)
 		die_errno("cannot open '%s'", o->ack);
 	/* Where the journal stands before anything is read. */
@@ -826,14 +673,13 @@ cmd_append(const struct opts *o)
 				pending = 1;
 				next_sync = now + o->sync;
 			}
-			if (keeps_history(&ev)) {
-				buf_add(&a.hist.held, line, len);
-				buf_addc(&a.hist.held, '\n');
-				if (buf_failed(&a.hist.held))
-					die_nomem();
-				if (a.hist.held.len > HELD_MAX)
-					next_sync = now;
-			}
+			/* Many lines held for the history tables: sync
+			 * early. */
+			r = jhistory_hold(a.hist, line, len, &ev);
+			if (r < 0)
+				die_nomem();
+			if (r > 0)
+				next_sync = now;
 			continue;
 		}
 		if (r == IN_TOOLONG) {
@@ -861,8 +707,7 @@ cmd_append(const struct opts *o)
 		warn("'%s': %" PRIu64 " events appended, seq %" PRIu64
 		    ", %.1f MB raw in %.1f MB", o->dir, st.appended,
 		    st.next_seq, st.raw_bytes / 1e6, st.bytes / 1e6);
-	journal_set_sync_hook(a.j, NULL, NULL);
-	hist_close(&a.hist);
+	jhistory_close(a.hist);
 	if (journal_close(a.j) < 0)
 		die_errno("'%s': cannot close the journal", o->dir);
 	if (fl >= 0 && fcntl(in.fd, F_SETFL, fl) < 0) {
@@ -939,26 +784,6 @@ finish_stdout(void)
 		die_errno("write error");
 }
 
-static const char *
-tfmt(int has, int64_t ms, char *dst, size_t n)
-{
-	if (!has)
-		return "-";
-	return time_format(ms, dst, n);
-}
-
-static void
-jtime(struct buf *b, const char *name, int has, int64_t ms)
-{
-	buf_adds(b, ",\"");
-	buf_adds(b, name);
-	buf_adds(b, "\":");
-	if (has)
-		buf_addi(b, ms);
-	else
-		buf_adds(b, "null");
-}
-
 struct lsctx {
 	int json;
 	struct buf b;
@@ -968,34 +793,8 @@ static int
 ls_one(void *ctx, const struct journal_seginfo *s)
 {
 	struct lsctx *c = ctx;
-	char t1[40], t2[40];
 
-	if (c->json) {
-		buf_adds(&c->b, "{\"type\":\"segment\",\"name\":\"");
-		buf_adds(&c->b, s->name);
-		buf_adds(&c->b, "\",\"seg\":");
-		buf_addi(&c->b, (int64_t)s->seg);
-		buf_adds(&c->b, ",\"frames\":");
-		buf_addi(&c->b, (int64_t)s->frames);
-		buf_adds(&c->b, ",\"events\":");
-		buf_addi(&c->b, (int64_t)s->events);
-		buf_adds(&c->b, ",\"bytes\":");
-		buf_addi(&c->b, (int64_t)s->bytes);
-		buf_adds(&c->b, ",\"raw_bytes\":");
-		buf_addi(&c->b, (int64_t)s->raw_bytes);
-		jtime(&c->b, "first_time", s->has_time, s->min_time);
-		jtime(&c->b, "last_time", s->has_time, s->max_time);
-		buf_adds(&c->b, ",\"created\":");
-		buf_addi(&c->b, s->created);
-		buf_adds(&c->b, s->closed ? ",\"closed\":true}\n" :
-		    ",\"closed\":false}\n");
-	} else {
-		buf_addf(&c->b, "%-18s %7" PRIu64 " %9" PRIu64 " %11" PRIu64
-		    " %12" PRIu64 "  %-24s  %s\n", s->name, s->frames,
-		    s->events, s->bytes, s->raw_bytes,
-		    tfmt(s->has_time, s->min_time, t1, sizeof t1),
-		    tfmt(s->has_time, s->max_time, t2, sizeof t2));
-	}
+	journal_put_segment(&c->b, s, c->json);
 	put_out(&c->b);
 	return 0;
 }
@@ -1008,9 +807,7 @@ cmd_ls(const struct opts *o)
 
 	buf_init(&c.b, 0);
 	if (!o->json) {
-		buf_addf(&c.b, "%-18s %7s %9s %11s %12s  %-24s  %s\n",
-		    "SEGMENT", "FRAMES", "EVENTS", "BYTES", "RAW", "FIRST",
-		    "LAST");
+		journal_put_segment_header(&c.b);
 		put_out(&c.b);
 	}
 	if (journal_segments(j, ls_one, &c) < 0)
@@ -1026,50 +823,10 @@ static int
 sym_one(void *ctx, const struct journal_syminfo *y)
 {
 	struct lsctx *c = ctx;
-	char t1[40], t2[40];
 
-	if (c->json) {
-		buf_adds(&c->b, "{\"type\":\"symbol_stats\",\"venue\":");
-		buf_add_jstr(&c->b, y->venue, strlen(y->venue));
-		buf_adds(&c->b, ",\"market\":");
-		buf_add_jstr(&c->b, y->market, strlen(y->market));
-		buf_adds(&c->b, ",\"symbol\":");
-		buf_add_jstr(&c->b, y->symbol, strlen(y->symbol));
-		buf_adds(&c->b, ",\"events\":");
-		buf_addi(&c->b, (int64_t)y->events);
-		jtime(&c->b, "oldest", y->has_time, y->oldest);
-		jtime(&c->b, "newest", y->has_time, y->newest);
-		buf_adds(&c->b, ",\"days\":");
-		buf_addi(&c->b, (int64_t)y->days);
-		buf_adds(&c->b, "}\n");
-	} else {
-		buf_addf(&c->b, "%-10s %-8s %-14s %10" PRIu64 "  %-24s  %-24s"
-		    "  %" PRIu64 "\n",
-		    *y->venue ? y->venue : "-", *y->market ? y->market : "-",
-		    *y->symbol ? y->symbol : "-", y->events,
-		    tfmt(y->has_time, y->oldest, t1, sizeof t1),
-		    tfmt(y->has_time, y->newest, t2, sizeof t2), y->days);
-	}
+	journal_put_symbol(&c->b, y, c->json);
 	put_out(&c->b);
 	return 0;
-}
-
-/* Bytes of the index files (index.db and its WAL). */
-static uint64_t
-index_bytes(const char *dir)
-{
-	static const char *const names[] = { "index.db", "index.db-wal" };
-	char path[4096];
-	uint64_t n = 0;
-	struct stat sb;
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if (stat(path, &sb) == 0)
-			n += (uint64_t)sb.st_size;
-	}
-	return n;
 }
 
 static int
@@ -1078,53 +835,11 @@ cmd_stats(const struct opts *o)
 	struct journal *j = open_read(o->dir);
 	struct journal_totals t;
 	struct lsctx c = { o->json, { 0 } };
-	int has = 0;
-	char t1[40], t2[40];
-	double ratio;
-	uint64_t ib = index_bytes(o->dir);
 
 	buf_init(&c.b, 0);
 	if (journal_totals(j, &t) < 0)
 		die_errno("%s", journal_error(j));
-	has = t.min_time != INT64_MAX;
-	ratio = t.bytes ? (double)t.raw_bytes / (double)t.bytes : 0;
-	if (o->json) {
-		buf_adds(&c.b, "{\"type\":\"journal_stats\",\"events\":");
-		buf_addi(&c.b, (int64_t)t.events);
-		buf_adds(&c.b, ",\"segments\":");
-		buf_addi(&c.b, (int64_t)t.segments);
-		buf_adds(&c.b, ",\"frames\":");
-		buf_addi(&c.b, (int64_t)t.frames);
-		buf_adds(&c.b, ",\"bytes\":");
-		buf_addi(&c.b, (int64_t)t.bytes);
-		buf_adds(&c.b, ",\"index_bytes\":");
-		buf_addi(&c.b, (int64_t)ib);
-		buf_adds(&c.b, ",\"raw_bytes\":");
-		buf_addi(&c.b, (int64_t)t.raw_bytes);
-		buf_addf(&c.b, ",\"ratio\":%.2f", ratio);
-		jtime(&c.b, "oldest", has, t.min_time);
-		jtime(&c.b, "newest", has, t.max_time);
-		buf_adds(&c.b, ",\"next_seq\":");
-		buf_addi(&c.b, (int64_t)t.next_seq);
-		buf_adds(&c.b, "}\n");
-	} else {
-		buf_addf(&c.b, "events       %" PRIu64 "\n"
-		    "segments     %" PRIu64 "\n"
-		    "frames       %" PRIu64 "\n"
-		    "bytes        %" PRIu64 "\n"
-		    "index_bytes  %" PRIu64 "\n"
-		    "raw_bytes    %" PRIu64 "\n"
-		    "ratio        %.2f\n"
-		    "oldest       %s\n"
-		    "newest       %s\n"
-		    "next_seq     %" PRIu64 "\n\n"
-		    "%-10s %-8s %-14s %10s  %-24s  %-24s  %s\n",
-		    t.events, t.segments, t.frames, t.bytes, ib, t.raw_bytes,
-		    ratio, tfmt(has, t.min_time, t1, sizeof t1),
-		    tfmt(has, t.max_time, t2, sizeof t2), t.next_seq,
-		    "VENUE", "MARKET", "SYMBOL", "EVENTS", "OLDEST", "NEWEST",
-		    "DAYS");
-	}
+	journal_put_totals(&c.b, &t, journal_index_bytes(o->dir), o->json);
 	put_out(&c.b);
 	if (journal_symbols(j, sym_one, &c) < 0)
 		die_errno("%s", journal_error(j));
@@ -1194,22 +909,13 @@ cmd_reindex(const struct opts *o)
 static void
 prune_minutes(const struct opts *o, struct journal *j, int64_t before)
 {
-	sqlite3 *db = journal_db(j);
-	struct hist hs;
+	struct jhistory *h = hist_open(o, j);
 	int64_t deleted;
-	char t[40];
+	char t[40], why[1024];
 
-	hist_open(o, &hs, j);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		die("'%s': index.db: cannot begin (%s)", o->dir,
-		    sqlite3_errmsg(db));
-	if (history_prune(hs.h, before, &deleted) < 0)
-		die("'%s': history tables: %s", o->dir,
-		    history_errmsg(hs.h));
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		die("'%s': index.db: cannot commit (%s)", o->dir,
-		    sqlite3_errmsg(db));
-	hist_close(&hs);
+	if (jhistory_prune_minutes(h, before, &deleted, why, sizeof why) < 0)
+		die("'%s': %s", o->dir, why);
+	jhistory_close(h);
 	if (o->verbose)
 		warn("'%s': pruned %lld minute rows older than %s", o->dir,
 		    (long long)deleted, time_format(before, t, sizeof t));
@@ -1265,7 +971,6 @@ static int
 cmd_query(const struct opts *o)
 {
 	struct journal *j = open_read(o->dir);
-	sqlite3 *db = journal_db(j);
 	struct history_series_q q = o->q;
 	struct history_out out;
 	struct buf b;
@@ -1277,14 +982,7 @@ cmd_query(const struct opts *o)
 	out.format = o->format;
 	out.flush = query_flush;
 	out.arg = NULL;
-	if (strcmp(o->what, "series") == 0)
-		r = history_series(db, &q, &out, NULL, why, sizeof why);
-	else if (strcmp(o->what, "latest") == 0)
-		r = history_latest(db, q.venue, q.market, q.symbol, &out, why,
-		    sizeof why);
-	else
-		r = history_symbols(db, q.venue, q.market, q.symbol, &out, why,
-		    sizeof why);
+	r = jhistory_query(j, o->what, &q, &out, why, sizeof why);
 	if (r < 0)
 		die("'%s': %s: %s", o->dir, o->what, why);
 	put_out(&b);

@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "base/attr.h"
+#include "base/buf.h"
 #include "event/event.h"
 
 /* Defaults of the writer's options. */
@@ -221,5 +222,23 @@ int journal_symbols(struct journal *j,
 
 /* "seg-%010llu.zst" into dst (at least 19 bytes); returns dst. */
 char *journal_seg_name(uint64_t seg, char *dst, size_t n);
+
+/*
+ * What ls and stats print, appended to b (b's sticky failure says when
+ * memory ran out): the ls table's header line; one segment, one symbol
+ * or the totals as a table line (the totals: their lines and the symbol
+ * table's header) or, with json, one JSON object and '\n'.
+ */
+void journal_put_segment_header(struct buf *b);
+void journal_put_segment(struct buf *b, const struct journal_seginfo *s,
+    int json);
+void journal_put_symbol(struct buf *b, const struct journal_syminfo *y,
+    int json);
+void journal_put_totals(struct buf *b, const struct journal_totals *t,
+    uint64_t index_bytes, int json);
+
+/* Bytes of the index files of the journal in dir (index.db and its WAL;
+ * 0 for one that is missing). */
+uint64_t journal_index_bytes(const char *dir);
 
 #endif

@@ -17,13 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 #include <zstd.h>
 
 #include "base/buf.h"
+#include "base/fsutil.h"
 #include "base/json.h"
-#include "jreader.h"
 #include "base/timeutil.h"
+#include "io/db.h"
+#include "jreader.h"
 
 /* Frames fetched from the index per statement. */
 #define JR_BATCH 256
@@ -67,6 +68,7 @@ struct jreader {
 
 	unsigned long frames_read;
 	uint64_t bytes_read;
+	struct db_err dbe;	/* the last database failure */
 	char err[512];
 };
 
@@ -83,10 +85,14 @@ seterr(struct jreader *jr, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-sqlerr(struct jreader *jr, sqlite3 *db, const char *what)
+/* The failure in jr->dbe: "DIR/index.db: STEP: sqlite's message";
+ * -1. */
+static int
+dberr(struct jreader *jr)
 {
-	seterr(jr, "%s/index.db: %s: %s", jr->dir, what, sqlite3_errmsg(db));
+	seterr(jr, "%s/index.db: %s: %s", jr->dir, jr->dbe.step,
+	    jr->dbe.msg);
+	return -1;
 }
 
 void
@@ -131,23 +137,20 @@ jr_open(struct jreader **out, const char *dir, char *why, size_t whylen)
 		    dir, strerror(errno));
 		goto fail_msg;
 	}
-	rc = sqlite3_open_v2(path, &jr->db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK) {
+	/* A reader waits out the writer's short exclusive moments (WAL
+	 * recovery, checkpoints that truncate): db_open's busy timeout. */
+	if (db_open(&jr->db, path, DB_READ, "open", &jr->dbe) < 0) {
 		snprintf(why, whylen, "cannot open '%s': %s", path,
-		    jr->db ? sqlite3_errmsg(jr->db) : sqlite3_errstr(rc));
+		    jr->dbe.msg);
 		goto fail_msg;
 	}
-	/* A reader waits out the writer's short exclusive moments (WAL
-	 * recovery, checkpoints that truncate). */
-	sqlite3_busy_timeout(jr->db, 5000);
-	rc = sqlite3_prepare_v2(jr->db,
-	    "SELECT v FROM meta WHERE k = 'format'", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
+	rc = db_prepare(jr->db, "SELECT v FROM meta WHERE k = 'format'", 0,
+	    &st, "read meta", &jr->dbe);
+	if (rc == 0)
+		rc = db_step(st, "read meta", &jr->dbe);
+	if (rc <= 0) {
 		snprintf(why, whylen, "'%s' is not a journal: %s", dir,
-		    rc == SQLITE_DONE ? "no format in meta" :
-		    sqlite3_errmsg(jr->db));
+		    rc == 0 ? "no format in meta" : jr->dbe.msg);
 		goto fail_msg;
 	}
 	if (!sqlite3_column_text(st, 0) ||
@@ -272,12 +275,11 @@ prepare_batch(struct jreader *jr)
 		errno = ENOMEM;
 		return -1;
 	}
-	rc = sqlite3_prepare_v2(jr->db, sql.p, -1, &jr->batch, NULL);
+	rc = db_prepare(jr->db, sql.p, 0, &jr->batch,
+	    "cannot read the frames", &jr->dbe);
 	buf_free(&sql);
-	if (rc != SQLITE_OK) {
-		sqlerr(jr, jr->db, "cannot read the frames");
-		return -1;
-	}
+	if (rc < 0)
+		return dberr(jr);
 	np = P_KEYS;
 	if (q->by_time) {
 		sqlite3_bind_int64(jr->batch, P_TIME, q->from_time);
@@ -294,24 +296,15 @@ prepare_batch(struct jreader *jr)
 static int
 query_int(struct jreader *jr, const char *sql, int64_t arg, int64_t *v)
 {
-	sqlite3_stmt *st;
-	int rc, found = 0;
+	int64_t got;
+	int r = db_int(jr->db, sql, arg, 0, &got, "cannot plan the query",
+	    &jr->dbe);
 
-	if (sqlite3_prepare_v2(jr->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sqlerr(jr, jr->db, "cannot plan the query");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, arg);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*v = sqlite3_column_int64(st, 0);
-		found = 1;
-	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlerr(jr, jr->db, "cannot plan the query");
-		found = -1;
-	}
-	sqlite3_finalize(st);
-	return found;
+	if (r < 0)
+		return dberr(jr);
+	if (r > 0)
+		*v = got;
+	return r;
 }
 
 /*
@@ -341,16 +334,6 @@ first_frame_from(struct jreader *jr, int64_t t, int64_t *id)
 	    "frames_max_time WHERE max_time >= ?1", t, id);
 }
 
-static int
-exec(struct jreader *jr, sqlite3 *db, const char *sql)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		sqlerr(jr, db, sql);
-		return -1;
-	}
-	return 0;
-}
-
 int
 jr_query(struct jreader *jr, const struct jr_query *q)
 {
@@ -366,8 +349,8 @@ jr_query(struct jreader *jr, const struct jr_query *q)
 	jr->pos = q->from_seq > 0 ? q->from_seq : 0;
 	if (prepare_batch(jr) < 0)
 		return -1;
-	if (exec(jr, jr->db, "BEGIN") < 0)
-		return -1;
+	if (db_exec(jr->db, "BEGIN", "BEGIN", &jr->dbe) < 0)
+		return dberr(jr);
 	/* From a seq: the frame holding it (the last one that starts at or
 	 * before it); none when it is older than every frame. */
 	if (q->from_seq > 0) {
@@ -390,12 +373,12 @@ jr_query(struct jreader *jr, const struct jr_query *q)
 		if (r > 0 && id > start)
 			start = id;
 	}
-	if (exec(jr, jr->db, "COMMIT") < 0)
-		return -1;
+	if (db_exec(jr->db, "COMMIT", "COMMIT", &jr->dbe) < 0)
+		return dberr(jr);
 	jr->last_id = start - 1;
 	return 0;
 fail:
-	sqlite3_exec(jr->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(jr->db);
 	return -1;
 }
 
@@ -408,7 +391,7 @@ fetch(struct jreader *jr)
 
 	jr->nfr = jr->ifr = 0;
 	sqlite3_bind_int64(st, 1, jr->last_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st, "cannot read the frames", &jr->dbe)) > 0) {
 		struct jr_frame *f = &jr->fr[jr->nfr++];
 
 		f->id = sqlite3_column_int64(st, 0);
@@ -422,27 +405,10 @@ fetch(struct jreader *jr)
 		jr->last_id = f->id;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		sqlerr(jr, jr->db, "cannot read the frames");
+	if (rc < 0) {
 		jr->nfr = 0;
-		return -1;
+		return dberr(jr);
 	}
-	return 0;
-}
-
-/* Make room in a reused buffer; 0 or -1 (ENOMEM). */
-static int
-reserve(char **p, size_t *cap, size_t n)
-{
-	char *np;
-
-	if (*cap >= n)
-		return 0;
-	np = realloc(*p, n);
-	if (!np)
-		return -1;
-	*p = np;
-	*cap = n;
 	return 0;
 }
 
@@ -499,8 +465,9 @@ load(struct jreader *jr, const struct jr_frame *f)
 		    f->count);
 		return 0;
 	}
-	if (reserve(&jr->z, &jr->z_cap, f->len) < 0 ||
-	    reserve(&jr->raw, &jr->raw_cap, f->raw_len) < 0) {
+	if (fs_grow((void **)&jr->z, &jr->z_cap, (size_t)f->len, 1) < 0 ||
+	    fs_grow((void **)&jr->raw, &jr->raw_cap, (size_t)f->raw_len,
+	    1) < 0) {
 		seterr(jr, "out of memory");
 		errno = ENOMEM;
 		return -1;
@@ -698,30 +665,27 @@ jr_next_run(struct jreader *jr, struct jr_event *ev, size_t max)
 int
 jr_cursor_get(struct jreader *jr, const char *name, int64_t *seq)
 {
+	static const char step[] = "cannot read the cursors";
 	sqlite3_stmt *st;
-	int rc, found = 0;
+	int found;
 
-	if (sqlite3_prepare_v2(jr->db, "SELECT next_seq FROM cursors "
-	    "WHERE name = ?1", -1, &st, NULL) != SQLITE_OK) {
-		sqlerr(jr, jr->db, "cannot read the cursors");
-		return -1;
-	}
+	if (db_prepare(jr->db, "SELECT next_seq FROM cursors WHERE name = ?1",
+	    0, &st, step, &jr->dbe) < 0)
+		return dberr(jr);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	found = db_step(st, step, &jr->dbe);
+	if (found > 0)
 		*seq = sqlite3_column_int64(st, 0);
-		found = 1;
-	} else if (rc != SQLITE_DONE) {
-		sqlerr(jr, jr->db, "cannot read the cursors");
-		found = -1;
-	}
 	sqlite3_finalize(st);
+	if (found < 0)
+		return dberr(jr);
 	return found;
 }
 
 int
 jr_cursor_put(struct jreader *jr, const char *name, int64_t seq)
 {
+	static const char step[] = "cannot store the cursor";
 	sqlite3_stmt *st = NULL;
 	char *path = NULL;
 	int rc;
@@ -732,31 +696,23 @@ jr_cursor_put(struct jreader *jr, const char *name, int64_t seq)
 			errno = ENOMEM;
 			return -1;
 		}
-		rc = sqlite3_open_v2(path, &jr->wdb, SQLITE_OPEN_READWRITE,
-		    NULL);
+		rc = db_open(&jr->wdb, path, DB_WRITE,
+		    "cannot open for the cursor", &jr->dbe);
 		free(path);
-		if (rc != SQLITE_OK) {
-			sqlerr(jr, jr->wdb, "cannot open for the cursor");
-			sqlite3_close(jr->wdb);
-			jr->wdb = NULL;
-			return -1;
-		}
-		sqlite3_busy_timeout(jr->wdb, 5000);
+		if (rc < 0)
+			return dberr(jr);
 	}
-	if (sqlite3_prepare_v2(jr->wdb, "INSERT INTO cursors(name, next_seq, "
+	if (db_prepare(jr->wdb, "INSERT INTO cursors(name, next_seq, "
 	    "updated) VALUES(?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET "
-	    "next_seq = excluded.next_seq, updated = excluded.updated", -1,
-	    &st, NULL) != SQLITE_OK)
-		goto fail;
+	    "next_seq = excluded.next_seq, updated = excluded.updated", 0,
+	    &st, step, &jr->dbe) < 0)
+		return dberr(jr);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, seq);
 	sqlite3_bind_int64(st, 3, time_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
+	rc = db_done(st, step, &jr->dbe);
 	sqlite3_finalize(st);
+	if (rc < 0)
+		return dberr(jr);
 	return 0;
-fail:
-	sqlerr(jr, jr->wdb, "cannot store the cursor");
-	sqlite3_finalize(st);
-	return -1;
 }
