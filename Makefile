@@ -161,7 +161,7 @@ FUZZ_SECONDS ?= 10
 
 fuzz: $(FUZZ:%=build-fuzz/%)
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_MODULES:%=lib/%.c) $(wildcard lib/*/*.h)
+build-fuzz/%: tests/fuzz/%.c $(LIB_MODULES:%=lib/%.c) $(wildcard lib/*/*.h lib/*/*/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_MODULES:%=lib/%.c) $(LDLIBS)
 
