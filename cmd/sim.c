@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,8 @@ static const char usage_text[] =
     "               [--bad-types-at K] [--huge-at K] [--huge-size BYTES]\n"
     "               [--bybit-snapshot-at K]\n"
     "               [--shutdown-at K] [--rest-429 N] [--rest-418 N]\n"
-    "               [--retry-after SECS] [--weight-limit N] [--stall] [-v]\n";
+    "               [--retry-after SECS] [--weight-limit N]\n"
+    "               [--limit-grace DUR] [--hold-at K] [--stall] [-v]\n";
 
 /* The markets served; each has one simmarket per symbol. */
 enum mk { MK_BN_SPOT, MK_BN_FUT, MK_BY_LINEAR, MK_BY_SPOT, MK_COUNT };
@@ -109,6 +111,8 @@ struct opts {
 	uint64_t rest_429, rest_418;
 	long retry_after;
 	int64_t weight_limit_spot, weight_limit_fut;	/* 0: none */
+	int64_t limit_grace_ms;	/* requests after a 429 that still get 429 */
+	uint64_t hold_at;	/* hold the markets after K steps; 0: never */
 	int stall;
 	int verbose;
 };
@@ -210,6 +214,8 @@ struct sim {
 	int64_t next_step_us;
 	int64_t start_ms;
 	int started;		/* --wait-clients satisfied */
+	uint64_t rounds;	/* steps of every market taken */
+	int held, hold_done;	/* --hold-at: holding; released */
 	int stop;
 	struct buf out;		/* scratch for rendering messages */
 	char *arg;		/* scratch for URL arguments */
@@ -293,6 +299,11 @@ usage(void)
 	    "minute\n"
 	    "                       (default 6000 spot, 2400 futures; 0: "
 	    "none)\n"
+	    "  --limit-grace DUR    after a 429, requests within DUR get 429 "
+	    "too, later\n"
+	    "                       ones a 418 ban (default 1s)\n"
+	    "  --hold-at K          hold the markets after K updates until "
+	    "SIGUSR1\n"
 	    "  --stall              accept WebSockets and never send\n"
 	    "  -v, --verbose        log connections and libwebsockets "
 	    "notices\n"
@@ -392,7 +403,8 @@ enum {
 	OPT_SHUTDOWN_AT, OPT_REST_429, OPT_REST_418, OPT_RETRY_AFTER,
 	OPT_WEIGHT_LIMIT,
 	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_TLS, OPT_CERT_FILE,
-	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED,
+	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED, OPT_LIMIT_GRACE,
+	OPT_HOLD_AT,
 };
 
 static const struct option longopts[] = {
@@ -426,6 +438,8 @@ static const struct option longopts[] = {
 	{ "rest-418", required_argument, NULL, OPT_REST_418 },
 	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
 	{ "weight-limit", required_argument, NULL, OPT_WEIGHT_LIMIT },
+	{ "limit-grace", required_argument, NULL, OPT_LIMIT_GRACE },
+	{ "hold-at", required_argument, NULL, OPT_HOLD_AT },
 	{ "stall", no_argument, NULL, OPT_STALL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -449,6 +463,7 @@ opts_defaults(struct opts *o)
 	o->retry_after = 1;
 	o->weight_limit_spot = 6000;
 	o->weight_limit_fut = 2400;
+	o->limit_grace_ms = LIMIT_GRACE_MS;
 	o->huge_size = 2u << 20;
 }
 
@@ -472,6 +487,7 @@ parse_count_opt(struct opts *o, int c, const char *arg)
 		{ OPT_SHUTDOWN_AT, "--shutdown-at", &o->shutdown_at },
 		{ OPT_REST_429, "--rest-429", &o->rest_429 },
 		{ OPT_REST_418, "--rest-418", &o->rest_418 },
+		{ OPT_HOLD_AT, "--hold-at", &o->hold_at },
 	};
 	size_t i;
 
@@ -575,6 +591,9 @@ parse_opt(struct opts *o, int c, char *arg)
 		o->weight_limit_spot = o->weight_limit_fut =
 		    (int64_t)parse_u64(arg, "--weight-limit", 1000000);
 		break;
+	case OPT_LIMIT_GRACE:
+		o->limit_grace_ms = run_duration(arg, "--limit-grace");
+		break;
 	case OPT_RETRY_AFTER:
 		o->retry_after = (long)parse_u64(arg, "--retry-after", 604800);
 		break;
@@ -612,6 +631,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		die_usage("--replay-speed needs --replay");
 	if (o->replay_speed && o->rate_given)
 		die_usage("--rate and --replay-speed exclude each other");
+	if (o->replay_speed && o->hold_at)
+		die_usage("--hold-at and --replay-speed exclude each other");
 }
 
 /* ---------------------------------------------------------------- */
@@ -1693,6 +1714,7 @@ step_all(struct sim *s)
 		step_inst(s, in);
 		any = 1;
 	}
+	s->rounds += any;
 	return any;
 }
 
@@ -1749,6 +1771,40 @@ clients_ready(struct sim *s)
 #define SPEED_BATCH 1000
 
 static void on_step(lws_sorted_usec_list_t *sul);
+
+/* SIGUSR1 ends a --hold-at. */
+static volatile sig_atomic_t hold_released;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	hold_released = 1;
+}
+
+/*
+ * --hold-at K: once every market took K steps, hold them (saying so on
+ * standard error, which scripts wait for) until SIGUSR1, so that a test
+ * can look at the markets at a known step, however long it takes.
+ * Nonzero while holding.
+ */
+static int
+holding(struct sim *s)
+{
+	if (!s->o->hold_at || s->hold_done || s->rounds < s->o->hold_at)
+		return 0;
+	if (!s->held) {
+		s->held = 1;
+		fprintf(stderr, "%s: markets held at %llu updates\n",
+		    err_progname(), (unsigned long long)s->rounds);
+	}
+	if (!hold_released)
+		return 1;
+	s->held = 0;
+	s->hold_done = 1;
+	s->next_step_us = lws_now_usecs();
+	return 0;
+}
 
 /*
  * --replay-speed: take every step due by now on the file's clock, the
@@ -1818,6 +1874,11 @@ on_step(lws_sorted_usec_list_t *sul)
 
 	if (s->o->rate == 0) {
 		for (n = 0; n < 16 && !readers_behind(s); n++) {
+			if (holding(s)) {
+				lws_sul_schedule(s->ctx, 0, &s->step_sul,
+				    on_step, 10000);
+				return;
+			}
 			if (!step_all(s)) {
 				markets_done(s);
 				return;
@@ -1832,6 +1893,11 @@ on_step(lws_sorted_usec_list_t *sul)
 	if (now - s->next_step_us > 1000000)
 		s->next_step_us = now;
 	while (s->next_step_us <= now) {
+		if (holding(s)) {
+			lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step,
+			    10000);
+			return;
+		}
 		if (!step_all(s)) {
 			markets_done(s);
 			return;
@@ -2937,7 +3003,7 @@ rest_answer(struct sim *s, struct lws *wsi, struct conn *c, size_t ep,
  * Binance's IP weight limit: a request that would pass it is answered
  * 429 with the seconds until it fits; a client that keeps asking during
  * that time is banned (418) for BAN_MS -- unless its requests came
- * within LIMIT_GRACE_MS of the 429, when they may have been on their way
+ * within --limit-grace of the 429 (none: 0), when they may have been on their way
  * before it arrived: those get 429 too.  The status to answer instead
  * of st (and its body and Retry-After in c->body and h), or st.
  */
@@ -2952,7 +3018,8 @@ weight_limit(struct sim *s, struct conn *c, struct ipw *e, int64_t weight,
 	if (!limit)
 		return st;
 	if (e->banned_until_ms <= now_ms && e->limited_until_ms > now_ms &&
-	    now_ms - e->limited_at_ms > LIMIT_GRACE_MS) {
+	    (now_ms - e->limited_at_ms > s->o->limit_grace_ms ||
+	    !s->o->limit_grace_ms)) {
 		e->banned_until_ms = now_ms + BAN_MS;
 		e->limited_until_ms = 0;
 	}
@@ -3234,6 +3301,8 @@ main(int argc, char **argv)
 	err_init("mkt-sim");
 	parse_opts(argc, argv, &o);
 	if (sig_init() < 0)
+		die_errno("cannot install signal handlers");
+	if (o.hold_at && signal(SIGUSR1, on_usr1) == SIG_ERR)
 		die_errno("cannot install signal handlers");
 	lws_set_log_level(o.verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE :
 	    LLL_ERR, lws_log);

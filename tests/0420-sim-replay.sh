@@ -325,7 +325,10 @@ cat >"$T/resync.in" <<EOF
 {"type":"depth",$Y,"time":1400,"last_id":21,"seq":601,"bids":[["5.05","1"]],"asks":[]}
 EOF
 mkt-book --levels 0 <"$T/resync.in" >"$T/resync.direct"
-start_sim resync --replay "$T/resync.in" --rate 5 --wait-clients 2
+# Three WebSockets: Bybit's, and Binance futures' two (its depth and
+# ticker streams on /public, trades on /market); the markets wait for
+# all three, so that Bybit's first snapshot is the file's first.
+start_sim resync --replay "$T/resync.in" --rate 5 --wait-clients 3
 run_feed resync "$T/resync.direct" binance:futures:AAAUSDT bybit:linear:BBBUSDT
 is "$FEED_STATUS $SIM_STATUS" "0 0" "resync: mkt-feed and mkt-sim exit 0"
 check "resync: the truth equals mkt-book over the file" \
