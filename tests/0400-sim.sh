@@ -443,13 +443,6 @@ ws "ws://127.0.0.1:$port/v5/public/linear" --count 6 \
 is "$(chk bybit_gaps "$T/conn.bybit")" \
 	"gaps 0 first snapshot,delta,delta,snapshot,delta" \
 	"--bybit-snapshot-at 3: a snapshot in place of the third delta"
-ws "ws://127.0.0.1:$port/ws" --count 3 \
-	--send '{"method":"SUBSCRIBE","params":["btcusdt@depth"],"id":7}' \
-	--send '{"method":"LIST_SUBSCRIPTIONS","id":"x"}' >"$T/conn.sub"
-is "$(head -n 2 "$T/conn.sub" | tr '\n' ' ')" \
-	'{"result":null,"id":7} {"result":["btcusdt@depth"],"id":"x"} ' \
-	"SUBSCRIBE and LIST_SUBSCRIPTIONS answered"
-check "then the subscribed stream" grep -q '"e":"depthUpdate"' "$T/conn.sub"
 ws "ws://127.0.0.1:$port/v5/public/linear" --count 1 \
 	--send '{"op":"ping","req_id":"p1"}' >"$T/conn.ping"
 check "bybit ping: pong" grep -q \
@@ -459,6 +452,24 @@ ws "ws://127.0.0.1:$port/ws/nosuch@depth" --count 1 2>"$T/conn.404"
 is "$?" 1 "an unknown stream is refused"
 check "with 404" grep -q '404' "$T/conn.404"
 stop_sim conn
+
+# The markets hold while a client subscribes and lists its streams, so
+# that both answers come before any update however the two frames
+# arrive; then they go on.
+start_sim sub --symbols BTCUSDT --levels 20 --rate 100 --hold-at 1
+wait_for "$T/sub.err" '^mkt-sim: markets held at 1 updates$'
+ws "ws://127.0.0.1:$port/ws" --count 3 --timeout 60 \
+	--send '{"method":"SUBSCRIBE","params":["btcusdt@depth"],"id":7}' \
+	--send '{"method":"LIST_SUBSCRIPTIONS","id":"x"}' >"$T/conn.sub" &
+c1=$!
+wait_for "$T/conn.sub" '"id":"x"'
+kill -USR1 "$pid_sub"
+wait $c1
+is "$(head -n 2 "$T/conn.sub" | tr '\n' ' ')" \
+	'{"result":null,"id":7} {"result":["btcusdt@depth"],"id":"x"} ' \
+	"SUBSCRIBE and LIST_SUBSCRIPTIONS answered"
+check "then the subscribed stream" grep -q '"e":"depthUpdate"' "$T/conn.sub"
+stop_sim sub
 
 start_sim ping --symbols BTCUSDT --levels 20 --rate 5 --ping 200ms \
 	--pong-timeout 1500ms

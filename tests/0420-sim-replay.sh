@@ -288,10 +288,13 @@ check "faults: the garbage frame was reported" grep -q 'bad frame' "$T/faults.er
 
 # 4. --replay-speed: the spot capture at 20 times its pace, every symbol
 # on one connection: the updates come in the events' time order (paced
-# by --rate they come round robin, one per symbol and tick).
+# by --rate they come round robin, one per symbol and tick).  The
+# markets wait for the feed's four REST snapshots (it asks for them as
+# it connects), so that every update of the file follows one.
 mkt-book --levels 0 <"$T/spot.ev" >"$T/spot.books"
 SPOT="binance:spot:NKNUSDT binance:spot:BLZETH binance:spot:LRCBTC binance:spot:RUNEEUR"
-start_sim speed --replay "$T/spot.ev" --replay-speed 20 --wait-clients 1
+start_sim speed --replay "$T/spot.ev" --replay-speed 20 --wait-clients 1 \
+    --wait-snapshots 4
 run_feed speed "$T/spot.books" $SPOT
 is "$FEED_STATUS $SIM_STATUS" "0 0" "speed: mkt-feed and mkt-sim exit 0"
 check "speed: the books equal the truth" \
@@ -327,8 +330,11 @@ EOF
 mkt-book --levels 0 <"$T/resync.in" >"$T/resync.direct"
 # Three WebSockets: Bybit's, and Binance futures' two (its depth and
 # ticker streams on /public, trades on /market); the markets wait for
-# all three, so that Bybit's first snapshot is the file's first.
-start_sim resync --replay "$T/resync.in" --rate 5 --wait-clients 3
+# all three, so that Bybit's first snapshot is the file's first, and
+# for Binance's REST snapshot, so that the feed's book is synced before
+# the recorded resync makes the ids jump.
+start_sim resync --replay "$T/resync.in" --rate 5 --wait-clients 3 \
+    --wait-snapshots 1
 run_feed resync "$T/resync.direct" binance:futures:AAAUSDT bybit:linear:BBBUSDT
 is "$FEED_STATUS $SIM_STATUS" "0 0" "resync: mkt-feed and mkt-sim exit 0"
 check "resync: the truth equals mkt-book over the file" \

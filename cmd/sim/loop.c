@@ -14,7 +14,8 @@
 
 #include "sim.h"
 
-/* --wait-clients: have enough WebSockets subscribed to something? */
+/* --wait-clients: have enough WebSockets subscribed to something, and
+ * (--wait-snapshots) enough REST order books been served? */
 static int
 clients_ready(struct sim *s)
 {
@@ -25,7 +26,7 @@ clients_ready(struct sim *s)
 		return 1;
 	for (c = s->conns; c; c = c->next)
 		n += c->nsubs > 0;
-	if (n < s->o->wait_clients)
+	if (n < s->o->wait_clients || s->snapshots < s->o->wait_snapshots)
 		return 0;
 	s->started = 1;
 	s->next_step_us = lws_now_usecs();

@@ -30,6 +30,7 @@ static const char usage_text[] =
     "usage: mkt-sim [--port N] [--port-file FILE] [--tls] [--cert-file FILE]\n"
     "               [--symbols LIST] [--markets LIST] [--seed S] [--rate N]\n"
     "               [--levels N] [--messages N] [--wait-clients N]\n"
+    "               [--wait-snapshots N]\n"
     "               [--duration DUR] [--truth FILE]\n"
     "               [--replay FILE] [--replay-speed X]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
@@ -66,6 +67,7 @@ usage(void)
 	    "serving\n"
 	    "  --wait-clients N     start the markets once N WebSockets have "
 	    "subscribed\n"
+	    "  --wait-snapshots N   and N REST order books have been served\n"
 	    "  --duration DUR       exit after DUR\n"
 	    "  --truth FILE         write the final books there at exit\n"
 	    "  --replay FILE        serve the mkt events of FILE instead of "
@@ -206,7 +208,8 @@ enum {
 	OPT_BAD_TYPES_AT, OPT_HUGE_AT, OPT_HUGE_SIZE,
 	OPT_SHUTDOWN_AT, OPT_REST_429, OPT_REST_418, OPT_RETRY_AFTER,
 	OPT_WEIGHT_LIMIT,
-	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_TLS, OPT_CERT_FILE,
+	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_WAIT_SNAPSHOTS, OPT_TLS,
+	OPT_CERT_FILE,
 	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED, OPT_LIMIT_GRACE,
 	OPT_HOLD_AT,
 };
@@ -221,6 +224,7 @@ static const struct option longopts[] = {
 	{ "levels", required_argument, NULL, OPT_LEVELS },
 	{ "messages", required_argument, NULL, OPT_MESSAGES },
 	{ "wait-clients", required_argument, NULL, OPT_WAIT_CLIENTS },
+	{ "wait-snapshots", required_argument, NULL, OPT_WAIT_SNAPSHOTS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "truth", required_argument, NULL, OPT_TRUTH },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
@@ -282,6 +286,7 @@ parse_count_opt(struct opts *o, int c, const char *arg)
 	} counts[] = {
 		{ OPT_MESSAGES, "--messages", &o->messages },
 		{ OPT_WAIT_CLIENTS, "--wait-clients", &o->wait_clients },
+		{ OPT_WAIT_SNAPSHOTS, "--wait-snapshots", &o->wait_snapshots },
 		{ OPT_CLOSE_EVERY, "--close-every", &o->close_every },
 		{ OPT_GAP_AT, "--gap-at", &o->gap_at },
 		{ OPT_GARBAGE_AT, "--garbage-at", &o->garbage_at },

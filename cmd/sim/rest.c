@@ -349,6 +349,10 @@ http_request(struct sim *s, struct lws *wsi, struct conn *c, const char *path)
 		snprintf(h[nh].val, sizeof h[nh].val, "%lld", (long long)used);
 		nh++;
 	}
+	/* --wait-snapshots counts the order books served. */
+	if (st == 200 && (rest_paths[i].ep == EP_DEPTH ||
+	    rest_paths[i].ep == EP_BY_BOOK))
+		s->snapshots++;
 	if (s->o->verbose)
 		warn("rest %s: %u, weight %lld", path, st, (long long)weight);
 	return http_send(wsi, c, st, h, nh);

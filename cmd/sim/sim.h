@@ -70,6 +70,7 @@ struct opts {
 	int64_t ping_ms;	/* Binance server pings; 0: none */
 	int64_t pong_ms;
 	uint64_t wait_clients;	/* hold the markets until this many */
+	uint64_t wait_snapshots;	/* and until this many REST books */
 	uint64_t close_every, gap_at, garbage_at, snapshot_at, shutdown_at;
 	uint64_t bad_types_at, huge_at, huge_size;
 	uint64_t rest_429, rest_418;
@@ -178,6 +179,7 @@ struct sim {
 	int64_t next_step_us;
 	int64_t start_ms;
 	int started;		/* --wait-clients satisfied */
+	uint64_t snapshots;	/* REST order books served */
 	uint64_t rounds;	/* steps of every market taken */
 	int held, hold_done;	/* --hold-at: holding; released */
 	int stop;
