@@ -210,6 +210,12 @@ struct hdr {
 	char val[32];
 };
 
+/*
+ * What each part offers the others, by part; each function's contract
+ * is in the comment above its definition.  The process dies (prog/err)
+ * on out of memory and on the other errors it cannot serve past.
+ */
+
 /* main.c */
 void write_file_durably(const char *path, const char *p, size_t n);
 
