@@ -203,7 +203,9 @@ start_sim() {
 # run_feed NAME WANT TARGETS...: mkt-feed against the simulator until the
 # replay is done and the books it rebuilds equal WANT's (at most 30 s
 # more: reconnects back off), then both stop; FEED_STATUS, SIM_STATUS.
-# The feed writes into a pipe, which it flushes at every event.
+# The feed writes into a pipe, which it flushes at every event.  With
+# HELD=1 the simulator holds its markets (--hold-at 0) until the feed
+# has written the first snapshot of every target.
 run_feed() {
 	_name=$1 _want=$2
 	shift 2
@@ -218,6 +220,14 @@ run_feed() {
 	    >"$T/$_name.fifo" 2>"$T/$_name.err" &
 	_feed=$!
 	pids="$pids $_feed $_cat"
+	_i=0
+	while [ -n "${HELD:-}" ] && [ $_i -lt 600 ] &&
+	    [ "$(grep -o '^{"type":"snapshot","venue":"[^"]*","market":"[^"]*","symbol":"[^"]*"' \
+	    "$T/$_name.ev" | sort -u | wc -l)" -lt $# ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -n "${HELD:-}" ] && kill -USR1 "$SIM"
 	_i=0
 	while ! grep -q 'markets done' "$T/$_name.sim.err" && [ $_i -lt 600 ]; do
 		sleep 0.1
@@ -242,9 +252,13 @@ run_feed() {
 
 count() { jq -c "select($2)" "$1" | wc -l | tr -d ' '; }
 
-# 2. Clean: everything the file holds, at 100 updates a second.
-start_sim clean --replay "$T/all.ev" --rate 100 --wait-clients 5
+# 2. Clean: everything the file holds, at 100 updates a second, from
+# when the feed has every book (so that every ticker meets a book).
+start_sim clean --replay "$T/all.ev" --rate 100 --wait-clients 5 \
+    --hold-at 0
+HELD=1
 run_feed clean "$T/direct.books" $TARGETS
+HELD=
 is "$FEED_STATUS $SIM_STATUS" "0 0" "clean: mkt-feed and mkt-sim exit 0"
 is "$(grep -c 'markets done: 3076 updates replayed' "$T/clean.sim.err")" 1 \
     "clean: every update of the file replayed"

@@ -49,15 +49,16 @@ on_usr1(int sig)
 }
 
 /*
- * --hold-at K: once every market took K steps, hold them (saying so on
- * standard error, which scripts wait for) until SIGUSR1, so that a test
- * can look at the markets at a known step, however long it takes.
- * Nonzero while holding.
+ * --hold-at K: once every market took K steps (0: before the first),
+ * hold them (saying so on standard error, which scripts wait for) until
+ * SIGUSR1, so that a test can look at the markets at a known step, or
+ * let its clients get ready, however long it takes.  Nonzero while
+ * holding.
  */
 static int
 holding(struct sim *s)
 {
-	if (!s->o->hold_at || s->hold_done || s->rounds < s->o->hold_at)
+	if (!s->o->hold_given || s->hold_done || s->rounds < s->o->hold_at)
 		return 0;
 	if (!s->held) {
 		s->held = 1;
@@ -130,6 +131,10 @@ on_step(lws_sorted_usec_list_t *sul)
 	int n;
 
 	if (!clients_ready(s)) {
+		lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step, 10000);
+		return;
+	}
+	if (holding(s)) {
 		lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step, 10000);
 		return;
 	}

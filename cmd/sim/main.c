@@ -108,8 +108,9 @@ usage(void)
 	    "  --limit-grace DUR    after a 429, requests within DUR get 429 "
 	    "too, later\n"
 	    "                       ones a 418 ban (default 1s)\n"
-	    "  --hold-at K          hold the markets after K updates until "
-	    "SIGUSR1\n"
+	    "  --hold-at K          hold the markets after K updates (0: "
+	    "before the first)\n"
+	    "                       until SIGUSR1\n"
 	    "  --stall              accept WebSockets and never send\n"
 	    "  -v, --verbose        log connections and libwebsockets "
 	    "notices\n"
@@ -337,6 +338,8 @@ parse_flag(struct opts *o, int c)
 static void
 parse_opt(struct opts *o, int c, char *arg)
 {
+	if (c == OPT_HOLD_AT)
+		o->hold_given = 1;
 	if (parse_count_opt(o, c, arg))
 		return;
 	switch (c) {
@@ -441,7 +444,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (o->replay_speed && o->rate_given)
 		die_usage("--rate and --replay-speed exclude each other");
 	if (o->replay_speed && o->hold_at)
-		die_usage("--hold-at and --replay-speed exclude each other");
+		die_usage("--replay-speed takes only --hold-at 0");
 }
 
 /* ---------------------------------------------------------------- */
@@ -562,7 +565,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	if (sig_init() < 0)
 		die_errno("cannot install signal handlers");
-	if (o.hold_at && signal(SIGUSR1, on_usr1) == SIG_ERR)
+	if (o.hold_given && signal(SIGUSR1, on_usr1) == SIG_ERR)
 		die_errno("cannot install signal handlers");
 	lws_set_log_level(o.verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE :
 	    LLL_ERR, lws_log);
