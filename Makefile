@@ -111,6 +111,8 @@ $(B)/bin/mkt: $(B)/cmd/mkt.o $(B)/libmkt.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# A program's objects depend on its name, the pattern's stem: known
+# only in a second expansion of the prerequisites.
 .SECONDEXPANSION:
 $(B)/bin/mkt-%: $$(call prog_objs,%) $(B)/libmkt.a
 	@mkdir -p $(@D)
