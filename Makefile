@@ -78,9 +78,12 @@ LIB_MODULES = $(LIB_BASE:%=base/%) $(LIB_IO:%=io/%) $(LIB_EVENT:%=event/%) \
 	$(LIB_PROG:%=prog/%)
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
-# The programs: cmd/NAME.c -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
+# The programs: cmd/NAME.c, or the parts cmd/NAME/*.c of a larger one,
+# -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
 PROGS = book depth diff feed journal replay sim
 BINS = $(B)/bin/mkt $(PROGS:%=$(B)/bin/mkt-%)
+prog_objs = $(patsubst cmd/%.c,$(B)/cmd/%.o,$(or $(wildcard cmd/$(1).c),\
+	$(sort $(wildcard cmd/$(1)/*.c))))
 
 # C unit tests: tests/unit/NAME.c, TAP on stdout.
 UNIT = $(patsubst tests/unit/%.c,%,$(filter-out tests/unit/tap.c,$(wildcard tests/unit/*.c)))
@@ -113,7 +116,10 @@ $(B)/bin/mkt: $(B)/cmd/mkt.o $(B)/libmkt.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/bin/mkt-%: $(B)/cmd/%.o $(B)/libmkt.a
+# A program's objects depend on its name, the pattern's stem: known
+# only in a second expansion of the prerequisites.
+.SECONDEXPANSION:
+$(B)/bin/mkt-%: $$(call prog_objs,%) $(B)/libmkt.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

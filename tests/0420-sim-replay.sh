@@ -203,7 +203,9 @@ start_sim() {
 # run_feed NAME WANT TARGETS...: mkt-feed against the simulator until the
 # replay is done and the books it rebuilds equal WANT's (at most 30 s
 # more: reconnects back off), then both stop; FEED_STATUS, SIM_STATUS.
-# The feed writes into a pipe, which it flushes at every event.
+# The feed writes into a pipe, which it flushes at every event.  With
+# HELD=1 the simulator holds its markets (--hold-at 0) until the feed
+# has written the first snapshot of every target.
 run_feed() {
 	_name=$1 _want=$2
 	shift 2
@@ -218,6 +220,14 @@ run_feed() {
 	    >"$T/$_name.fifo" 2>"$T/$_name.err" &
 	_feed=$!
 	pids="$pids $_feed $_cat"
+	_i=0
+	while [ -n "${HELD:-}" ] && [ $_i -lt 600 ] &&
+	    [ "$(grep -o '^{"type":"snapshot","venue":"[^"]*","market":"[^"]*","symbol":"[^"]*"' \
+	    "$T/$_name.ev" | sort -u | wc -l)" -lt $# ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -n "${HELD:-}" ] && kill -USR1 "$SIM"
 	_i=0
 	while ! grep -q 'markets done' "$T/$_name.sim.err" && [ $_i -lt 600 ]; do
 		sleep 0.1
@@ -242,9 +252,13 @@ run_feed() {
 
 count() { jq -c "select($2)" "$1" | wc -l | tr -d ' '; }
 
-# 2. Clean: everything the file holds, at 100 updates a second.
-start_sim clean --replay "$T/all.ev" --rate 100 --wait-clients 5
+# 2. Clean: everything the file holds, at 100 updates a second, from
+# when the feed has every book (so that every ticker meets a book).
+start_sim clean --replay "$T/all.ev" --rate 100 --wait-clients 5 \
+    --hold-at 0
+HELD=1
 run_feed clean "$T/direct.books" $TARGETS
+HELD=
 is "$FEED_STATUS $SIM_STATUS" "0 0" "clean: mkt-feed and mkt-sim exit 0"
 is "$(grep -c 'markets done: 3076 updates replayed' "$T/clean.sim.err")" 1 \
     "clean: every update of the file replayed"
@@ -288,10 +302,13 @@ check "faults: the garbage frame was reported" grep -q 'bad frame' "$T/faults.er
 
 # 4. --replay-speed: the spot capture at 20 times its pace, every symbol
 # on one connection: the updates come in the events' time order (paced
-# by --rate they come round robin, one per symbol and tick).
+# by --rate they come round robin, one per symbol and tick).  The
+# markets wait for the feed's four REST snapshots (it asks for them as
+# it connects), so that every update of the file follows one.
 mkt-book --levels 0 <"$T/spot.ev" >"$T/spot.books"
 SPOT="binance:spot:NKNUSDT binance:spot:BLZETH binance:spot:LRCBTC binance:spot:RUNEEUR"
-start_sim speed --replay "$T/spot.ev" --replay-speed 20 --wait-clients 1
+start_sim speed --replay "$T/spot.ev" --replay-speed 20 --wait-clients 1 \
+    --wait-snapshots 4
 run_feed speed "$T/spot.books" $SPOT
 is "$FEED_STATUS $SIM_STATUS" "0 0" "speed: mkt-feed and mkt-sim exit 0"
 check "speed: the books equal the truth" \
@@ -325,7 +342,13 @@ cat >"$T/resync.in" <<EOF
 {"type":"depth",$Y,"time":1400,"last_id":21,"seq":601,"bids":[["5.05","1"]],"asks":[]}
 EOF
 mkt-book --levels 0 <"$T/resync.in" >"$T/resync.direct"
-start_sim resync --replay "$T/resync.in" --rate 5 --wait-clients 2
+# Three WebSockets: Bybit's, and Binance futures' two (its depth and
+# ticker streams on /public, trades on /market); the markets wait for
+# all three, so that Bybit's first snapshot is the file's first, and
+# for Binance's REST snapshot, so that the feed's book is synced before
+# the recorded resync makes the ids jump.
+start_sim resync --replay "$T/resync.in" --rate 5 --wait-clients 3 \
+    --wait-snapshots 1
 run_feed resync "$T/resync.direct" binance:futures:AAAUSDT bybit:linear:BBBUSDT
 is "$FEED_STATUS $SIM_STATUS" "0 0" "resync: mkt-feed and mkt-sim exit 0"
 check "resync: the truth equals mkt-book over the file" \

@@ -301,6 +301,19 @@ fx_sub(struct fx a, struct fx b, struct fx *out)
 }
 
 int
+fx_mul_int(struct fx a, int64_t k, struct fx *out)
+{
+	fx_i128 m, lim = fx_pow10(FX_MAX_DIGITS);
+
+	if (__builtin_mul_overflow(a.m, (fx_i128)k, &m) || m >= lim ||
+	    m <= -lim)
+		return -1;
+	out->m = m;
+	out->s = a.s;
+	return 0;
+}
+
+int
 fx_cmp(struct fx a, struct fx b)
 {
 	fx_i128 x, y;
@@ -466,6 +479,34 @@ char *
 fx_format(struct fx v, char *dst)
 {
 	return fx_format_ms(v.m, v.s, dst);
+}
+
+char *
+fx_format_dp(struct fx v, int dp, char *dst)
+{
+	char *e = fx_format(v, dst), *q;
+	int n = 0;
+
+	if (dp > FX_MAX_SCALE)
+		dp = FX_MAX_SCALE;
+	/* The shortest form's fractional digits, then the padding. */
+	for (q = e; q > dst && q[-1] != '.'; q--)
+		;
+	if (q > dst)
+		n = (int)(e - q);
+	else if (dp > 0)
+		*e++ = '.';
+	for (; n < dp; n++)
+		*e++ = '0';
+	return e;
+}
+
+void
+buf_add_fx_dp(struct buf *b, struct fx v, int dp)
+{
+	if (b->cap - b->len < FX_BUFSZ && buf_grow(b, FX_BUFSZ) < 0)
+		return;
+	b->len = (size_t)(fx_format_dp(v, dp, b->p + b->len) - b->p);
 }
 
 void

@@ -78,6 +78,13 @@ fx_at_scale(struct fx v, int s, fx_i128 *m)
 int fx_add(struct fx a, struct fx b, struct fx *out) WUR;
 int fx_sub(struct fx a, struct fx b, struct fx *out) WUR;
 
+/*
+ * a * k exactly, at a's scale: a price step times a count of steps, say.
+ * Returns 0, or -1 when the product has more than FX_MAX_DIGITS digits
+ * (*out is then untouched).
+ */
+int fx_mul_int(struct fx a, int64_t k, struct fx *out) WUR;
+
 /* Compare exactly: <0, 0, >0. */
 int fx_cmp(struct fx a, struct fx b);
 
@@ -91,6 +98,17 @@ struct fx fx_trim(struct fx v);
  */
 char *fx_format(struct fx v, char *dst);
 void buf_add_fx(struct buf *b, struct fx v);
+
+/*
+ * Render with dp decimals, as venues that pad their numbers do:
+ * trailing fractional zeros are dropped down to dp, then zeros added up
+ * to dp ("60000.1" -> "60000.10000000" for dp 8; "2" -> "2" for dp 0).
+ * Digits past dp that are not zero stay: nothing is ever rounded.
+ * dp < 0 is fx_format's shortest form; dp above FX_MAX_SCALE counts as
+ * FX_MAX_SCALE.  dst holds FX_BUFSZ bytes; returns the end (no NUL).
+ */
+char *fx_format_dp(struct fx v, int dp, char *dst);
+void buf_add_fx_dp(struct buf *b, struct fx v, int dp);
 
 /* Render a mantissa at a scale (the book's integer form). */
 char *fx_format_ms(fx_i128 m, int s, char *dst);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fixed.h"
 #include "simmarket.h"
 
 /* Per step: 5..30 changes near the top, within the best TOP_SPAN levels
@@ -748,41 +749,18 @@ simmarket_step(struct simmarket *m)
 	return 0;
 }
 
-/* v at `scale` decimals, printed with dp decimals (< 0: shortest). */
-static void
-put_dec(struct buf *b, int64_t v, int scale, int dp)
-{
-	char frac[24];
-	int64_t p10 = 1;
-	int i, n;
-
-	for (i = 0; i < scale; i++)
-		p10 *= 10;
-	if (v < 0) {
-		buf_addc(b, '-');
-		v = -v;
-	}
-	buf_addi(b, v / p10);
-	n = snprintf(frac, sizeof frac, "%0*lld", scale,
-	    (long long)(v % p10));
-	if (scale == 0)
-		n = 0;
-	/* Zeros beyond dp (all of them for dp < 0) are dropped. */
-	while (n > 0 && n > dp && frac[n - 1] == '0')
-		n--;
-	if (n == 0 && dp <= 0)
-		return;
-	buf_addc(b, '.');
-	buf_add(b, frac, (size_t)n);
-	for (i = n; i < dp; i++)
-		buf_addc(b, '0');
-}
-
-void
+int
 simmarket_put_px(struct buf *b, const struct simmarket *m, int64_t ticks,
     int dp)
 {
-	put_dec(b, ticks * m->p.tick, m->p.px_dp, dp);
+	struct fx v = { m->p.tick, m->p.px_dp };
+
+	if (fx_mul_int(v, ticks, &v) < 0) {
+		errno = ERANGE;
+		return -1;
+	}
+	buf_add_fx_dp(b, v, dp);
+	return 0;
 }
 
 void
@@ -790,7 +768,7 @@ simmarket_put_qty(struct buf *b, const struct simmarket *m, int64_t qty,
     int dp)
 {
 	(void)m;
-	put_dec(b, qty, SM_QTY_DP, dp);
+	buf_add_fx_dp(b, (struct fx){ qty, SM_QTY_DP }, dp);
 }
 
 int
@@ -806,7 +784,7 @@ simmarket_qty_dp(const struct simmarket *m)
 	return dp;
 }
 
-static void
+static int
 render_side(struct buf *b, const struct simmarket *m, const struct sm_side *s)
 {
 	size_t i;
@@ -816,15 +794,17 @@ render_side(struct buf *b, const struct simmarket *m, const struct sm_side *s)
 		if (i)
 			buf_addc(b, ',');
 		buf_addc(b, '[');
-		simmarket_put_px(b, m, s->lv[i].px, -1);
+		if (simmarket_put_px(b, m, s->lv[i].px, -1) < 0)
+			return -1;
 		buf_addc(b, ',');
 		simmarket_put_qty(b, m, s->lv[i].qty, -1);
 		buf_addc(b, ']');
 	}
 	buf_addc(b, ']');
+	return 0;
 }
 
-void
+int
 simmarket_render_book(const struct simmarket *m, struct buf *b)
 {
 	buf_adds(b, "{\"type\":\"book\",\"venue\":");
@@ -836,8 +816,11 @@ simmarket_render_book(const struct simmarket *m, struct buf *b)
 	buf_adds(b, ",\"last_id\":");
 	buf_addi(b, (int64_t)m->last_id);
 	buf_adds(b, ",\"bids\":");
-	render_side(b, m, &m->bid);
+	if (render_side(b, m, &m->bid) < 0)
+		return -1;
 	buf_adds(b, ",\"asks\":");
-	render_side(b, m, &m->ask);
+	if (render_side(b, m, &m->ask) < 0)
+		return -1;
 	buf_adds(b, "}\n");
+	return 0;
 }

@@ -199,10 +199,13 @@ void simmarket_diff(struct simmarket *m, size_t depth, struct sm_diff *d);
  * Render a price (ticks) or a quantity (1e-8) as a decimal: with dp < 0
  * trailing fractional zeros are dropped ("60000.1", "2"), otherwise
  * exactly dp decimals ("60000.10000000"); dp below the value's own
- * precision is raised to it, so nothing is ever rounded.
+ * precision is raised to it, so nothing is ever rounded (fx_format_dp).
+ * A price is ticks times the tick, multiplied exactly: 0, or -1 with
+ * errno ERANGE when that has more digits than a decimal holds (nothing
+ * is written then).
  */
-void simmarket_put_px(struct buf *b, const struct simmarket *m,
-    int64_t ticks, int dp);
+int simmarket_put_px(struct buf *b, const struct simmarket *m,
+    int64_t ticks, int dp) WUR;
 void simmarket_put_qty(struct buf *b, const struct simmarket *m,
     int64_t qty, int dp);
 
@@ -213,7 +216,9 @@ int simmarket_qty_dp(const struct simmarket *m);
  * The whole book as one mkt `book` event line with its newline:
  * {"type":"book","venue":..,"market":..,"symbol":..,"last_id":N,
  * "bids":[[p,q],...],"asks":[...]}, numbers exact, best first.
+ * 0, or -1 with errno ERANGE when a price does not fit a decimal
+ * (simmarket_put_px); the line is then incomplete.
  */
-void simmarket_render_book(const struct simmarket *m, struct buf *b);
+int simmarket_render_book(const struct simmarket *m, struct buf *b) WUR;
 
 #endif

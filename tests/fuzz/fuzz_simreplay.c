@@ -82,7 +82,7 @@ check_market(struct simmarket *m, struct buf *b)
 	check(d.nbid <= m->bid.n + m->prev_bid.n &&
 	    d.nask <= m->ask.n + m->prev_ask.n);
 	buf_reset(b);
-	simmarket_render_book(m, b);
+	check(simmarket_render_book(m, b) == 0);
 	check(!buf_failed(b) && b->len > 0 && b->p[b->len - 1] == '\n');
 	check(json_parse_object(b->p, b->len - 1, &o, &why, &where) == 0);
 }

@@ -1,7 +1,8 @@
 /*
  * t_fixed: exact decimals -- parsing every JSON number form, the range
  * limits (38 significant digits, scale 36), exact printing, comparison
- * and sums across scales, and the rounded rendering of derived figures.
+ * and sums across scales, checked products with a count, padded
+ * rendering, and the rounded rendering of derived figures.
  */
 #include <math.h>
 #include <stdio.h>
@@ -511,6 +512,79 @@ test_rounded(void)
 	rounded_is(-INFINITY, 4, "0");
 }
 
+/* fx_format_dp(m / 10^s, dp) is want. */
+static void
+dp_is(fx_i128 m, int s, int dp, const char *want)
+{
+	char t[FX_BUFSZ + 1];
+	struct buf b;
+
+	*fx_format_dp((struct fx){ m, s }, dp, t) = '\0';
+	tap_eq_s(t, want, "format_dp");
+	buf_init(&b, 0);
+	buf_adds(&b, "x");
+	buf_add_fx_dp(&b, (struct fx){ m, s }, dp);
+	buf_addc(&b, '\0');
+	tap_ok(!buf_failed(&b) && strcmp(b.p + 1, want) == 0,
+	    "buf_add_fx_dp appends the same");
+	buf_free(&b);
+}
+
+/* Prices as ticks times the tick, rendered as the venues pad them. */
+static void
+test_mul_dp(void)
+{
+	struct fx v = { 7, 2 }, w;
+	char t[FX_BUFSZ + 1];
+	fx_i128 big = fx_pow10(37);
+
+	tap_ok(fx_mul_int((struct fx){ 1, 1 }, 600001, &w) == 0 &&
+	    w.m == 600001 && w.s == 1, "mul_int: 600001 ticks of 0.1");
+	tap_ok(fx_mul_int(v, -3, &w) == 0 && w.m == -21 && w.s == 2,
+	    "mul_int: negative");
+	tap_ok(fx_mul_int(v, 0, &w) == 0 && w.m == 0 && w.s == 2,
+	    "mul_int: zero");
+	tap_ok(fx_mul_int((struct fx){ 1, 0 }, INT64_MIN, &w) == 0 &&
+	    w.m == (fx_i128)INT64_MIN, "mul_int: INT64_MIN ticks");
+	tap_ok(fx_mul_int((struct fx){ INT64_MAX, 0 }, INT64_MIN, &w) == 0 &&
+	    w.m == (fx_i128)INT64_MAX * INT64_MIN,
+	    "mul_int: two 64-bit extremes fit");
+	w = v;
+	tap_ok(fx_mul_int((struct fx){ big, 0 }, 10, &w) < 0 && w.m == 7 &&
+	    w.s == 2, "mul_int: 39 digits is an overflow, out untouched");
+	tap_ok(fx_mul_int((struct fx){ -big, 0 }, 10, &w) < 0,
+	    "mul_int: negative overflow");
+	tap_ok(fx_mul_int((struct fx){ I128_MIN, 0 }, -1, &w) < 0,
+	    "mul_int: overflow of the mantissa itself");
+	tap_ok(fx_mul_int((struct fx){ big, 0 }, 9, &w) == 0 &&
+	    w.m == 9 * big, "mul_int: 38 digits fit");
+
+	dp_is(600001, 1, -1, "60000.1");
+	dp_is(600001, 1, 8, "60000.10000000");
+	dp_is(600001, 1, 0, "60000.1");
+	dp_is(600000, 1, 0, "60000");
+	dp_is(600000, 1, 2, "60000.00");
+	dp_is(200000000, 8, -1, "2");
+	dp_is(200000000, 8, 0, "2");
+	dp_is(250000000, 8, 3, "2.500");
+	dp_is(123456789, 8, 3, "1.23456789");
+	dp_is(0, 8, -1, "0");
+	dp_is(0, 8, 2, "0.00");
+	dp_is(0, 0, 1, "0.0");
+	dp_is(5, 0, 2, "5.00");
+	dp_is(-5, 2, 4, "-0.0500");
+	dp_is(-5, 2, -1, "-0.05");
+	dp_is((fx_i128)INT64_MIN, 8, 8, "-92233720368.54775808");
+	dp_is((fx_i128)INT64_MIN, 0, 2, "-9223372036854775808.00");
+	*fx_format_dp((struct fx){ 1, 0 }, 1000, t) = '\0';
+	tap_ok(strlen(t) == 2 + FX_MAX_SCALE,
+	    "format_dp: dp past FX_MAX_SCALE counts as FX_MAX_SCALE");
+	v.m = I128_MIN;
+	v.s = 1;
+	tap_ok((size_t)(fx_format_dp(v, FX_MAX_SCALE, t) - t) <= FX_BUFSZ,
+	    "format_dp: the longest padding fits FX_BUFSZ");
+}
+
 int
 main(void)
 {
@@ -522,6 +596,7 @@ main(void)
 	test_cmp();
 	test_add();
 	test_trim_format();
+	test_mul_dp();
 	test_rounded();
 	return tap_done();
 }

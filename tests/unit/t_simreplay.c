@@ -61,7 +61,8 @@ book(struct simmarket *m)
 		buf_init(&b, 0);
 	init = 1;
 	buf_reset(&b);
-	simmarket_render_book(m, &b);
+	if (simmarket_render_book(m, &b) < 0)
+		buf_adds(&b, "(a price out of range)");
 	buf_addc(&b, '\0');
 	return b.p;
 }

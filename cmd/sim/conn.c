@@ -1,0 +1,192 @@
+/*
+ * conn.c: a WebSocket's life: established, server pings and pong
+ * timeouts, writing the queue, receiving control messages, release.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "prog/err.h"
+
+#include "sim.h"
+
+/* ---------------------------------------------------------------- */
+/* WebSocket connection life */
+
+void
+conn_arm_timer(struct conn *c)
+{
+	const struct opts *o = c->sim->o;
+	int64_t now = time_now_ms(), due = INT64_MAX;
+
+	if (c->next_ping_ms && c->next_ping_ms < due)
+		due = c->next_ping_ms;
+	if (c->ping_out && c->ping_sent_ms + o->pong_ms < due)
+		due = c->ping_sent_ms + o->pong_ms;
+	if (c->close_at_ms && c->close_at_ms < due)
+		due = c->close_at_ms;
+	if (due == INT64_MAX)
+		return;
+	lws_set_timer_usecs(c->wsi, due > now ? (due - now) * 1000 : 1000);
+}
+
+void
+conn_established(struct sim *s, struct conn *c, struct lws *wsi)
+{
+	c->wsi = wsi;
+	c->sim = s;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	c->linked = 1;
+	if (is_binance(c->mk) && s->o->ping_ms && !s->o->stall) {
+		c->next_ping_ms = time_now_ms() + s->o->ping_ms;
+		conn_arm_timer(c);
+	}
+}
+
+/* Free what a connection holds; safe to call twice. */
+void
+conn_release(struct sim *s, struct conn *c)
+{
+	if (c->linked) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			s->conns = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		c->linked = 0;
+		if (s->o->verbose)
+			warn("connection %llu closed after %llu messages",
+			    (unsigned long long)c->id,
+			    (unsigned long long)c->nsent);
+	}
+	queue_free(c);
+	free(c->subs);
+	c->subs = NULL;
+	c->nsubs = c->capsubs = 0;
+	buf_free(&c->rx);
+	buf_free(&c->body);
+}
+
+/* The per-connection timer: pings, pong deadline, delayed close. */
+int
+conn_timer(struct conn *c)
+{
+	const struct opts *o = c->sim->o;
+	int64_t now = time_now_ms();
+
+	if (c->close_at_ms && now >= c->close_at_ms) {
+		conn_close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "shutdown");
+		return 0;
+	}
+	if (c->ping_out && now - c->ping_sent_ms >= o->pong_ms) {
+		if (o->verbose)
+			warn("connection %llu: no pong: dropped",
+			    (unsigned long long)c->id);
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+		    (unsigned char *)"no pong", 7);
+		return -1;
+	}
+	if (c->next_ping_ms && now >= c->next_ping_ms) {
+		snprintf(c->ping_payload, sizeof c->ping_payload, "%lld",
+		    (long long)now);
+		if (!c->ping_out)
+			c->ping_sent_ms = now;
+		c->ping_out = 1;
+		c->ping_due = 1;
+		c->next_ping_ms = now + o->ping_ms;
+		lws_callback_on_writable(c->wsi);
+	}
+	conn_arm_timer(c);
+	return 0;
+}
+
+void
+conn_pong(struct conn *c, const void *in, size_t len)
+{
+	/* Only a pong that echoes the latest ping keeps the client. */
+	if (c->ping_out && len == strlen(c->ping_payload) &&
+	    memcmp(in, c->ping_payload, len) == 0)
+		c->ping_out = 0;
+}
+
+static int
+write_ping(struct conn *c)
+{
+	unsigned char b[LWS_PRE + sizeof c->ping_payload];
+	size_t n = strlen(c->ping_payload);
+
+	c->ping_due = 0;
+	memcpy(b + LWS_PRE, c->ping_payload, n);
+	if (lws_write(c->wsi, b + LWS_PRE, n, LWS_WRITE_PING) < (int)n)
+		return -1;
+	if (c->qhead)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* One queued message per writeable callback; -1 closes. */
+int
+conn_writeable(struct conn *c)
+{
+	const struct opts *o = c->sim->o;
+	struct msg *m;
+	int w, fault;
+
+	if (c->close_now) {
+		lws_close_reason(c->wsi, c->close_status,
+		    (unsigned char *)c->close_why, strlen(c->close_why));
+		return -1;
+	}
+	if (c->ping_due)
+		return write_ping(c);
+	m = c->qhead;
+	if (!m)
+		return 0;
+	c->qhead = m->next;
+	if (!c->qhead)
+		c->qtail = NULL;
+	c->qlen--;
+	c->qbytes -= m->len;
+	w = lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
+	fault = m->fault;
+	free(m);
+	if (w < 0)
+		return -1;
+	if (!fault && ++c->nsent == o->close_every) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+		    (unsigned char *)"close-every", 11);
+		return -1;
+	}
+	if (c->qhead)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+int
+conn_receive(struct conn *c, const void *in, size_t len)
+{
+	if (c->sim->o->stall)
+		return 0;
+	buf_add(&c->rx, in, len);
+	if (buf_failed(&c->rx)) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+		    (unsigned char *)"too large", 9);
+		return -1;
+	}
+	if (!lws_is_final_fragment(c->wsi) ||
+	    lws_remaining_packet_payload(c->wsi))
+		return 0;
+	if (is_binance(c->mk))
+		bn_control(c, c->rx.p, c->rx.len);
+	else
+		by_control(c, c->rx.p, c->rx.len);
+	buf_reset(&c->rx);
+	return 0;
+}

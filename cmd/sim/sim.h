@@ -1,0 +1,303 @@
+/*
+ * sim.h: what the parts of mkt-sim share (private to cmd/sim/).
+ *
+ * One libwebsockets server context runs everything on its own event
+ * loop (loop.c): a timer steps every market at --rate (publish.c) and
+ * queues the resulting messages on each subscribed connection
+ * (queue.c); connections drain their queue one message per writeable
+ * callback (conn.c).  REST requests are answered from the
+ * LWS_CALLBACK_HTTP callback (rest.c, weight.c).  All state lives in
+ * struct sim (the context user pointer) and struct conn (each
+ * connection's user space).
+ */
+#ifndef MKT_CMD_SIM_H
+#define MKT_CMD_SIM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libwebsockets.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "sim/simmarket.h"
+#include "sim/simreplay.h"
+
+/* The markets served; each has one simmarket per symbol. */
+enum mk { MK_BN_SPOT, MK_BN_FUT, MK_BY_LINEAR, MK_BY_SPOT, MK_COUNT };
+
+/* The --markets tokens and the venue and market names of each. */
+struct mk_info {
+	const char *name;	/* --markets token */
+	const char *venue;
+	const char *market;
+};
+extern const struct mk_info mk_info[MK_COUNT];
+
+#define SYMBOLS_MAX 256
+#define SUBS_MAX 1024		/* streams per Binance connection */
+#define BYBIT_SPOT_ARGS_MAX 10
+#define RX_MAX 65536		/* largest control message taken */
+#define QUEUE_MAX (64 << 20)	/* queued bytes that drop a reader */
+#define QUEUE_PACE 256		/* --rate 0 waits for longer queues */
+#define HTTP_CHUNK 32768
+#define SHUTDOWN_GRACE_MS 1000
+#define HOUSE_US 100000		/* signal and --duration checks */
+#define WEIGHT_WINDOW 60	/* seconds of the rolling REST weight */
+#define BAN_MS 120000		/* a 418 ban, Binance's shortest */
+#define LIMIT_GRACE_MS 1000	/* requests sent before a 429 arrived */
+#define GARBAGE "\x7f\x01 not json {{{"
+#define HUGE_MAX (32 << 20)	/* --huge-size bound, within QUEUE_MAX */
+
+struct opts {
+	int port;
+	const char *replay;	/* --replay FILE; NULL: generated markets */
+	double replay_speed;	/* 0: pace by --rate */
+	int symbols_given, rate_given, seed_given, levels_given;
+	const char *port_file;
+	int tls;		/* wss:// and https:// */
+	const char *cert_file;
+	char *symbols[SYMBOLS_MAX];
+	size_t nsym;
+	unsigned markets;	/* bit (1 << enum mk) */
+	uint64_t seed;
+	long rate;		/* steps per second; 0: as fast as read */
+	size_t levels;
+	uint64_t messages;	/* steps per market; 0: no limit */
+	int64_t duration;	/* ms; 0: until a signal */
+	const char *truth;
+	const char *gap_symbol;	/* --gap-at's symbol; NULL: all */
+	int64_t ping_ms;	/* Binance server pings; 0: none */
+	int64_t pong_ms;
+	uint64_t wait_clients;	/* hold the markets until this many */
+	uint64_t wait_snapshots;	/* and until this many REST books */
+	uint64_t close_every, gap_at, garbage_at, snapshot_at, shutdown_at;
+	uint64_t bad_types_at, huge_at, huge_size;
+	uint64_t rest_429, rest_418;
+	long retry_after;
+	int64_t weight_limit_spot, weight_limit_fut; /* 0: none */
+	int64_t limit_grace_ms;	/* after a 429: 429 too, not a ban */
+	uint64_t hold_at;	/* hold the markets after K steps */
+	int hold_given;		/* --hold-at given (K may be 0) */
+	int stall;
+	int verbose;
+};
+
+/* One market instance: (market, symbol). */
+struct inst {
+	enum mk mk;
+	struct simmarket *sm;
+	/* --replay: the instrument's steps, the next one, and what the last
+	 * one was (generated steps leave rp NULL). */
+	const struct sr_inst *rp;
+	size_t rp_next;
+	enum sr_kind kind;
+	const struct sr_ticker *ticks;
+	size_t nticks;
+	int gap_done;		/* --gap-at fired on this stream */
+	int snap_done;		/* --bybit-snapshot-at fired */
+	int64_t last_trade_px;
+	int last_tick_up;
+};
+
+enum sub_kind {
+	SUB_DEPTH,		/* Binance diff depth */
+	SUB_PARTIAL,		/* Binance <sym>@depth5|10|20 */
+	SUB_TICKER,		/* Binance bookTicker */
+	SUB_TRADE,		/* Binance trade */
+	SUB_AGGTRADE,		/* Binance aggTrade */
+	SUB_BY_BOOK,		/* Bybit orderbook.N.SYM */
+	SUB_BY_TRADE,		/* Bybit publicTrade.SYM */
+};
+
+struct sub {
+	enum sub_kind kind;
+	size_t depth;
+	struct inst *in;
+	uint64_t ndepth;	/* depth messages made for this stream */
+	char name[64];
+};
+
+/* Binance futures splits its streams between two URL routes. */
+enum route { ROUTE_ANY, ROUTE_PUBLIC, ROUTE_MARKET };
+
+struct msg {
+	struct msg *next;
+	size_t len;
+	int fault;		/* an injected frame, not counted */
+	unsigned char data[];	/* LWS_PRE bytes, then the message */
+};
+
+struct sim;
+
+/* One connection (lws user space, zeroed by lws), WebSocket or HTTP. */
+struct conn {
+	struct conn *next, *prev;	/* sim->conns, WebSockets only */
+	int linked;
+	struct lws *wsi;
+	struct sim *sim;
+	uint64_t id;
+	enum mk mk;
+	enum route route;
+	int combined;
+	struct sub *subs;
+	size_t nsubs, capsubs;
+	struct msg *qhead, *qtail;
+	size_t qlen, qbytes;
+	uint64_t nmsg;		/* messages queued so far */
+	uint64_t nsent;		/* messages written */
+	struct buf rx;
+	int64_t next_ping_ms, ping_sent_ms, close_at_ms;
+	int ping_due, ping_out;
+	char ping_payload[24];
+	int close_now;
+	enum lws_close_status close_status;
+	const char *close_why;
+	struct buf body;	/* HTTP response body */
+	size_t body_off;
+	int body_busy;
+};
+
+/* Rolling REST weight of one client address and API. */
+struct ipw {
+	char ip[64];
+	int api;
+	int64_t sec[WEIGHT_WINDOW];
+	int64_t w[WEIGHT_WINDOW];
+	int64_t limited_at_ms;		/* when the last 429 went out */
+	int64_t limited_until_ms;	/* answered 429 until then */
+	int64_t banned_until_ms;	/* answered 418 until then */
+};
+
+struct sim {
+	const struct opts *o;
+	struct lws_context *ctx;
+	struct inst *inst;
+	size_t ninst;
+	struct conn *conns;
+	lws_sorted_usec_list_t step_sul;
+	lws_sorted_usec_list_t house_sul;
+	int64_t next_step_us;
+	int64_t start_ms;
+	int started;		/* --wait-clients satisfied */
+	uint64_t snapshots;	/* REST order books served */
+	uint64_t rounds;	/* steps of every market taken */
+	int held, hold_done;	/* --hold-at: holding; released */
+	int stop;
+	struct buf out;		/* scratch for rendering messages */
+	char *arg;		/* scratch for URL arguments */
+	char *path;		/* scratch for a WebSocket request's path */
+	unsigned char *chunk;	/* LWS_PRE + HTTP_CHUNK */
+	uint64_t next_conn_id;
+	int garbage_done, bad_types_done, huge_done;
+	uint64_t rest_n, rest_faulted;
+	int64_t weight_total, weight_peak;
+	uint64_t limit_429, limit_418;	/* answers of the weight limit */
+	struct ipw *ipw;
+	size_t nipw;
+	uint64_t dropped;
+	struct simreplay rp;	/* --replay */
+	int64_t rp_t0;		/* --replay-speed: file time at start */
+	int64_t rp_start_us;	/* and when that was; 0: not yet */
+};
+
+#define ARG_MAX 16384
+
+enum api { API_SPOT, API_FUT, API_BYBIT };
+
+/* Headers beyond the common ones, "name:" form. */
+struct hdr {
+	const char *name;
+	char val[32];
+};
+
+/*
+ * What each part offers the others, by part; each function's contract
+ * is in the comment above its definition.  The process dies (prog/err)
+ * on out of memory and on the other errors it cannot serve past.
+ */
+
+/* main.c */
+void write_file_durably(const char *path, const char *p, size_t n);
+
+/* tls.c */
+void tls_remove_files(void);
+void tls_setup(const struct opts *o, struct lws_context_creation_info *info);
+
+/* markets.c */
+int is_binance(enum mk mk);
+void sim_markets(struct sim *s);
+struct inst *find_inst(struct sim *s, enum mk mk, const char *sym, size_t n);
+
+/* render.c */
+void put_top(struct buf *b, const struct inst *in, const struct sm_side *side,
+    size_t n);
+int64_t ev_time(int64_t t);
+void put_key_int(struct buf *b, const char *key, int64_t v);
+void put_symbol(struct buf *b, const char *key, const struct inst *in);
+void bn_render_depth(struct buf *b, struct inst *in);
+void bn_render_partial(struct buf *b, struct inst *in, size_t depth);
+int top_changed(const struct simmarket *m);
+void bn_render_ticker(struct buf *b, const struct inst *in,
+    const struct sr_ticker *t);
+void bn_render_trade(struct buf *b, const struct inst *in,
+    const struct sm_trade *t, int agg);
+void by_render_book(struct buf *b, struct inst *in, const struct sub *sub,
+    int snapshot);
+void by_render_trades(struct buf *b, struct inst *in, const struct sub *sub);
+
+/* queue.c */
+void conn_close_soon(struct conn *c, enum lws_close_status st, const char *why);
+void queue_free(struct conn *c);
+void conn_send_out(struct conn *c);
+struct buf *wrap_begin(struct conn *c, const struct sub *sub);
+void wrap_end(struct conn *c);
+
+/* publish.c */
+int inst_done(const struct sim *s, const struct inst *in);
+void step_inst(struct sim *s, struct inst *in);
+int step_all(struct sim *s);
+int readers_behind(const struct sim *s);
+void markets_done(const struct sim *s);
+
+/* subs.c */
+int conn_add_sub(struct conn *c, const struct sub *sub);
+void conn_del_sub(struct conn *c, const char *name);
+int bn_parse_stream(struct sim *s, const struct conn *c, const char *name,
+    struct sub *sub);
+int by_parse_topic(struct sim *s, const struct conn *c, const char *t,
+    struct sub *sub);
+int ws_target(struct sim *s, struct lws *wsi, struct conn *c);
+
+/* control.c */
+void bn_control(struct conn *c, const char *p, size_t n);
+void by_control(struct conn *c, const char *p, size_t n);
+
+/* conn.c */
+void conn_arm_timer(struct conn *c);
+void conn_established(struct sim *s, struct conn *c, struct lws *wsi);
+void conn_release(struct sim *s, struct conn *c);
+int conn_timer(struct conn *c);
+void conn_pong(struct conn *c, const void *in, size_t len);
+int conn_writeable(struct conn *c);
+int conn_receive(struct conn *c, const void *in, size_t len);
+
+/* rest.c */
+int http_writeable(struct sim *s, struct lws *wsi, struct conn *c);
+void bn_error_body(struct buf *b, int code, const char *msg);
+int http_request(struct sim *s, struct lws *wsi, struct conn *c,
+    const char *path);
+
+/* weight.c */
+struct ipw *weight_of(struct sim *s, const char *ip, int api);
+int64_t weight_add(struct sim *s, struct ipw *e, int64_t w);
+unsigned weight_limit(struct sim *s, struct conn *c, struct ipw *e,
+    int64_t weight, unsigned st, struct hdr *h);
+
+/* loop.c */
+void on_usr1(int sig);
+void lws_log(int level, const char *line);
+void sim_listen(struct sim *s);
+void sim_run(struct sim *s);
+
+#endif
