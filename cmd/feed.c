@@ -18,6 +18,7 @@
 #include "base/keymap.h"
 #include "net/rest.h"
 #include "prog/run.h"
+#include "io/loop.h"
 #include "io/sig.h"
 #include "feed/stream.h"
 #include "base/timeutil.h"
@@ -431,6 +432,13 @@ report_unsynced(struct feed *f)
 #define SUBSCRIBE_PACE_MS 250
 /* Binance closes a connection after 24 h: replace it a little before. */
 #define ROTATE_MS (int64_t)(23.5 * 3600 * 1000)
+#define ROTATE_RETRY_MS 1000	/* a handover still under way: again then */
+/*
+ * Events are written when the loop is about to wait, so that those of
+ * one read leave in one write, but no event waits longer than this for
+ * the frames read with it (a read can hold a whole burst).
+ */
+#define FLUSH_US 40
 
 struct live;
 
@@ -457,6 +465,9 @@ struct group {
 	char **subs;		/* Binance SUBSCRIBE messages for the rest */
 	size_t nsubs, next_sub;	/* how many; the next to send */
 	int64_t last_sub;
+	struct loop_timer ping;		/* Bybit: the next application ping */
+	struct loop_timer sub;		/* Binance: the next SUBSCRIBE */
+	struct loop_timer rotate;	/* the 24-hour handover */
 };
 
 struct live {
@@ -465,6 +476,9 @@ struct live {
 	struct stream st;
 	struct ws *ws;
 	struct rest *rest;
+	struct loop *loop;
+	struct loop_timer stats, poll;
+	int64_t batch_us;	/* recv of the oldest event not yet written */
 	struct target *targets;
 	size_t nt;
 	struct group *groups;
@@ -519,6 +533,13 @@ find_target(struct live *lv, const char *venue, const char *market,
 
 static void snapshot_done(struct rest_req *q, int status, const char *body,
     size_t n, void *ctx);
+static int all_polled(const struct live *lv);
+static void group_timers(struct group *g);
+static void live_flush_soon(struct live *lv, int64_t recv_us);
+static void live_flush(struct live *lv);
+static void on_ping_timer(struct loop_timer *tm, void *ctx);
+static void on_sub_timer(struct loop_timer *tm, void *ctx);
+static void on_rotate_timer(struct loop_timer *tm, void *ctx);
 
 /* Ask the scheduler for a REST order book of the target, once. */
 static void
@@ -553,6 +574,8 @@ snapshot_done(struct rest_req *q, int status, const char *body, size_t n,
 
 	t->pending = 0;
 	t->polled = 1;
+	if (lv->o->once && all_polled(lv))
+		loop_stop(lv->loop);
 	if (status != 200) {
 		warn("%s %s %s: snapshot request failed: %s", venue_name(t->t.id),
 		    venue_market(t->t.id), t->t.symbol, status < 0 ? q->error :
@@ -638,6 +661,7 @@ on_open(struct ws_conn *c, void *ctx)
 	g->last_ping = time_now_ms();
 	g->next_sub = 0;
 	g->last_sub = 0;
+	group_timers(g);
 	/* A replacement carries on the same update ids: the books stay, and
 	 * what both connections deliver is dropped as already applied. */
 	if (g->old)
@@ -691,7 +715,7 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 		ws_drop(g->old);
 		g->old = NULL;
 	}
-	run_flush_events(&lv->r);
+	live_flush_soon(lv, recv_us);
 }
 
 static void
@@ -769,6 +793,9 @@ add_group(struct live *lv, enum venue_id id, int which)
 	g->lv = lv;
 	g->id = id;
 	g->which = which;
+	loop_timer_init(&g->ping, on_ping_timer, g);
+	loop_timer_init(&g->sub, on_sub_timer, g);
+	loop_timer_init(&g->rotate, on_rotate_timer, g);
 	return g;
 }
 
@@ -892,25 +919,75 @@ group_connect(struct group *g)
 		die_errno("bad WebSocket URL '%s'", g->url);
 }
 
-/* Send the next SUBSCRIBE message of each open connection, paced. */
+/* Binance: the next SUBSCRIBE message of an open connection, paced. */
 static void
-subscribe_more(struct live *lv, int64_t now)
+on_sub_timer(struct loop_timer *tm, void *ctx)
 {
-	size_t i;
+	struct group *g = ctx;
 
-	for (i = 0; i < lv->ng; i++) {
-		struct group *g = &lv->groups[i];
+	(void)tm;
+	if (!g->conn || !ws_is_open(g->conn) || g->next_sub >= g->nsubs)
+		return;
+	if (ws_send(g->conn, g->subs[g->next_sub],
+	    strlen(g->subs[g->next_sub])) < 0)
+		die_nomem();
+	g->next_sub++;
+	g->last_sub = time_now_ms();
+	if (g->next_sub < g->nsubs &&
+	    loop_timer_in(g->lv->loop, &g->sub, SUBSCRIBE_PACE_MS) < 0)
+		die_nomem();
+}
 
-		if (!g->conn || !ws_is_open(g->conn) ||
-		    g->next_sub >= g->nsubs ||
-		    now - g->last_sub < SUBSCRIBE_PACE_MS)
-			continue;
-		if (ws_send(g->conn, g->subs[g->next_sub],
-		    strlen(g->subs[g->next_sub])) < 0)
-			die_nomem();
-		g->next_sub++;
-		g->last_sub = now;
+/* Bybit wants an application ping every 20 s. */
+static void
+on_ping_timer(struct loop_timer *tm, void *ctx)
+{
+	static const char ping[] = "{\"op\":\"ping\"}";
+	struct group *g = ctx;
+
+	(void)tm;
+	if (!g->conn || !ws_is_open(g->conn))
+		return;
+	g->last_ping = time_now_ms();
+	if (ws_send(g->conn, ping, sizeof ping - 1) < 0 ||
+	    loop_timer_in(g->lv->loop, &g->ping, BYBIT_PING_MS) < 0)
+		die_nomem();
+}
+
+/* Binance's 24-hour limit: hand the connection over before it. */
+static void
+on_rotate_timer(struct loop_timer *tm, void *ctx)
+{
+	struct group *g = ctx;
+	int64_t left;
+
+	(void)tm;
+	if (!g->conn || !ws_is_open(g->conn))
+		return;
+	left = ROTATE_MS - ws_open_ms(g->conn);
+	if (left < 0 && !g->old) {
+		handover(g, "24-hour limit");
+		return;
 	}
+	/* Early, or the last handover is still under way. */
+	if (loop_timer_in(g->lv->loop, &g->rotate, left > 0 ? left :
+	    ROTATE_RETRY_MS) < 0)
+		die_nomem();
+}
+
+/* A connection of the group opened: its periodic work starts. */
+static void
+group_timers(struct group *g)
+{
+	struct loop *l = g->lv->loop;
+
+	if (venue_is_bybit(g->id) &&
+	    loop_timer_in(l, &g->ping, BYBIT_PING_MS) < 0)
+		die_nomem();
+	if (g->nsubs && loop_timer_in(l, &g->sub, 0) < 0)
+		die_nomem();
+	if (loop_timer_in(l, &g->rotate, ROTATE_MS + 1) < 0)
+		die_nomem();
 }
 
 /* Targets into groups: per venue and market, GROUP_SYMBOLS at a time
@@ -992,25 +1069,6 @@ setup_rest(struct live *lv)
 	rest_on_limit(lv->rest, on_limit, lv);
 }
 
-/* Bybit wants an application ping every 20 s. */
-static void
-ping_bybit(struct live *lv, int64_t now)
-{
-	static const char ping[] = "{\"op\":\"ping\"}";
-	size_t i;
-
-	for (i = 0; i < lv->ng; i++) {
-		struct group *g = &lv->groups[i];
-
-		if (!venue_is_bybit(g->id) || !g->conn || !ws_is_open(g->conn) ||
-		    now - g->last_ping < BYBIT_PING_MS)
-			continue;
-		g->last_ping = now;
-		if (ws_send(g->conn, ping, sizeof ping - 1) < 0)
-			die_nomem();
-	}
-}
-
 static void
 print_stats(struct live *lv)
 {
@@ -1046,57 +1104,127 @@ all_polled(const struct live *lv)
 	return 1;
 }
 
+/*
+ * Write the events rendered so far once the oldest has waited FLUSH_US
+ * (the loop's hook writes the rest before it waits).
+ */
+static void
+live_flush_soon(struct live *lv, int64_t recv_us)
+{
+	if (!lv->r.ob.len) {
+		lv->batch_us = 0;
+		return;
+	}
+	if (!lv->batch_us)
+		lv->batch_us = recv_us;
+	else if (recv_us - lv->batch_us >= FLUSH_US)
+		live_flush(lv);
+}
+
+static void
+live_flush(struct live *lv)
+{
+	run_flush_events(&lv->r);
+	lv->batch_us = 0;
+}
+
+/* Before the loop waits: write what is rendered, check the libraries. */
+static void
+before_block(void *ctx)
+{
+	struct live *lv = ctx;
+	int e;
+
+	live_flush(lv);
+	if (out_flush(lv->r.out) < 0) {
+		if (errno == EPIPE)
+			exit(0);
+		die_errno("write error");
+	}
+	e = rest_error(lv->rest);
+	if (e) {
+		errno = e;
+		die_errno("REST service failed");
+	}
+	e = lv->ws ? ws_error(lv->ws) : 0;
+	if (e) {
+		errno = e;
+		die_errno("WebSocket service failed");
+	}
+}
+
+static void
+on_stats_timer(struct loop_timer *tm, void *ctx)
+{
+	struct live *lv = ctx;
+
+	print_stats(lv);
+	if (loop_timer_in(lv->loop, tm, lv->o->stats) < 0)
+		die_nomem();
+}
+
+/* --rest: a round of snapshots now and every --interval. */
+static void
+on_poll_timer(struct loop_timer *tm, void *ctx)
+{
+	struct live *lv = ctx;
+
+	poll_round(lv);
+	if (!lv->o->once && loop_timer_in(lv->loop, tm, lv->o->interval) < 0)
+		die_nomem();
+}
+
+static void
+on_stop_signal(int sig, void *ctx)
+{
+	struct live *lv = ctx;
+
+	(void)sig;
+	loop_stop(lv->loop);
+}
+
 static void
 run_live(struct opts *o)
 {
 	struct live lv;
-	int64_t now, next_poll = 0, next_stats;
 	size_t i;
 
 	memset(&lv, 0, sizeof lv);
 	lv.o = o;
 	run_open(&lv.r, NULL, o->run.output, o->run.pass);
+	if (loop_open(&lv.loop) < 0)
+		die_errno("cannot make the event loop");
+	if (loop_on_stop_signal(lv.loop, on_stop_signal, &lv) < 0 ||
+	    loop_before_block(lv.loop, before_block, &lv) < 0)
+		die_errno("cannot set up the event loop");
+	loop_timer_init(&lv.stats, on_stats_timer, &lv);
+	loop_timer_init(&lv.poll, on_poll_timer, &lv);
 	stream_init(&lv.st, on_need, &lv);
 	setup_targets(&lv);
 	setup_rest(&lv);
+	if (rest_attach(lv.rest, lv.loop) < 0)
+		die_errno("cannot start the REST client");
 	if (!o->rest) {
-		if (ws_open(&lv.ws, o->ca) < 0)
+		if (ws_open(&lv.ws, lv.loop, o->ca) < 0)
 			die_errno("cannot start the WebSocket client");
 		ws_message_max(lv.ws, o->max_message);
 		make_groups(&lv);
 	}
-	next_stats = time_now_ms() + o->stats;
-	while (!sig_stop_requested()) {
-		int64_t wait = rest_next_ms(lv.rest);
-		int t = wait < 0 || wait > 50 ? 50 : (int)wait;
-
-		now = time_now_ms();
-		if (o->rest && now >= next_poll) {
-			poll_round(&lv);
-			next_poll = now + o->interval;
-		}
-		if (lv.ws && ws_run(lv.ws, t) < 0)
-			die_errno("WebSocket service failed");
-		if (rest_run(lv.rest, lv.ws ? 0 : t) < 0)
-			die_errno("REST service failed");
-		now = time_now_ms();
-		ping_bybit(&lv, now);
-		subscribe_more(&lv, now);
-		for (i = 0; i < lv.ng; i++)
-			if (lv.groups[i].conn &&
-			    ws_open_ms(lv.groups[i].conn) > ROTATE_MS)
-				handover(&lv.groups[i], "24-hour limit");
-		if (o->stats && now >= next_stats) {
-			print_stats(&lv);
-			next_stats = now + o->stats;
-		}
-		run_flush_events(&lv.r);
-		if (o->once && all_polled(&lv))
-			break;
+	if (o->stats && loop_timer_in(lv.loop, &lv.stats, o->stats) < 0)
+		die_nomem();
+	if (o->rest && loop_timer_in(lv.loop, &lv.poll, 0) < 0)
+		die_nomem();
+	if (!sig_stop_requested() && loop_run(lv.loop) < 0)
+		die_errno("event loop failed");
+	live_flush(&lv);
+	for (i = 0; i < lv.ng; i++) {
+		loop_timer_stop(lv.loop, &lv.groups[i].ping);
+		loop_timer_stop(lv.loop, &lv.groups[i].sub);
+		loop_timer_stop(lv.loop, &lv.groups[i].rotate);
 	}
-	run_flush_events(&lv.r);
 	ws_close(lv.ws);
 	rest_close(lv.rest);
+	loop_close(lv.loop);
 	stream_free(&lv.st);
 	for (i = 0; i < lv.ng; i++) {
 		size_t k;
