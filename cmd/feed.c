@@ -479,6 +479,7 @@ struct live {
 	struct loop *loop;
 	struct loop_timer stats, poll;
 	int64_t batch_us;	/* recv of the oldest event not yet written */
+	int dirty;		/* events written since the last out_flush */
 	struct target *targets;
 	size_t nt;
 	struct group *groups;
@@ -1117,13 +1118,14 @@ live_flush_soon(struct live *lv, int64_t recv_us)
 	}
 	if (!lv->batch_us)
 		lv->batch_us = recv_us;
-	else if (recv_us - lv->batch_us >= FLUSH_US)
+	if (recv_us - lv->batch_us >= FLUSH_US)
 		live_flush(lv);
 }
 
 static void
 live_flush(struct live *lv)
 {
+	lv->dirty |= lv->r.ob.len > 0;
 	run_flush_events(&lv->r);
 	lv->batch_us = 0;
 }
@@ -1136,11 +1138,13 @@ before_block(void *ctx)
 	int e;
 
 	live_flush(lv);
-	if (out_flush(lv->r.out) < 0) {
+	/* Some event went out since the last wait: push it on. */
+	if (lv->dirty && out_flush(lv->r.out) < 0) {
 		if (errno == EPIPE)
 			exit(0);
 		die_errno("write error");
 	}
+	lv->dirty = 0;
 	e = rest_error(lv->rest);
 	if (e) {
 		errno = e;
