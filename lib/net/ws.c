@@ -159,6 +159,8 @@ ws_open(struct ws **out, struct loop *loop, const char *ca_file)
 	foreign[0] = &w->uv;
 	info.foreign_loops = foreign;
 	info.pt_serv_buf_size = WS_READ_BUF;
+	/* Set to NULL by libwebsockets once the context is wholly gone. */
+	info.pcontext = &w->ctx;
 	info.client_ssl_ca_filepath = ca_file;
 	info.gid = -1;
 	info.uid = -1;
@@ -208,20 +210,24 @@ ws_close(struct ws *w)
 	 * loop, the context is gone once its handles have closed, which
 	 * takes turns of that loop. */
 	w->closing = 1;
-	if (w->ctx)
-		lws_context_destroy(w->ctx);
 	loop_timer_stop(w->loop, &w->uv_timer);
 	loop_timer_stop(w->loop, &w->retry);
 	loop_fd_del(w->uv_watch);
 	if (w->hooked)
 		loop_before_block_del(w->loop, uv_before_block, w);
-	if (w->uv_ok) {
-		for (i = 0; i < WS_CLOSE_SPINS; i++)
-			if (!uv_run(&w->uv, UV_RUN_NOWAIT))
-				break;
-		/* Busy only if a handle never closed: then it stays. */
+	/* The closes complete in the loop; a second call frees what is
+	 * left once they have.  Not a turn of the loop after it: the
+	 * event library's code is unloaded then. */
+	if (w->ctx)
+		lws_context_destroy(w->ctx);
+	for (i = 0; w->uv_ok && i < WS_CLOSE_SPINS; i++)
+		if (!uv_run(&w->uv, UV_RUN_NOWAIT))
+			break;
+	if (w->ctx)
+		lws_context_destroy(w->ctx);
+	/* Busy only if a handle never closed: then it stays. */
+	if (w->uv_ok)
 		(void)uv_loop_close(&w->uv);
-	}
 	for (i = 0; i < w->n; i++)
 		conn_free(w->conns[i]);
 	free(w->conns);
