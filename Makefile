@@ -42,7 +42,8 @@ $(call need_pkg,libcurl,libcurl4-openssl-dev)
 $(call need_pkg,openssl,libssl-dev)
 $(call need_pkg,sqlite3,libsqlite3-dev)
 $(call need_pkg,libzstd,libzstd-dev)
-PKGS = libwebsockets libcurl openssl sqlite3 libzstd
+$(call need_pkg,libuv,libuv1-dev)
+PKGS = libwebsockets libcurl openssl sqlite3 libzstd libuv
 override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS))
 
@@ -58,7 +59,7 @@ LDLIBS += -ljq
 # layer may include base/, itself and the layers lib/README names on its
 # line (tests/0001-layers.sh checks it).
 LIB_BASE = buf fixed json keymap timeutil fsutil
-LIB_IO = in out sig db
+LIB_IO = in out sig loop db
 LIB_EVENT = event jqfilter
 LIB_MARKET = book bands bookset sync
 LIB_NET = ws rest

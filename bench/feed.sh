@@ -28,16 +28,25 @@
 # alone), mkt-feed | latency.py (the baseline), and
 # mkt-feed | mkt-book --levels 1 | latency.py.
 #
+# Before and after: BENCH_BASE_BIN=DIR (the bin directory of a baseline
+# build, another checkout's build/bin) runs each mkt-feed measurement
+# with that mkt-feed too, against the same mkt-sim (this build's), and
+# prints both rows and the ratio (this build / the baseline): CPU per
+# message for throughput, p50 and p99 for latency.
+#
 # The tables go to standard output and are appended to
 # bench/out/results.txt (a feed section left there by an earlier run of
 # this script is replaced).
 #
-# Environment: MKT_BIN (build/bin), BENCH_RUNS (3), the BENCH_FEED_*
-# above.  Needs python3.  Exit status: 0, or 1 when a run failed.
+# Environment: MKT_BIN (build/bin), BENCH_BASE_BIN (none), BENCH_RUNS
+# (3), the BENCH_FEED_* above; BENCH_FEED_ONLY=throughput or latency runs
+# that part alone.  Needs python3.  Exit status: 0, or 1 when
+# a run failed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 BIN=${MKT_BIN:-build/bin}
+BASE=${BENCH_BASE_BIN:-}
 RUNS=${BENCH_RUNS:-3}
 NSYM=${BENCH_FEED_SYMBOLS:-10}
 MSGS=${BENCH_FEED_MESSAGES:-20000}
@@ -65,6 +74,9 @@ done
 for p in mkt-sim mkt-feed mkt-book; do
 	[ -x "$BIN/$p" ] || die "$BIN/$p not built (run make first)"
 done
+if [ -n "$BASE" ]; then
+	[ -x "$BASE/mkt-feed" ] || die "$BASE/mkt-feed not built"
+fi
 command -v python3 >/dev/null || die "python3 not found"
 mkdir -p "$OUT" || die "cannot create $OUT"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mkt-feed-bench.XXXXXX") ||
@@ -401,6 +413,28 @@ throughput() {
 	esac
 	thr_row "cat FILE" "$_cat"
 	thr_row "mkt-feed --raw binance:spot < FILE" "$_raw"
+	if [ -n "$BASE" ]; then
+		thr_row "  baseline: mkt-feed --raw" \
+		    "$(measure_raw "$BASE/mkt-feed" --raw binance:spot)"
+	fi
+
+	live_thr "$BIN" "mkt-sim -> mkt-feed > /dev/null (live)"
+	_cpm=$live_cpm
+	if [ -n "$BASE" ]; then
+		live_thr "$BASE" "  baseline: mkt-feed (live)"
+		awk -v a="$_cpm" -v b="$live_cpm" 'BEGIN {
+			if (a != "" && b != "" && b > 0)
+				printf "  live CPU per message: %.2f us, baseline" \
+				    " %.2f us: x %.2f\n", a, b, a / b
+		}' | out
+	fi
+}
+
+# live_thr BINDIR LABEL: the live throughput run with BINDIR's mkt-feed
+# (and this build's mkt-sim); sets live_cpm (CPU us a message, or "").
+live_thr() {
+	_fbin=$1 _flabel=$2
+	live_cpm=
 
 	# shellcheck disable=SC2086 # SIM_ARGS: options, split on purpose
 	start_sim thr $SIM_ARGS
@@ -408,7 +442,7 @@ throughput() {
 	# shellcheck disable=SC2046 # one operand per symbol
 	python3 -c "$DRIVER" "$SIM" "$T/thr.sim.err" "$T/thr.feed.err" \
 	    env MKT_BINANCE_SPOT_WS="ws://$u" MKT_BINANCE_SPOT_REST="http://$u" \
-	    "$BIN/mkt-feed" --stats 20ms $(targets "$NSYM") >"$T/thr.live" &
+	    "$_fbin/mkt-feed" --stats 20ms $(targets "$NSYM") >"$T/thr.live" &
 	_drv=$!
 	pids="$pids $_drv"
 	wait "$_drv"
@@ -419,14 +453,14 @@ throughput() {
 	set -- $_live
 	if [ "$_st" -ne 0 ] || [ $# -ne 4 ]; then
 		printf '%-44s   FAILED: %s of %s frames; they said:\n' \
-		    "mkt-sim -> mkt-feed > /dev/null (live)" "${4:-?}" \
-		    "$TOTAL" | out
+		    "$_flabel" "${4:-?}" "$TOTAL" | out
 		grep -v ' frames (' "$T/thr.feed.err" | tail -5 | sed 's/^/  /' | out
 		sed 's/^/  /' "$T/thr.sim.err" | out
 		failed=1
 		return
 	fi
-	thr_row "mkt-sim -> mkt-feed > /dev/null (live)" "$1 $2 $4"
+	thr_row "$_flabel" "$1 $2 $4"
+	live_cpm=$(awk -v cpu="$2" -v n="$4" 'BEGIN { print cpu * 1e6 / n }')
 	awk -v wall="$1" -v cpu="$2" -v sim="$3" -v n="$4" -v t="$TOTAL" \
 	    "$AWK_FMT"'BEGIN {
 		printf "  live: %s frames taken; mkt-sim used %.2f s CPU meanwhile" \
@@ -473,17 +507,18 @@ lat_row() {
 	}' | out
 }
 
-# lat_pipe NAME WITH_BOOK: mkt-feed [| mkt-book --levels 1] | latency.py
+# lat_pipe NAME WITH_BOOK FEEDBIN: mkt-feed (FEEDBIN's) [| mkt-book
+# --levels 1] | latency.py
 # against the running simulator, through named pipes so that every
 # process has its id; latency.py's line goes to $T/NAME.lat.
 lat_pipe() {
-	_n=$1 _book=$2
+	_n=$1 _book=$2 _fbin=${3:-$BIN}
 	rm -f "$T/$_n.f1" "$T/$_n.f2"
 	mkfifo "$T/$_n.f1" "$T/$_n.f2" || die "mkfifo failed"
 	u=127.0.0.1:$PORT
 	# shellcheck disable=SC2046 # one operand per symbol
 	MKT_BINANCE_SPOT_WS="ws://$u" MKT_BINANCE_SPOT_REST="http://$u" \
-	    "$BIN/mkt-feed" --depth-limit 100 $(targets "$LAT_NSYM") \
+	    "$_fbin/mkt-feed" --depth-limit 100 $(targets "$LAT_NSYM") \
 	    >"$T/$_n.f1" 2>"$T/$_n.feed.err" &
 	_feed=$!
 	pids="$pids $_feed"
@@ -505,6 +540,25 @@ lat_pipe() {
 	wait "$_lat"
 	stop "$_feed" 2>/dev/null
 	[ -z "$_bk" ] || stop "$_bk" 2>/dev/null
+}
+
+# lat_ratio NEW BASE: "  this build / baseline: p50 x.., p99 x.." from
+# two latency.py lines.
+lat_ratio() {
+	printf '%s\n%s\n' "$1" "$2" | awk '
+	/count=/ {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			v[NR, kv[1]] = kv[2]
+		}
+	}
+	END {
+		if (v[1, "p50"] + 0 <= 0 || v[2, "p50"] + 0 <= 0 ||
+		    v[2, "p99"] + 0 <= 0)
+			exit
+		printf "  this build / baseline: p50 x %.2f, p99 x %.2f\n",
+		    v[1, "p50"] / v[2, "p50"], v[1, "p99"] / v[2, "p99"]
+	}' | out
 }
 
 latency() {
@@ -529,12 +583,28 @@ latency() {
 	lat_pipe base 0
 	_base=$(cat "$T/base.lat")
 	base_p50=$(echo "$_base" | sed -n 's/.*p50=\([0-9]*\).*/\1/p')
-	lat_row "mkt-feed | latency.py (baseline)" "$_base" \
+	lat_row "mkt-feed | latency.py" "$_base" \
 	    "$(cat "$T/base.lat.err" "$T/base.feed.err" 2>/dev/null | tail -3)"
+	if [ -n "$BASE" ]; then
+		lat_pipe obase 0 "$BASE"
+		_obase=$(cat "$T/obase.lat")
+		lat_row "  baseline: mkt-feed | latency.py" "$_obase" \
+		    "$(cat "$T/obase.lat.err" "$T/obase.feed.err" 2>/dev/null |
+		    tail -3)"
+		lat_ratio "$_base" "$_obase"
+	fi
 	lat_pipe book 1
 	_book=$(cat "$T/book.lat")
 	lat_row "mkt-feed | mkt-book --levels 1 | latency.py" "$_book" \
 	    "$(cat "$T/book.lat.err" "$T/book.feed.err" 2>/dev/null | tail -3)"
+	if [ -n "$BASE" ]; then
+		lat_pipe bbase 1 "$BASE"
+		_bbase=$(cat "$T/bbase.lat")
+		lat_row "  baseline: mkt-feed | mkt-book | latency.py" \
+		    "$_bbase" "$(cat "$T/bbase.lat.err" "$T/bbase.feed.err" \
+		    2>/dev/null | tail -3)"
+		lat_ratio "$_book" "$_bbase"
+	fi
 	stop "$SIM"
 	{ echo "$_base"; echo "$_book"; } | awk '
 	/count=/ {
@@ -553,8 +623,11 @@ latency() {
 }
 
 : >"$TABLE"
-throughput
-latency
+case ${BENCH_FEED_ONLY:-} in
+throughput) throughput ;;
+latency) latency ;;
+*) throughput; latency ;;
+esac
 
 # Replace the feed section of an earlier run (from its first line to the
 # next section, bench/journal.sh's, or the end, with the blank lines

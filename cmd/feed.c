@@ -18,6 +18,7 @@
 #include "base/keymap.h"
 #include "net/rest.h"
 #include "prog/run.h"
+#include "io/loop.h"
 #include "io/sig.h"
 #include "feed/stream.h"
 #include "base/timeutil.h"
@@ -409,6 +410,13 @@ report_unsynced(struct feed *f)
  */
 #define SILENT_MS 120000	/* no frame and no pong: the line is dead */
 #define RESUBSCRIBE_MS 5000
+#define ROTATE_RETRY_MS 1000	/* a handover still under way: again then */
+/*
+ * Events are written when the loop is about to wait, so that those of
+ * one read leave in one write, but no event waits longer than this for
+ * the frames read with it (a read can hold a whole burst).
+ */
+#define FLUSH_US 40
 
 struct live;
 
@@ -435,6 +443,9 @@ struct group {
 	struct buf subs;	/* the plan's messages, each ended by '\0' */
 	size_t next_sub;	/* offset of the next to send */
 	int64_t last_sub;
+	struct loop_timer ping;		/* the next application ping */
+	struct loop_timer sub;		/* the next message of the plan */
+	struct loop_timer rotate;	/* the venue's connection age limit */
 };
 
 struct live {
@@ -443,6 +454,10 @@ struct live {
 	struct stream st;
 	struct ws *ws;
 	struct rest *rest;
+	struct loop *loop;
+	struct loop_timer stats, poll;
+	int64_t batch_us;	/* recv of the oldest event not yet written */
+	int dirty;		/* events written since the last out_flush */
 	struct target *targets;
 	size_t nt;
 	struct group *groups;
@@ -490,6 +505,13 @@ find_target(struct live *lv, const char *venue, const char *market,
 
 static void snapshot_done(struct rest_req *q, int status, const char *body,
     size_t n, void *ctx);
+static int all_polled(const struct live *lv);
+static void group_timers(struct group *g);
+static void live_flush_soon(struct live *lv, int64_t recv_us);
+static void live_flush(struct live *lv);
+static void on_ping_timer(struct loop_timer *tm, void *ctx);
+static void on_sub_timer(struct loop_timer *tm, void *ctx);
+static void on_rotate_timer(struct loop_timer *tm, void *ctx);
 
 /* Ask the scheduler for a REST order book of the target, once. */
 static void
@@ -527,6 +549,8 @@ snapshot_done(struct rest_req *q, int status, const char *body, size_t n,
 
 	t->pending = 0;
 	t->polled = 1;
+	if (lv->o->once && all_polled(lv))
+		loop_stop(lv->loop);
 	if (status != 200) {
 		warn("%s %s %s: snapshot request failed: %s", venue_name(m),
 		    venue_market(m), t->t.symbol, status < 0 ? q->error :
@@ -636,6 +660,7 @@ on_open(struct ws_conn *c, void *ctx)
 	g->last_ping = time_now_ms();
 	g->next_sub = 0;
 	g->last_sub = 0;
+	group_timers(g);
 	/* A replacement carries on the same update ids: the books stay, and
 	 * what both connections deliver is dropped as already applied. */
 	if (g->old)
@@ -688,7 +713,7 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 		ws_drop(g->old);
 		g->old = NULL;
 	}
-	run_flush_events(&lv->r);
+	live_flush_soon(lv, recv_us);
 }
 
 static void
@@ -740,15 +765,6 @@ handover(struct group *g, const char *why)
 		warn("replacing %s: %s", g->url, why);
 }
 
-/* Has the group's connection lived as long as its venue allows? */
-static int
-too_old(const struct group *g)
-{
-	int64_t max = g->m->venue->max_conn_ms;
-
-	return max > 0 && ws_open_ms(g->conn) > max;
-}
-
 static void
 on_limit(const char *key, int status, int64_t until_ms, void *ctx)
 {
@@ -776,6 +792,9 @@ add_group(struct live *lv, const struct venue_market *m, int part)
 	g->m = m;
 	g->part = part;
 	buf_init(&g->subs, 0);
+	loop_timer_init(&g->ping, on_ping_timer, g);
+	loop_timer_init(&g->sub, on_sub_timer, g);
+	loop_timer_init(&g->rotate, on_rotate_timer, g);
 	return g;
 }
 
@@ -825,25 +844,77 @@ group_connect(struct group *g)
 		die_errno("bad WebSocket URL '%s'", g->url);
 }
 
-/* Send the next message of each open connection's plan, paced. */
+/* The next message of an open connection's plan, paced. */
 static void
-subscribe_more(struct live *lv, int64_t now)
+on_sub_timer(struct loop_timer *tm, void *ctx)
 {
-	size_t i, n;
+	struct group *g = ctx;
+	size_t n;
 
-	for (i = 0; i < lv->ng; i++) {
-		struct group *g = &lv->groups[i];
+	(void)tm;
+	if (!g->conn || !ws_is_open(g->conn) || g->next_sub >= g->subs.len)
+		return;
+	n = strlen(g->subs.p + g->next_sub);
+	if (ws_send(g->conn, g->subs.p + g->next_sub, n) < 0)
+		die_nomem();
+	g->next_sub += n + 1;
+	g->last_sub = time_now_ms();
+	if (g->next_sub < g->subs.len &&
+	    loop_timer_in(g->lv->loop, &g->sub, g->m->venue->pace_ms) < 0)
+		die_nomem();
+}
 
-		if (!g->conn || !ws_is_open(g->conn) ||
-		    g->next_sub >= g->subs.len ||
-		    now - g->last_sub < g->m->venue->pace_ms)
-			continue;
-		n = strlen(g->subs.p + g->next_sub);
-		if (ws_send(g->conn, g->subs.p + g->next_sub, n) < 0)
-			die_nomem();
-		g->next_sub += n + 1;
-		g->last_sub = now;
+/* The application ping of venues that want one. */
+static void
+on_ping_timer(struct loop_timer *tm, void *ctx)
+{
+	struct group *g = ctx;
+	const struct venue_ops *v = g->m->venue;
+
+	(void)tm;
+	if (!g->conn || !ws_is_open(g->conn))
+		return;
+	g->last_ping = time_now_ms();
+	if (ws_send(g->conn, v->ping_msg, strlen(v->ping_msg)) < 0 ||
+	    loop_timer_in(g->lv->loop, &g->ping, v->ping_ms) < 0)
+		die_nomem();
+}
+
+/* The venue's connection age limit: hand the connection over before it. */
+static void
+on_rotate_timer(struct loop_timer *tm, void *ctx)
+{
+	struct group *g = ctx;
+	int64_t left;
+
+	(void)tm;
+	if (!g->conn || !ws_is_open(g->conn))
+		return;
+	left = g->m->venue->max_conn_ms - ws_open_ms(g->conn);
+	if (left < 0 && !g->old) {
+		handover(g, "24-hour limit");
+		return;
 	}
+	/* Early, or the last handover is still under way. */
+	if (loop_timer_in(g->lv->loop, &g->rotate, left > 0 ? left :
+	    ROTATE_RETRY_MS) < 0)
+		die_nomem();
+}
+
+/* A connection of the group opened: its periodic work starts. */
+static void
+group_timers(struct group *g)
+{
+	const struct venue_ops *v = g->m->venue;
+	struct loop *l = g->lv->loop;
+
+	if (v->ping_ms && loop_timer_in(l, &g->ping, v->ping_ms) < 0)
+		die_nomem();
+	if (g->subs.len && loop_timer_in(l, &g->sub, 0) < 0)
+		die_nomem();
+	if (v->handover && v->max_conn_ms > 0 &&
+	    loop_timer_in(l, &g->rotate, v->max_conn_ms + 1) < 0)
+		die_nomem();
 }
 
 /* Targets into groups: per market and part, as many symbols at a time as
@@ -930,25 +1001,6 @@ setup_rest(struct live *lv)
 	rest_on_limit(lv->rest, on_limit, lv);
 }
 
-/* The application ping of venues that want one. */
-static void
-ping_apps(struct live *lv, int64_t now)
-{
-	size_t i;
-
-	for (i = 0; i < lv->ng; i++) {
-		struct group *g = &lv->groups[i];
-		const struct venue_ops *v = g->m->venue;
-
-		if (!v->ping_ms || !g->conn || !ws_is_open(g->conn) ||
-		    now - g->last_ping < v->ping_ms)
-			continue;
-		g->last_ping = now;
-		if (ws_send(g->conn, v->ping_msg, strlen(v->ping_msg)) < 0)
-			die_nomem();
-	}
-}
-
 static void
 print_stats(struct live *lv)
 {
@@ -984,56 +1036,130 @@ all_polled(const struct live *lv)
 	return 1;
 }
 
+/*
+ * Write the events rendered so far once the oldest has waited FLUSH_US
+ * (the loop's hook writes the rest before it waits).
+ */
+static void
+live_flush_soon(struct live *lv, int64_t recv_us)
+{
+	if (!lv->r.ob.len) {
+		lv->batch_us = 0;
+		return;
+	}
+	if (!lv->batch_us)
+		lv->batch_us = recv_us;
+	if (recv_us - lv->batch_us >= FLUSH_US)
+		live_flush(lv);
+}
+
+static void
+live_flush(struct live *lv)
+{
+	lv->dirty |= lv->r.ob.len > 0;
+	run_flush_events(&lv->r);
+	lv->batch_us = 0;
+}
+
+/* Before the loop waits: write what is rendered, check the libraries. */
+static void
+before_block(void *ctx)
+{
+	struct live *lv = ctx;
+	int e;
+
+	live_flush(lv);
+	/* Some event went out since the last wait: push it on. */
+	if (lv->dirty && out_flush(lv->r.out) < 0) {
+		if (errno == EPIPE)
+			exit(0);
+		die_errno("write error");
+	}
+	lv->dirty = 0;
+	e = rest_error(lv->rest);
+	if (e) {
+		errno = e;
+		die_errno("REST service failed");
+	}
+	e = lv->ws ? ws_error(lv->ws) : 0;
+	if (e) {
+		errno = e;
+		die_errno("WebSocket service failed");
+	}
+}
+
+static void
+on_stats_timer(struct loop_timer *tm, void *ctx)
+{
+	struct live *lv = ctx;
+
+	print_stats(lv);
+	if (loop_timer_in(lv->loop, tm, lv->o->stats) < 0)
+		die_nomem();
+}
+
+/* --rest: a round of snapshots now and every --interval. */
+static void
+on_poll_timer(struct loop_timer *tm, void *ctx)
+{
+	struct live *lv = ctx;
+
+	poll_round(lv);
+	if (!lv->o->once && loop_timer_in(lv->loop, tm, lv->o->interval) < 0)
+		die_nomem();
+}
+
+static void
+on_stop_signal(int sig, void *ctx)
+{
+	struct live *lv = ctx;
+
+	(void)sig;
+	loop_stop(lv->loop);
+}
+
 static void
 run_live(struct opts *o)
 {
 	struct live lv;
-	int64_t now, next_poll = 0, next_stats;
 	size_t i;
 
 	memset(&lv, 0, sizeof lv);
 	lv.o = o;
 	run_open(&lv.r, NULL, o->run.output, o->run.pass);
+	if (loop_open(&lv.loop) < 0)
+		die_errno("cannot make the event loop");
+	if (loop_on_stop_signal(lv.loop, on_stop_signal, &lv) < 0 ||
+	    loop_before_block(lv.loop, before_block, &lv) < 0)
+		die_errno("cannot set up the event loop");
+	loop_timer_init(&lv.stats, on_stats_timer, &lv);
+	loop_timer_init(&lv.poll, on_poll_timer, &lv);
 	stream_init(&lv.st, on_need, &lv);
 	setup_targets(&lv);
 	setup_rest(&lv);
+	if (rest_attach(lv.rest, lv.loop) < 0)
+		die_errno("cannot start the REST client");
 	if (!o->rest) {
-		if (ws_open(&lv.ws, o->ca) < 0)
+		if (ws_open(&lv.ws, lv.loop, o->ca) < 0)
 			die_errno("cannot start the WebSocket client");
 		ws_message_max(lv.ws, o->max_message);
 		make_groups(&lv);
 	}
-	next_stats = time_now_ms() + o->stats;
-	while (!sig_stop_requested()) {
-		int64_t wait = rest_next_ms(lv.rest);
-		int t = wait < 0 || wait > 50 ? 50 : (int)wait;
-
-		now = time_now_ms();
-		if (o->rest && now >= next_poll) {
-			poll_round(&lv);
-			next_poll = now + o->interval;
-		}
-		if (lv.ws && ws_run(lv.ws, t) < 0)
-			die_errno("WebSocket service failed");
-		if (rest_run(lv.rest, lv.ws ? 0 : t) < 0)
-			die_errno("REST service failed");
-		now = time_now_ms();
-		ping_apps(&lv, now);
-		subscribe_more(&lv, now);
-		for (i = 0; i < lv.ng; i++)
-			if (lv.groups[i].conn && too_old(&lv.groups[i]))
-				handover(&lv.groups[i], "24-hour limit");
-		if (o->stats && now >= next_stats) {
-			print_stats(&lv);
-			next_stats = now + o->stats;
-		}
-		run_flush_events(&lv.r);
-		if (o->once && all_polled(&lv))
-			break;
+	if (o->stats && loop_timer_in(lv.loop, &lv.stats, o->stats) < 0)
+		die_nomem();
+	if (o->rest && loop_timer_in(lv.loop, &lv.poll, 0) < 0)
+		die_nomem();
+	if (!sig_stop_requested() && loop_run(lv.loop) < 0)
+		die_errno("event loop failed");
+	live_flush(&lv);
+	for (i = 0; i < lv.ng; i++) {
+		loop_timer_stop(lv.loop, &lv.groups[i].ping);
+		loop_timer_stop(lv.loop, &lv.groups[i].sub);
+		loop_timer_stop(lv.loop, &lv.groups[i].rotate);
 	}
-	run_flush_events(&lv.r);
 	ws_close(lv.ws);
 	rest_close(lv.rest);
+	loop_close(lv.loop);
 	stream_free(&lv.st);
 	for (i = 0; i < lv.ng; i++) {
 		buf_free(&lv.groups[i].subs);

@@ -1,18 +1,31 @@
 /*
- * sig: the stop flag set by SIGINT/SIGTERM, and SIGPIPE ignored (see
- * sig.h).  The handler only stores the signal number.
+ * sig: the stop flag set by SIGINT/SIGTERM, a self-pipe for event loops,
+ * and SIGPIPE ignored (see sig.h).  The handler only stores the signal
+ * number and writes one byte.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sig.h"
 
 static volatile sig_atomic_t stop_sig;
+static int pipe_fd[2] = { -1, -1 };
 
 static void
 on_stop(int sig)
 {
+	int e = errno;
+	char c = (char)sig;
+	ssize_t n;
+
 	stop_sig = sig;
+	/* A full pipe already says it: then the byte is not needed. */
+	n = pipe_fd[1] >= 0 ? write(pipe_fd[1], &c, 1) : 0;
+	(void)n;
+	errno = e;
 }
 
 int
@@ -20,6 +33,8 @@ sig_init(void)
 {
 	struct sigaction sa;
 
+	if (pipe_fd[0] < 0 && pipe2(pipe_fd, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a blocked read(2) must return EINTR. */
@@ -38,4 +53,19 @@ int
 sig_stop_requested(void)
 {
 	return stop_sig;
+}
+
+int
+sig_fd(void)
+{
+	return pipe_fd[0];
+}
+
+void
+sig_drain(void)
+{
+	char b[64];
+
+	while (pipe_fd[0] >= 0 && read(pipe_fd[0], b, sizeof b) > 0)
+		;
 }

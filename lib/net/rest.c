@@ -10,6 +10,12 @@
  * CLOCK_MONOTONIC milliseconds; only what callers see is converted to
  * the wall clock.  Transfers go through one libcurl multi handle and a
  * fixed pool of easy handles, reused so connections stay alive.
+ *
+ * On a loop (rest_attach), libcurl's socket API puts its sockets in the
+ * loop's set (CURLMOPT_SOCKETFUNCTION) and its timeouts on a loop timer
+ * (CURLMOPT_TIMERFUNCTION); curl_multi_socket_action() runs for what is
+ * ready.  A second timer starts queued requests when their budget,
+ * pacing or retry delay allows, and announces the end of backoffs.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,8 +27,9 @@
 #include <curl/curl.h>
 
 #include "base/buf.h"
-#include "rest.h"
 #include "base/timeutil.h"
+#include "io/loop.h"
+#include "rest.h"
 
 #ifndef MKT_VERSION
 #define MKT_VERSION "unknown"
@@ -92,6 +99,10 @@ struct rest {
 	struct rest_xfer xfer[REST_MAX_ACTIVE];
 	void (*on_limit)(const char *, int, int64_t, void *);
 	void *on_limit_ctx;
+	struct loop *loop;	/* NULL: driven by rest_run() */
+	struct loop_timer curl_timer;	/* libcurl's timeout */
+	struct loop_timer sched;	/* the next start or backoff end */
+	int err;		/* errno of a failure inside the loop */
 };
 
 /* A monotonic time as epoch milliseconds, for callers. */
@@ -778,6 +789,132 @@ queued_next(const struct rest *r, int64_t now)
 	return best > now ? best - now : 0;
 }
 
+/* On a loop */
+
+static int64_t sched_next_ms(const struct rest *r, int64_t now);
+
+static void
+set_err(struct rest *r)
+{
+	if (!r->err)
+		r->err = errno ? errno : EIO;
+}
+
+/* Arm the scheduling timer for the next start or backoff end. */
+static void
+sched_arm(struct rest *r)
+{
+	int64_t t = sched_next_ms(r, time_mono_ms());
+
+	if (t < 0) {
+		loop_timer_stop(r->loop, &r->sched);
+		return;
+	}
+	if (loop_timer_in(r->loop, &r->sched, t) < 0)
+		set_err(r);
+}
+
+/* After libcurl ran: hand over the answers, start what may start. */
+static void
+after_action(struct rest *r)
+{
+	int64_t now;
+
+	finish_all(r);
+	now = time_mono_ms();
+	lift_backoffs(r, now);
+	if (start_ready(r, now) < 0)
+		set_err(r);
+	sched_arm(r);
+}
+
+static void
+on_sched(struct loop_timer *t, void *ctx)
+{
+	(void)t;
+	after_action(ctx);
+}
+
+static void
+on_curl_timer(struct loop_timer *t, void *ctx)
+{
+	struct rest *r = ctx;
+	int running;
+
+	(void)t;
+	if (curl_multi_socket_action(r->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running) != CURLM_OK)
+		set_err(r);
+	after_action(r);
+}
+
+static void
+on_socket(struct loop_fd *f, int fd, int revents, void *ctx)
+{
+	struct rest *r = ctx;
+	int running, ev = 0;
+
+	(void)f;
+	if (revents & LOOP_READ)
+		ev |= CURL_CSELECT_IN;
+	if (revents & LOOP_WRITE)
+		ev |= CURL_CSELECT_OUT;
+	if (revents & LOOP_ERROR)
+		ev |= CURL_CSELECT_ERR;
+	if (curl_multi_socket_action(r->multi, fd, ev, &running) != CURLM_OK)
+		set_err(r);
+	after_action(r);
+}
+
+/* libcurl: watch s for what (CURL_POLL_*), or stop watching it. */
+static int
+socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct rest *r = userp;
+	struct loop_fd *f = socketp;
+	int ev;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		loop_fd_del(f);
+		curl_multi_assign(r->multi, s, NULL);
+		return 0;
+	}
+	ev = (what & CURL_POLL_IN ? LOOP_READ : 0) |
+	    (what & CURL_POLL_OUT ? LOOP_WRITE : 0);
+	if (!f) {
+		f = loop_fd_add(r->loop, s, ev, on_socket, r);
+		if (!f || curl_multi_assign(r->multi, s, f) != CURLM_OK) {
+			set_err(r);
+			return -1;
+		}
+		return 0;
+	}
+	if (loop_fd_set(f, ev) < 0) {
+		set_err(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* libcurl: call socket_action(TIMEOUT) in timeout_ms (-1: never). */
+static int
+timer_cb(CURLM *m, long timeout_ms, void *userp)
+{
+	struct rest *r = userp;
+
+	(void)m;
+	if (timeout_ms < 0) {
+		loop_timer_stop(r->loop, &r->curl_timer);
+		return 0;
+	}
+	if (loop_timer_in(r->loop, &r->curl_timer, timeout_ms) < 0) {
+		set_err(r);
+		return -1;
+	}
+	return 0;
+}
+
 /* The API */
 
 int
@@ -822,6 +959,10 @@ rest_close(struct rest *r)
 
 	if (!r)
 		return;
+	if (r->loop) {
+		loop_timer_stop(r->loop, &r->curl_timer);
+		loop_timer_stop(r->loop, &r->sched);
+	}
 	/* The dropped requests may be submitted to another rest. */
 	for (q = r->head; q; q = next) {
 		next = q->next;
@@ -842,6 +983,10 @@ rest_close(struct rest *r)
 		buf_free(&x->body);
 	}
 	curl_multi_cleanup(r->multi);
+	if (r->loop) {
+		loop_timer_stop(r->loop, &r->curl_timer);
+		loop_timer_stop(r->loop, &r->sched);
+	}
 	for (i = 0; i < r->nhost; i++) {
 		free(r->host[i]->log);
 		free(r->host[i]);
@@ -926,6 +1071,9 @@ rest_submit(struct rest *r, struct rest_req *q)
 	q->tries = 0;
 	q->error[0] = '\0';
 	queue_append(r, q);
+	/* On a loop it starts from there, after the caller returns. */
+	if (r->loop && loop_timer_in(r->loop, &r->sched, 0) < 0)
+		set_err(r);
 	return 0;
 }
 
@@ -954,6 +1102,10 @@ rest_run(struct rest *r, int timeout_ms)
 	int64_t wait, next;
 	CURLMcode mc;
 
+	if (r->loop) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (step(r) < 0)
 		return -1;
 	if (timeout_ms <= 0)
@@ -973,13 +1125,26 @@ rest_run(struct rest *r, int timeout_ms)
 int64_t
 rest_next_ms(const struct rest *r)
 {
-	int64_t now = time_mono_ms(), t, u;
+	int64_t now = time_mono_ms(), t;
+
+	t = sched_next_ms(r, now);
+	if (r->nactive > 0 && (t < 0 || t > REST_BUSY_MS))
+		t = REST_BUSY_MS;
+	/* Queued behind transfers that are gone cannot happen; be safe. */
+	if (t < 0 && r->head)
+		t = REST_BUSY_MS;
+	return t;
+}
+
+/* The next start or backoff end, in ms from now; -1 for none. */
+static int64_t
+sched_next_ms(const struct rest *r, int64_t now)
+{
+	int64_t t, u;
 	size_t i;
 
 	t = queued_next(r, now);
-	if (r->nactive > 0 && (t < 0 || t > REST_BUSY_MS))
-		t = REST_BUSY_MS;
-	/* rest_run announces the end of a backoff. */
+	/* The end of a backoff is announced. */
 	for (i = 0; i < r->nhost; i++) {
 		if (!r->host[i]->limited)
 			continue;
@@ -989,10 +1154,40 @@ rest_next_ms(const struct rest *r)
 		if (t < 0 || u < t)
 			t = u;
 	}
-	/* Queued behind transfers that are gone cannot happen; be safe. */
-	if (t < 0 && r->head)
-		t = REST_BUSY_MS;
 	return t;
+}
+
+int
+rest_attach(struct rest *r, struct loop *l)
+{
+	CURLMcode mc;
+
+	if (r->loop || rest_pending(r)) {
+		errno = EBUSY;
+		return -1;
+	}
+	r->loop = l;
+	loop_timer_init(&r->curl_timer, on_curl_timer, r);
+	loop_timer_init(&r->sched, on_sched, r);
+	mc = curl_multi_setopt(r->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(r->multi, CURLMOPT_SOCKETDATA, r);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(r->multi, CURLMOPT_TIMERFUNCTION,
+		    timer_cb);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(r->multi, CURLMOPT_TIMERDATA, r);
+	if (mc != CURLM_OK) {
+		r->loop = NULL;
+		return merr(mc);
+	}
+	return 0;
+}
+
+int
+rest_error(const struct rest *r)
+{
+	return r->err;
 }
 
 size_t

@@ -1,8 +1,10 @@
 /*
  * rest: one weight-aware REST scheduler per process, for everything that
  * calls an exchange's REST API (order book snapshots for resyncs,
- * polling).  Single-threaded: the caller's event loop drives it with
- * rest_run() and asks rest_next_ms() for its poll timeout.
+ * polling).  Single-threaded.  On a program's loop (rest_attach), its
+ * sockets and timers are in that loop and everything happens from the
+ * loop's callbacks; alone, the caller drives it with rest_run() and asks
+ * rest_next_ms() for its poll timeout.
  *
  * Each request names a budget ("host key": "binance-spot",
  * "binance-futures", "bybit" ...) set with rest_budget(): a limit per
@@ -45,6 +47,7 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "io/loop.h"
 
 #define REST_PACE_N 5		/* starts per host ... */
 #define REST_PACE_MS 100	/* ... in any this many ms */
@@ -75,7 +78,8 @@ struct rest_req {
 	 * q->error).  body[0..n) is the response body, NUL-terminated,
 	 * owned by rest and valid only during the call (possibly the error
 	 * text of a 4xx/5xx).  The callback must not call rest_run() or
-	 * rest_close(); it may call rest_submit() and rest_cancel().
+	 * rest_close(); it may call rest_submit() and rest_cancel().  On a
+	 * loop it runs from the loop's callbacks.
 	 */
 	void (*done)(struct rest_req *q, int status, const char *body,
 	    size_t n, void *ctx);
@@ -101,6 +105,22 @@ struct rest_req {
  * libcurl fails to initialise).  Release with rest_close().
  */
 int rest_open(struct rest **r, const char *ca_file) WUR;
+
+/*
+ * Drive the scheduler from the loop l from now on (before anything is
+ * submitted): libcurl's sockets go into l's set, its timeouts and the
+ * scheduler's own on l's timers; rest_run() is then refused (EINVAL).
+ * l must outlive r.  0, or -1 with errno (EBUSY: attached already or
+ * requests pending; EIO, ENOMEM from libcurl).
+ */
+int rest_attach(struct rest *r, struct loop *l) WUR;
+
+/*
+ * On a loop: the errno of a failure inside the loop's callbacks (no
+ * memory, libcurl's multi interface failed), or 0.  The program checks
+ * it now and then.
+ */
+int rest_error(const struct rest *r);
 
 /*
  * Abort every transfer and free everything; requests still queued or in

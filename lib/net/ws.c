@@ -1,8 +1,20 @@
 /*
  * ws: reconnecting WebSocket client connections on libwebsockets (see
- * ws.h).  libwebsockets calls back into callback() from inside
- * lws_service(); the connection a callback is about is its user pointer.
- * Reconnects and backoff are ours, checked on every ws_run().
+ * ws.h), in the program's loop (io/loop).
+ *
+ * Debian's libwebsockets 4.1.6 is built without LWS_WITH_EXTERNAL_POLL:
+ * the ADD_POLL_FD/DEL_POLL_FD/CHANGE_MODE_POLL_FD callbacks never come,
+ * so its sockets cannot be put in a foreign poll set one by one.  It
+ * runs instead on its libuv event library, on a libuv loop of ours that
+ * never blocks: that loop's epoll descriptor (uv_backend_fd) sits in the
+ * program's loop like any other descriptor, and its next timer
+ * (uv_backend_timeout) is a timer there.  When either is due,
+ * uv_run(UV_RUN_NOWAIT) runs what is ready and returns; the program
+ * waits in one place only, its own loop.
+ *
+ * libwebsockets calls back into callback() from inside uv_run(); the
+ * connection a callback is about is its user pointer.  Reconnects and
+ * backoff are ours, on a loop timer.
  */
 #include <errno.h>
 #include <libwebsockets.h>
@@ -10,10 +22,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "base/buf.h"
 #include "base/timeutil.h"
+#include "io/loop.h"
 #include "ws.h"
+
+/* Bytes read per socket read: a burst of frames in few system calls. */
+#define WS_READ_BUF 65536
+/* Iterations of the libuv loop that ws_close() allows for its closes. */
+#define WS_CLOSE_SPINS 1000
 
 #define WS_BACKOFF_FIRST 1000
 #define WS_BACKOFF_MAX 30000
@@ -46,50 +65,127 @@ struct ws_conn {
 
 struct ws {
 	struct lws_context *ctx;
+	struct loop *loop;
+	uv_loop_t uv;		/* libwebsockets' loop, run from ours */
+	int uv_ok;		/* uv initialised */
+	struct loop_fd *uv_watch;	/* its epoll descriptor */
+	struct loop_timer uv_timer;	/* its next timer */
+	struct loop_timer retry;	/* the next reconnect */
+	int err;		/* errno of a failure in a callback */
 	struct ws_conn **conns;
 	size_t n, cap;
 	uint64_t rng;
 	size_t message_max;	/* a larger message is a fault of the peer */
-	lws_sorted_usec_list_t tick;	/* bounds each lws_service() wait */
 	int closing;			/* no handlers while tearing down */
+	int hooked;			/* uv_before_block is in the loop */
 };
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len);
 
 static const struct lws_protocols protocols[] = {
-	{ "mkt", callback, 0, 0, 0, NULL, 0 },
+	{ "mkt", callback, 0, WS_READ_BUF, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
+/* Run what is ready in libwebsockets' loop, without waiting. */
+static void
+uv_step(struct ws *w)
+{
+	uv_run(&w->uv, UV_RUN_NOWAIT);
+}
+
+static void
+on_uv_fd(struct loop_fd *f, int fd, int revents, void *ctx)
+{
+	(void)f;
+	(void)fd;
+	(void)revents;
+	uv_step(ctx);
+}
+
+static void
+on_uv_timer(struct loop_timer *t, void *ctx)
+{
+	(void)t;
+	uv_step(ctx);
+}
+
+/* Before the program's loop waits: wake it for libuv's next timer. */
+static void
+uv_before_block(void *ctx)
+{
+	struct ws *w = ctx;
+	int ms;
+
+	/* The loop's idea of now is from its last run: renew it, or its
+	 * timeout counts from then. */
+	uv_update_time(&w->uv);
+	ms = uv_backend_timeout(&w->uv);
+	if (ms < 0) {
+		loop_timer_stop(w->loop, &w->uv_timer);
+		return;
+	}
+	if (loop_timer_in(w->loop, &w->uv_timer, ms) < 0)
+		w->err = errno;
+}
+
+static void on_retry(struct loop_timer *t, void *ctx);
+
 int
-ws_open(struct ws **out, const char *ca_file)
+ws_open(struct ws **out, struct loop *loop, const char *ca_file)
 {
 	struct lws_context_creation_info info;
 	struct ws *w = calloc(1, sizeof *w);
+	void *foreign[1];
+	int e = EIO;
 
 	if (!w)
 		return -1;
+	w->loop = loop;
+	loop_timer_init(&w->uv_timer, on_uv_timer, w);
+	loop_timer_init(&w->retry, on_retry, w);
+	if (uv_loop_init(&w->uv) != 0)
+		goto fail;
+	w->uv_ok = 1;
 	/* libwebsockets logs to stderr by itself: errors reach the program
 	 * through the handlers instead. */
 	lws_set_log_level(0, NULL);
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+	    LWS_SERVER_OPTION_LIBUV;
+	foreign[0] = &w->uv;
+	info.foreign_loops = foreign;
+	info.pt_serv_buf_size = WS_READ_BUF;
+	/* Set to NULL by libwebsockets once the context is wholly gone. */
+	info.pcontext = &w->ctx;
 	info.client_ssl_ca_filepath = ca_file;
 	info.gid = -1;
 	info.uid = -1;
 	w->ctx = lws_create_context(&info);
-	if (!w->ctx) {
-		free(w);
-		errno = EIO;
-		return -1;
+	if (!w->ctx)
+		goto fail;
+	w->uv_watch = loop_fd_add(loop, uv_backend_fd(&w->uv), LOOP_READ,
+	    on_uv_fd, w);
+	if (!w->uv_watch) {
+		e = errno;
+		goto fail;
 	}
+	if (loop_before_block(loop, uv_before_block, w) < 0) {
+		e = errno;
+		goto fail;
+	}
+	w->hooked = 1;
 	w->rng = (uint64_t)time_now_us() | 1;
 	w->message_max = WS_MESSAGE_MAX;
 	*out = w;
 	return 0;
+fail:
+	ws_close(w);
+	errno = e;
+	return -1;
 }
 
 static void
@@ -110,9 +206,28 @@ ws_close(struct ws *w)
 	if (!w)
 		return;
 	/* Destroying the context closes every connection first; the
-	 * program has stopped listening by then. */
+	 * program has stopped listening by then.  With a foreign libuv
+	 * loop, the context is gone once its handles have closed, which
+	 * takes turns of that loop. */
 	w->closing = 1;
-	lws_context_destroy(w->ctx);
+	loop_timer_stop(w->loop, &w->uv_timer);
+	loop_timer_stop(w->loop, &w->retry);
+	loop_fd_del(w->uv_watch);
+	if (w->hooked)
+		loop_before_block_del(w->loop, uv_before_block, w);
+	/* The closes complete in the loop; a second call frees what is
+	 * left once they have.  Not a turn of the loop after it: the
+	 * event library's code is unloaded then. */
+	if (w->ctx)
+		lws_context_destroy(w->ctx);
+	for (i = 0; w->uv_ok && i < WS_CLOSE_SPINS; i++)
+		if (!uv_run(&w->uv, UV_RUN_NOWAIT))
+			break;
+	if (w->ctx)
+		lws_context_destroy(w->ctx);
+	/* Busy only if a handle never closed: then it stays. */
+	if (w->uv_ok)
+		(void)uv_loop_close(&w->uv);
 	for (i = 0; i < w->n; i++)
 		conn_free(w->conns[i]);
 	free(w->conns);
@@ -202,7 +317,13 @@ ws_connect(struct ws *w, const char *url, const struct ws_handlers *h,
 	buf_init(&c->out, 0);
 	c->backoff_ms = WS_BACKOFF_FIRST;
 	c->state = CONN_DOWN;
+	c->next_try_ms = time_mono_ms();
 	w->conns[w->n++] = c;
+	/* It connects from the loop, not from inside the caller. */
+	if (loop_timer_in(w->loop, &w->retry, 0) < 0) {
+		w->n--;
+		goto fail;
+	}
 	return c;
 fail:
 	free(c->url);
@@ -279,11 +400,30 @@ next_random(struct ws *w)
 	return w->rng;
 }
 
+/* Arm the reconnect timer for the earliest connection that is down. */
+static void
+arm_retry(struct ws *w)
+{
+	int64_t next = INT64_MAX;
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->conns[i]->state == CONN_DOWN &&
+		    w->conns[i]->next_try_ms < next)
+			next = w->conns[i]->next_try_ms;
+	if (next == INT64_MAX) {
+		loop_timer_stop(w->loop, &w->retry);
+		return;
+	}
+	if (loop_timer_at(w->loop, &w->retry, next * 1000) < 0)
+		w->err = errno;
+}
+
 /* The connection is gone: tell, and schedule the next try. */
 static void
 conn_down(struct ws_conn *c, const char *why)
 {
-	int64_t now = time_now_ms(), delay;
+	int64_t now = time_mono_ms(), delay;
 
 	if (c->state == CONN_DROPPED) {
 		c->wsi = NULL;
@@ -291,7 +431,8 @@ conn_down(struct ws_conn *c, const char *why)
 	}
 	if (c->state == CONN_DOWN)
 		return;
-	if (c->state == CONN_OPEN && now - c->opened_ms >= WS_HEALTHY_MS)
+	if (c->state == CONN_OPEN && time_now_ms() - c->opened_ms >=
+	    WS_HEALTHY_MS)
 		c->backoff_ms = WS_BACKOFF_FIRST;
 	delay = c->backoff_ms + (int64_t)(next_random(c->w) %
 	    (uint64_t)(c->backoff_ms / 4 + 1));
@@ -306,6 +447,8 @@ conn_down(struct ws_conn *c, const char *why)
 	 * sent again on open). */
 	buf_reset(&c->out);
 	c->nout = c->out_head = 0;
+	if (!c->w->closing)
+		arm_retry(c->w);
 	if (c->h->closed && !c->w->closing)
 		c->h->closed(c, why, delay, c->ctx);
 }
@@ -350,6 +493,18 @@ ws_restart(struct ws_conn *c, const char *why)
 static void
 deliver(struct ws_conn *c, struct lws *wsi, const void *in, size_t len)
 {
+	/* A message that came in one piece is handed over where it lies. */
+	if (c->msg_size == 0 && lws_is_first_fragment(wsi) &&
+	    lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+		if (c->msg.max && len > c->msg.max) {
+			if (c->h->message)
+				c->h->message(c, NULL, len, time_now_us(),
+				    c->ctx);
+		} else if (!lws_frame_is_binary(wsi) && c->h->message) {
+			c->h->message(c, in, len, time_now_us(), c->ctx);
+		}
+		return;
+	}
 	c->msg_size += len;
 	buf_add(&c->msg, in, len);
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
@@ -472,31 +627,26 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/* Start the connections whose time has come, then wait for the next. */
 static void
-tick(lws_sorted_usec_list_t *sul)
+on_retry(struct loop_timer *t, void *ctx)
 {
-	/* Nothing to do: waking lws_service() up is the point. */
-	(void)sul;
-}
-
-int
-ws_run(struct ws *w, int timeout_ms)
-{
-	int64_t now = time_now_ms();
+	struct ws *w = ctx;
+	int64_t now = time_mono_ms();
 	size_t i;
 
+	(void)t;
 	for (i = 0; i < w->n; i++) {
 		struct ws_conn *c = w->conns[i];
 
 		if (c->state == CONN_DOWN && now >= c->next_try_ms)
 			conn_start(c);
 	}
-	/* lws_service() ignores its timeout: a timer of ours bounds it. */
-	lws_sul_schedule(w->ctx, 0, &w->tick, tick,
-	    (lws_usec_t)(timeout_ms > 0 ? timeout_ms : 1) * 1000);
-	if (lws_service(w->ctx, 0) < 0) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	arm_retry(w);
+}
+
+int
+ws_error(const struct ws *w)
+{
+	return w->err;
 }

@@ -6,7 +6,8 @@
  * when it closes, fails, or goes silent for longer than its limit,
  * reconnected with exponential backoff (1 s doubling to 30 s, with
  * jitter; reset after a minute connected).  Venue pings are answered by
- * libwebsockets.  Single-threaded: everything happens inside ws_run().
+ * libwebsockets.  Single-threaded: everything happens in the program's
+ * loop (io/loop.h), from the callbacks of its loop_run().
  */
 #ifndef MKT_WS_H
 #define MKT_WS_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "io/loop.h"
 
 struct ws;
 struct ws_conn;
@@ -33,10 +35,11 @@ struct ws_handlers {
 };
 
 /*
- * The client context.  ca_file: a CA bundle for wss:// (NULL: the
- * system's).  0, or -1 with errno.  Free with ws_close().
+ * The client context, on the loop l (which must outlive it).  ca_file: a
+ * CA bundle for wss:// (NULL: the system's).  0, or -1 with errno.  Free
+ * with ws_close(), outside the loop's callbacks.
  */
-int ws_open(struct ws **w, const char *ca_file) WUR;
+int ws_open(struct ws **w, struct loop *l, const char *ca_file) WUR;
 void ws_close(struct ws *w);
 
 /*
@@ -47,7 +50,7 @@ void ws_close(struct ws *w);
 void ws_message_max(struct ws *w, size_t max);
 
 /*
- * Add a connection to url; it connects on the next ws_run().  silent_ms:
+ * Add a connection to url; it connects from the loop.  silent_ms:
  * no frame (data or ping) for that long means the connection is dead (0:
  * never).  Returns the connection (owned by w), or NULL with errno
  * (EINVAL for a URL that is not ws:// or wss://).
@@ -75,9 +78,10 @@ const char *ws_url(const struct ws_conn *c);
 int ws_is_open(const struct ws_conn *c);
 
 /*
- * Service connections for up to timeout_ms: receive, send, reconnect.
- * 0, or -1 with errno.
+ * Whether something failed inside the loop's callbacks that the loop
+ * could not report (no memory for a timer): the errno, or 0.  The
+ * program checks it now and then (its --stats timer, say).
  */
-int ws_run(struct ws *w, int timeout_ms) WUR;
+int ws_error(const struct ws *w);
 
 #endif

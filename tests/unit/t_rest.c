@@ -2,7 +2,8 @@
  * t_rest: the REST scheduler against tests/tools/http-stub.py on
  * 127.0.0.1 -- a plain GET, a budget that the server's own count shows
  * was never passed, 429 and 418 backoffs honoured to the millisecond of
- * the server's log, 5xx and transport errors retried, rest_next_ms.
+ * the server's log, 5xx and transport errors retried, rest_next_ms; and
+ * on an event loop (rest_attach), paced starts from the loop's timers.
  * The stub is started per case and stopped by its PID.
  */
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "base/buf.h"
+#include "io/loop.h"
 #include "net/rest.h"
 #include "tap.h"
 #include "base/timeutil.h"
@@ -309,6 +311,73 @@ test_get(void)
 	rc = rest_host_state(r, "nope", &st);
 	tap_ok(rc < 0 && errno == ENOENT, "unknown host state: ENOENT");
 	rest_close(r);
+	stub_stop(&s);
+}
+
+/*
+ * On a loop: seven requests, of which REST_PACE_N start at once and the
+ * others when the pace allows, from the loop's timer; libcurl's sockets
+ * in the loop's set.
+ */
+#define LOOP_REQS (REST_PACE_N + 2)
+
+static void
+test_loop(void)
+{
+	struct stub s;
+	struct rest *r;
+	struct loop *l;
+	struct rest_req q[LOOP_REQS];
+	struct res res[LOOP_REQS];
+	struct stats st;
+	int64_t end, t0;
+	int i, done = 0, ok200 = 0, rc;
+
+	if (stub_start(&s, NULL) < 0) {
+		tap_ok(0, "http-stub starts");
+		return;
+	}
+	if (loop_open(&l) < 0 || rest_open(&r, NULL) < 0) {
+		tap_ok(0, "loop: open: %s", strerror(errno));
+		stub_stop(&s);
+		return;
+	}
+	tap_ok(rest_budget(r, "binance-spot", 6000, 60000, 0.5) == 0 &&
+	    rest_attach(r, l) == 0, "loop: attached");
+	errno = 0;
+	rc = rest_run(r, 0);
+	tap_ok(rc < 0 && errno == EINVAL, "loop: rest_run refused");
+	t0 = time_now_ms();
+	for (i = 0; i < LOOP_REQS; i++) {
+		req_init(&q[i], "binance-spot", s.port,
+		    "/api/v3/depth?symbol=BTCUSDT&limit=100", 5, &res[i]);
+		if (rest_submit(r, &q[i]) < 0)
+			tap_diag("submit: %s", strerror(errno));
+	}
+	end = time_now_ms() + 10000;
+	while (done < LOOP_REQS && time_now_ms() < end) {
+		if (loop_once(l, 50) < 0) {
+			tap_diag("loop_once: %s", strerror(errno));
+			break;
+		}
+		for (done = 0, i = 0; i < LOOP_REQS; i++)
+			done += res[i].done;
+	}
+	for (i = 0; i < LOOP_REQS; i++)
+		ok200 += res[i].done == 1 && res[i].status == 200 &&
+		    res[i].book;
+	tap_eq_i(ok200, LOOP_REQS, "loop: every request answered, 200");
+	tap_eq_i(rest_error(r), 0, "loop: no error inside the loop");
+	tap_eq_i((int64_t)rest_pending(r), 0, "loop: nothing pending");
+	/* The last one cannot start before a pace after the first. */
+	tap_ok(res[LOOP_REQS - 1].at - t0 >= REST_PACE_MS - 2,
+	    "loop: the last one waited for the pace (%lld ms)",
+	    (long long)(res[LOOP_REQS - 1].at - t0));
+	rc = stub_stats(&s, &st);
+	tap_ok(rc == 0 && st.n == LOOP_REQS, "loop: the server saw %d "
+	    "requests", st.n);
+	rest_close(r);
+	loop_close(l);
 	stub_stop(&s);
 }
 
@@ -712,6 +781,7 @@ main(void)
 	test_429();
 	test_418();
 	test_5xx();
+	test_loop();
 	curl_global_cleanup();
 	rmdir(dir);
 	return tap_done();
