@@ -1,0 +1,177 @@
+/*
+ * mkt-feed: exchange market data as mkt events (mkt-feed(1)).
+ *
+ * Live: WebSocket streams (lib/ws) and REST snapshots through one
+ * weight-aware scheduler (lib/rest).  Recorded: raw venue messages on
+ * standard input (--raw).  Both go through the same normalizers and the
+ * same per-symbol sync (lib/stream).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prog/err.h"
+#include "prog/run.h"
+#include "base/timeutil.h"
+#include "net/ws.h"
+#include "venue/venue.h"
+#include "feed.h"
+
+static const char usage_text[] =
+    "usage: mkt-feed [--streams LIST] [--depth-limit N] [--ca FILE]\n"
+    "                [--stats DUR] [--max-message BYTES] [-o OUTPUT]\n"
+    "                VENUE:MARKET:SYMBOL...\n"
+    "       mkt-feed --rest [--once | --interval DUR] [--depth-limit N]\n"
+    "                [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
+    "       mkt-feed --raw VENUE:MARKET[:SYMBOL] [-i INPUT] [-o OUTPUT]\n";
+
+
+static void
+usage(void)
+{
+	fputs(usage_text, stdout);
+	fputs("\n"
+	    "  --streams LIST     depth,trade,ticker (default depth)\n"
+	    "  --depth-limit N    levels of REST snapshots (default 1000)\n"
+	    "  --rest             poll REST snapshots instead of streaming\n"
+	    "  --once             with --rest: one round, then exit\n"
+	    "  --interval DUR     with --rest: poll every DUR (default 1m)\n"
+	    "  --ca FILE          CA bundle for TLS\n"
+	    "  --stats DUR        a status line on stderr every DUR\n"
+	    "  --max-message BYTES  skip WebSocket messages larger than this\n"
+	    "                     (default 64M)\n"
+	    "  --raw VENUE:MARKET[:SYMBOL]  normalize recorded raw messages\n"
+	    "                     from standard input\n"
+	    RUN_USAGE, stdout);
+	exit(0);
+}
+
+/* "VENUE:MARKET:SYMBOL" into its parts; the symbol is optional. */
+static void
+parse_raw_spec(struct opts *o)
+{
+	const char *s = o->raw, *c1 = strchr(s, ':'), *c2;
+	const struct venue_market *m;
+	char list[256];
+	size_t vn, mn;
+
+	if (!c1)
+		die_usage("bad --raw '%s': want VENUE:MARKET[:SYMBOL]", s);
+	c2 = strchr(c1 + 1, ':');
+	vn = (size_t)(c1 - s);
+	mn = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
+	if (vn >= RAW_NAME || mn >= sizeof o->market ||
+	    (c2 && strlen(c2 + 1) >= sizeof o->symbol))
+		die_usage("bad --raw '%s': too long", s);
+	m = venue_find(s, vn, c1 + 1, mn);
+	if (!m) {
+		venue_list(list, sizeof list, " or ");
+		die_usage("bad --raw '%s': venue and market must be %s", s,
+		    list);
+	}
+	o->venue = m->venue;
+	strcpy(o->market, m->name);
+	strcpy(o->symbol, c2 ? c2 + 1 : "");
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_RAW = 256, OPT_STREAMS, OPT_DEPTH_LIMIT, OPT_REST,
+	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_STATS, OPT_MAX_MESSAGE };
+	static const struct option longopts[] = {
+		{ "raw", required_argument, NULL, OPT_RAW },
+		{ "streams", required_argument, NULL, OPT_STREAMS },
+		{ "depth-limit", required_argument, NULL, OPT_DEPTH_LIMIT },
+		{ "rest", no_argument, NULL, OPT_REST },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
+		RUN_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	long v;
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->streams = VENUE_DEPTH;
+	o->depth_limit = 1000;
+	o->interval = 60000;
+	o->max_message = WS_MESSAGE_MAX;
+	run_opts_init(&o->run);
+	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case OPT_RAW:
+			o->raw = optarg;
+			break;
+		case OPT_STREAMS:
+			if (venue_parse_streams(optarg, &o->streams) < 0)
+				die_usage("bad --streams '%s': want a list of "
+				    "depth, trade, ticker", optarg);
+			break;
+		case OPT_DEPTH_LIMIT:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 5000)
+				die_usage("bad --depth-limit '%s': want 1 to "
+				    "5000", optarg);
+			o->depth_limit = (int)v;
+			break;
+		case OPT_REST:
+			o->rest = 1;
+			break;
+		case OPT_ONCE:
+			o->once = 1;
+			break;
+		case OPT_INTERVAL:
+			o->interval = run_duration(optarg, "--interval");
+			if (o->interval <= 0)
+				die_usage("bad --interval '%s': must be above 0",
+				    optarg);
+			break;
+		case OPT_CA:
+			o->ca = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = run_duration(optarg, "--stats");
+			break;
+		case OPT_MAX_MESSAGE:
+			o->max_message = run_size(optarg, "--max-message", 4096,
+			    (uint64_t)1 << 30);
+			break;
+		default:
+			run_option(c, argv, &o->run, usage);
+		}
+	}
+	if (o->raw) {
+		run_no_operands(argc, argv);
+		parse_raw_spec(o);
+		return;
+	}
+	if (o->once && !o->rest)
+		die_usage("--once goes with --rest");
+	o->targets = argv + optind;
+	o->ntargets = argc - optind;
+	if (o->ntargets == 0)
+		die_usage("no VENUE:MARKET:SYMBOL given");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+
+	err_init("mkt-feed");
+	parse_opts(argc, argv, &o);
+	if (o.raw)
+		feed_raw(&o);
+	else
+		feed_live(&o);
+	return 0;
+}
