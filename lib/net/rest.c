@@ -29,13 +29,13 @@
 #include "base/buf.h"
 #include "base/timeutil.h"
 #include "io/loop.h"
+#include "budget.h"
 #include "rest.h"
 
 #ifndef MKT_VERSION
 #define MKT_VERSION "unknown"
 #endif
 
-#define REST_KEY_MAX 32
 #define REST_429_DEFAULT_MS 60000	/* 429 without Retry-After */
 #define REST_418_DEFAULT_MS 120000	/* bans start at 2 minutes */
 #define REST_BACKOFF_MAX_MS (4 * 86400000LL)	/* bans end within 3 days */
@@ -44,36 +44,6 @@ enum {
 	REQ_IDLE,
 	REQ_QUEUED,
 	REQ_ACTIVE
-};
-
-struct rest_ent {
-	int64_t t;	/* when the answer came */
-	int64_t start;	/* when it was sent */
-	int w;
-};
-
-struct rest_host {
-	char key[REST_KEY_MAX];
-	int limit;
-	int cap;		/* share * limit */
-	int64_t window;
-	/* Answered requests within the window, oldest first, a ring. */
-	struct rest_ent *log;
-	size_t head, n, size;
-	int inflight;		/* weight of requests in flight */
-	int64_t pace[REST_PACE_N];	/* last starts, a ring */
-	int pace_i;		/* the oldest */
-	/* Weight used by others on the IP, from the server's count. */
-	int foreign;
-	int64_t foreign_at;	/* when it was counted */
-	int server_used;
-	/* Backoff after 429, 418, 403. */
-	int limited;		/* a backoff is on (not yet announced over) */
-	int limit_status;
-	int64_t backoff_until;
-	int blocked;		/* in one scheduling pass */
-	int nqueued, nactive;
-	unsigned long n429, n418, n403, n5xx, nerr, sent;
 };
 
 struct rest_xfer {
@@ -132,182 +102,6 @@ host_find(const struct rest *r, const char *key)
 		if (strcmp(r->host[i]->key, key) == 0)
 			return r->host[i];
 	return NULL;
-}
-
-static void
-host_prune(struct rest_host *h, int64_t now)
-{
-	while (h->n > 0 && h->log[h->head].t + h->window <= now) {
-		h->head = (h->head + 1) % h->size;
-		h->n--;
-	}
-}
-
-/* Room in the log for every request in flight plus one more. */
-static int
-host_reserve(struct rest_host *h)
-{
-	size_t want = h->n + (size_t)h->nactive + 1, size, i;
-	struct rest_ent *log;
-
-	if (want <= h->size)
-		return 0;
-	size = h->size ? h->size * 2 : 64;
-	while (size < want)
-		size *= 2;
-	log = malloc(size * sizeof *log);
-	if (!log)
-		return -1;
-	for (i = 0; i < h->n; i++)
-		log[i] = h->log[(h->head + i) % h->size];
-	free(h->log);
-	h->log = log;
-	h->head = 0;
-	h->size = size;
-	return 0;
-}
-
-/* Our weight in the window at now: in flight plus answered. */
-static int64_t
-host_own(const struct rest_host *h, int64_t now)
-{
-	int64_t sum = h->inflight;
-	size_t i;
-
-	for (i = 0; i < h->n; i++) {
-		const struct rest_ent *e = &h->log[(h->head + i) % h->size];
-
-		if (e->t + h->window > now)
-			sum += e->w;
-	}
-	return sum;
-}
-
-/*
- * Others' weight is the last estimate while it is fresh (one window) or
- * an answer that will refresh it is on the way.  Others' use is assumed
- * to go on at the rate seen; a stale estimate counts as nothing, but
- * then only one request goes out, to probe.
- */
-static int
-host_fresh(const struct rest_host *h, int64_t now)
-{
-	return now < h->foreign_at + h->window || h->nactive > 0;
-}
-
-static int64_t
-host_foreign(const struct rest_host *h, int64_t now)
-{
-	return host_fresh(h, now) ? h->foreign : 0;
-}
-
-/*
- * The earliest time from now on when our own weight is at most x, or
- * INT64_MAX when that needs requests in flight to finish first.
- */
-static int64_t
-host_own_at(const struct rest_host *h, int64_t x, int64_t now)
-{
-	int64_t sum = host_own(h, now);
-	size_t i;
-
-	if (sum <= x)
-		return now;
-	for (i = 0; i < h->n; i++) {
-		const struct rest_ent *e = &h->log[(h->head + i) % h->size];
-
-		if (e->t + h->window <= now)
-			continue;
-		sum -= e->w;
-		if (sum <= x)
-			return e->t + h->window;
-	}
-	return INT64_MAX;
-}
-
-/*
- * When a request of weight w fits in the host's budget.  A request
- * heavier than the whole budget (it shrank after the request was
- * queued) goes when the window is empty rather than never.
- */
-static int64_t
-host_budget_at(const struct rest_host *h, int w, int64_t now)
-{
-	int64_t f = h->foreign, x, t, probe;
-
-	if (host_own(h, now) + host_foreign(h, now) + w <= h->cap)
-		return now;
-	/* When ours has shrunk enough beside others' as it is. */
-	x = (int64_t)h->cap - f - w;
-	if (x < 0 && f == 0)
-		x = 0;
-	t = x >= 0 ? host_own_at(h, x, now) : INT64_MAX;
-	/* When the estimate is stale and nothing in flight will renew it. */
-	if (f > 0 && h->nactive == 0) {
-		x = (int64_t)h->cap - w;
-		probe = host_own_at(h, x < 0 ? 0 : x, now);
-		if (probe < h->foreign_at + h->window)
-			probe = h->foreign_at + h->window;
-		if (probe < t)
-			t = probe;
-	}
-	return t;
-}
-
-static int64_t
-host_pace_at(const struct rest_host *h)
-{
-	return h->pace[h->pace_i] + REST_PACE_MS;
-}
-
-static void
-host_started(struct rest_host *h, int w, int64_t now)
-{
-	h->inflight += w;
-	h->nactive++;
-	h->sent++;
-	h->pace[h->pace_i] = now;
-	h->pace_i = (h->pace_i + 1) % REST_PACE_N;
-}
-
-/* A request left the wire (answered, failed or cancelled). */
-static void
-host_finished(struct rest_host *h, int w, int64_t start, int64_t now)
-{
-	h->inflight -= w;
-	h->nactive--;
-	/* host_reserve() made room when it started. */
-	h->log[(h->head + h->n) % h->size] = (struct rest_ent){ now, start, w };
-	h->n++;
-}
-
-/*
- * The server counted the weight used in its window when the request
- * (of weight w, sent at start) came in: others' on the same IP and
- * ours.  Of ours it surely holds this one and those answered before
- * this one was sent and sent themselves within a window from now (the
- * server saw them between their start and their answer).  Others may be
- * in the count too, and then pass for others' until the next answer:
- * the estimate errs on the safe side.
- */
-static void
-host_server_used(struct rest_host *h, int used, int64_t start, int w,
-    int64_t now)
-{
-	int64_t own = w;
-	size_t i;
-
-	for (i = 0; i < h->n; i++) {
-		const struct rest_ent *e = &h->log[(h->head + i) % h->size];
-
-		if (e->t > start)
-			break;
-		if (e->start > now - h->window)
-			own += e->w;
-	}
-	h->server_used = used;
-	h->foreign = used > own ? (int)(used - own) : 0;
-	h->foreign_at = now;
 }
 
 static void
@@ -402,10 +196,10 @@ req_start_at(const struct rest_req *q, int64_t now)
 		t = q->not_before;
 	if (h->limited && h->backoff_until > t)
 		t = h->backoff_until;
-	u = host_pace_at(h);
+	u = budget_pace_at(h);
 	if (u > t)
 		t = u;
-	u = host_budget_at(h, q->weight, now);
+	u = budget_at(h, q->weight, now);
 	return u > t ? u : t;
 }
 
@@ -530,7 +324,7 @@ xfer_start(struct rest *r, struct rest_req *q, int64_t now)
 	}
 	if (!x->easy && xfer_setup(r, x) < 0)
 		return -1;
-	if (host_reserve(q->host) < 0)
+	if (budget_reserve(q->host) < 0)
 		return -1;
 	if (curl_easy_setopt(x->easy, CURLOPT_URL, q->url) != CURLE_OK) {
 		errno = ENOMEM;
@@ -551,7 +345,7 @@ xfer_start(struct rest *r, struct rest_req *q, int64_t now)
 	q->state = REQ_ACTIVE;
 	q->tries++;
 	q->error[0] = '\0';
-	host_started(q->host, q->weight, now);
+	budget_started(q->host, q->weight, now);
 	r->nactive++;
 	return 0;
 }
@@ -563,7 +357,7 @@ xfer_release(struct rest *r, struct rest_xfer *x, int64_t now)
 	struct rest_req *q = x->q;
 
 	curl_multi_remove_handle(r->multi, x->easy);
-	host_finished(q->host, q->weight, x->start, now);
+	budget_finished(q->host, q->weight, x->start, now);
 	q->xfer = NULL;
 	q->state = REQ_IDLE;
 	x->q = NULL;
@@ -656,7 +450,7 @@ xfer_done(struct rest *r, struct rest_xfer *x)
 		status = (int)code;
 	xfer_release(r, x, now);
 	if (x->used_weight >= 0)
-		host_server_used(q->host, x->used_weight, x->start, q->weight,
+		budget_server_used(q->host, x->used_weight, x->start, q->weight,
 		    now);
 	if (status < 0)
 		req_error(q, x);
@@ -709,7 +503,7 @@ start_ready(struct rest *r, int64_t now)
 	size_t i;
 
 	for (i = 0; i < r->nhost; i++) {
-		host_prune(r->host[i], now);
+		budget_prune(r->host[i], now);
 		r->host[i]->blocked = 0;
 	}
 	for (q = r->head; q && r->nactive < REST_MAX_ACTIVE; q = next) {
@@ -1208,7 +1002,7 @@ rest_host_state(const struct rest *r, const char *key,
 		return -1;
 	}
 	memset(st, 0, sizeof *st);
-	used = host_own(h, now) + host_foreign(h, now);
+	used = budget_own(h, now) + budget_foreign(h, now);
 	st->used = used < INT_MAX ? (int)used : INT_MAX;
 	st->limit = h->cap;
 	st->server_used = h->server_used;
