@@ -18,6 +18,7 @@
 #include "store/jreader.h"
 #include "io/out.h"
 #include "io/sig.h"
+#include "prog/run.h"
 #include "base/timeutil.h"
 
 /* How often the cursor is stored while reading, and the follow poll. */
@@ -138,9 +139,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct run_opts ro;
 	int c;
 
 	memset(o, 0, sizeof *o);
+	memset(&ro, 0, sizeof ro);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
 		switch (c) {
@@ -181,18 +184,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'v':
 			o->verbose = 1;
 			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'h':
-			usage();
-			break;
 		case OPT_VERSION:
-			printf("%s %s\n", err_progname(), MKT_VERSION);
-			exit(0);
+			run_option(RUN_OPT_VERSION, argv, &ro, usage);
+			break;
 		default:
-			die_usage("unknown or incomplete option '%s'",
-			    argv[optind - 1]);
+			/* -o, -h and misuse, as every program takes them. */
+			run_option(c, argv, &ro, usage);
+			o->output = ro.output;
 		}
 	}
 	if (optind == argc)
