@@ -41,14 +41,16 @@ mode, path = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 if mode == "stuck":
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-for _ in range(1000):
+# Two minutes bound a hang only: the producer may be slow to start.
+deadline = time.monotonic() + 120
+while True:
     try:
         s.connect(path)
         break
     except (FileNotFoundError, ConnectionRefusedError):
+        if time.monotonic() > deadline:
+            sys.exit("cannot connect to " + path)
         time.sleep(0.01)
-else:
-    sys.exit("cannot connect to " + path)
 if mode == "stuck":
     time.sleep(600)
     sys.exit(0)

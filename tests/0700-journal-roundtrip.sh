@@ -99,8 +99,7 @@ check "verify passes at level 19" mkt-journal verify "$Z"
 U=$T/u
 unix-producer "$T/sock" 1 5000 2>/dev/null &
 ppid=$!
-i=0
-while [ ! -S "$T/sock" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+wait_sock "$T/sock"
 check "append -i unix:PATH" mkt-journal append -i "unix:$T/sock" "$U"
 wait $ppid
 is "$(content "$U" | jq -s 'map(.n) == [range(5000)]')" true \

@@ -9,15 +9,6 @@
 content() {
 	cat "$1"/seg-*.zst | zstd -dcq
 }
-# wait_for CMD...: until CMD succeeds (10 s at most).
-wait_for() {
-	_i=0
-	while ! "$@"; do
-		_i=$((_i + 1))
-		[ $_i -gt 1000 ] && return 1
-		sleep 0.01
-	done
-}
 
 # Bad lines among good ones.
 J=$T/j

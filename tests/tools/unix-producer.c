@@ -23,7 +23,8 @@
 #include "io/sig.h"
 #include "base/timeutil.h"
 
-#define WAIT_MS 10000
+/* How long to wait for the readers: a bound on a hang, not a pace. */
+#define WAIT_MS 120000
 #define PAD 150
 #define BURST 100
 
