@@ -1,6 +1,7 @@
 #!/bin/sh
 # SIGTERM and SIGINT: stop reading, write what is pending, exit 0.
 # EPIPE on the output: exit 0 without a message.  ENOSPC: exit 1.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 snap='{"type":"snapshot","venue":"binance","market":"spot","symbol":"BTCUSDT","time":1000,"last_id":1,"bids":[["100","1"]],"asks":[["101","1"]]}'

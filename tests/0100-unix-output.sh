@@ -2,6 +2,7 @@
 # unix: output: a fast reader gets every line, in order and whole; a reader
 # that never reads is dropped once its queue is full, without stalling the
 # producer or growing its memory.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v python3 >/dev/null; then

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The programs read `-i unix:PATH` and serve `-o unix:PATH`: a chain of
 # real programs over Unix sockets loses nothing.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 n=20000

@@ -3,6 +3,7 @@
 # mkt-feed | mkt-book equal the simulator's truth, for Binance spot,
 # USD-M futures and Bybit, with faults injected one at a time and several
 # at once; a resync of one symbol never interrupts another.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 MSGS=150

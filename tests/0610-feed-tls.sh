@@ -6,6 +6,7 @@
 # with a gap and reconnections; without it, verification against the
 # system's CAs fails, every connection is reported down with a reason and
 # no market data ever comes out.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 for tool in python3 jq openssl; do

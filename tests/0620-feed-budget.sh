@@ -4,6 +4,7 @@
 # snapshot (weight 50 each, 5000 in all) at the same moment; mkt-feed
 # may use half of the 6000-a-minute budget, so the simulator must see at
 # most 3000 in any minute -- counted by the simulator, not by mkt-feed.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 syms=$(i=0; while [ $i -lt 100 ]; do printf 'S%03dUSDT,' $i; i=$((i + 1)); done)

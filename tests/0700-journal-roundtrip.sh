@@ -6,6 +6,7 @@
 # and verify passes.  Also: appending to an existing journal, odd but
 # valid lines, a line larger than a frame, rotation by age, zstd level
 # 19, input from a unix: socket, and `mkt journal`.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 CHECK=$TOP/tests/tools/journal-check.py

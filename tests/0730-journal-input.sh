@@ -4,6 +4,7 @@
 # journaled; a second writer is refused while the first goes on; SIGTERM
 # and SIGINT make everything read durable; a write error is exit 1 and
 # leaves whole frames only; usage errors are exit 2.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 content() {

@@ -2,6 +2,7 @@
 # mkt-replay --follow while a writer appends in steps and rotates
 # segments: every event once, in order.  --cursor: a reader that stops
 # (SIGTERM, a reader that leaves, kill -9) resumes where it stopped.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 tools=$TOP/tests/tools

@@ -3,6 +3,7 @@
 # reader's other tests use an independent writer of the format): a round
 # trip across rotations, --follow while mkt-journal appends and rotates,
 # and a cursor that resumes where a reader stopped.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 N=200000

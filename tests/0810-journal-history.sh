@@ -5,6 +5,7 @@
 # transaction, unchanged by appending the same events again, caught up
 # from the segments after a crash or for a journal written without them,
 # and pruned by `prune --keep-minutes` with the rollups kept.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 CHECK="python3 $TOP/tests/tools/check-history.py"

@@ -2,6 +2,8 @@
  * t_in: the NDJSON line reader -- lines split across reads, a last line
  * without '\n', empty lines, CR kept, NUL bytes, overlong lines.
  */
+/* load: 3 (sockets, other processes: make check-load runs it 3 times) */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

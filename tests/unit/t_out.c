@@ -2,6 +2,8 @@
  * t_out: output to files, pipes and unix: readers -- exact bytes, EPIPE
  * without dying, readers joining mid-stream, a stuck reader dropped.
  */
+/* load: 3 (sockets, other processes: make check-load runs it 3 times) */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

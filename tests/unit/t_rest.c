@@ -5,6 +5,8 @@
  * the server's log, 5xx and transport errors retried, rest_next_ms.
  * The stub is started per case and stopped by its PID.
  */
+/* load: 3 (sockets, other processes: make check-load runs it 3 times) */
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
