@@ -1,21 +1,42 @@
 #!/bin/sh
 # SIGTERM and SIGINT: stop reading, write what is pending, exit 0.
 # EPIPE on the output: exit 0 without a message.  ENOSPC: exit 1.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 snap='{"type":"snapshot","venue":"binance","market":"spot","symbol":"BTCUSDT","time":1000,"last_id":1,"bids":[["100","1"]],"asks":[["101","1"]]}'
 
+# The writer: writes one line to the FIFO, waits until the reader has
+# taken it (nothing left in the pipe), says so by creating a file, then
+# keeps the FIFO open until it is killed, so that the reader blocks in
+# read().
+cat >"$T/writer.py" <<'PY'
+import fcntl, os, signal, struct, sys, termios, time
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.write(fd, (sys.argv[2] + "\n").encode())
+while struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]:
+    time.sleep(0.01)
+open(sys.argv[3], "w").close()
+while True:
+    signal.pause()
+PY
+
+# blocked PID: the process sleeps (in the read that waits for more).
+blocked() {
+	[ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = S ]
+}
+
 for sig in TERM INT; do
 	for prog in "mkt-book --interval 1h --levels 1" "mkt-depth --interval 1h"; do
-		rm -f "$T/fifo"
+		rm -f "$T/fifo" "$T/taken"
 		mkfifo "$T/fifo"
-		# The writer keeps the FIFO open, so the program blocks in read().
-		(echo "$snap"; sleep 30) >"$T/fifo" &
+		python3 "$T/writer.py" "$T/fifo" "$snap" "$T/taken" &
 		writer=$!
 		$prog <"$T/fifo" >"$T/out" 2>"$T/err" &
 		pid=$!
-		# Give it time to read the event and block for more.
-		sleep 0.5
+		# The program has read the event and blocks for more.
+		wait_for test -e "$T/taken"
+		wait_for blocked "$pid"
 		kill -"$sig" "$pid"
 		wait "$pid"
 		st=$?

@@ -3,41 +3,56 @@
 # mkt-feed | mkt-book equal the simulator's truth, for Binance spot,
 # USD-M futures and Bybit, with faults injected one at a time and several
 # at once; a resync of one symbol never interrupts another.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 MSGS=150
 
-# start_sim NAME ARGS...: a simulator on a free port; sets $SIM and $PORT.
+# start_sim NAME CLIENTS ARGS...: a simulator on a free port whose markets
+# start once CLIENTS WebSocket connections have subscribed (so that they
+# see every step, however slowly mkt-feed starts); sets $SIM and $PORT.
 start_sim() {
-	_name=$1
-	shift
+	_name=$1 _clients=$2
+	shift 2
 	rm -f "$T/$_name.port"
 	mkt-sim --port-file "$T/$_name.port" --symbols BTCUSDT,ETHUSDT \
 	    --levels 300 --rate 100 --messages "$MSGS" --ping 2s \
+	    --wait-clients "$_clients" \
 	    --truth "$T/$_name.truth" "$@" 2>"$T/$_name.sim.err" &
 	SIM=$!
-	_i=0
-	while [ ! -s "$T/$_name.port" ] && [ $_i -lt 100 ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
+	wait_file "$T/$_name.port"
 	PORT=$(cat "$T/$_name.port")
 }
 
-# feed NAME SECONDS TARGETS...: mkt-feed against the simulator for a while.
+# feed NAME ARGS... TARGETS...: mkt-feed against the simulator until it
+# has caught up with the simulator's final books (see caught-up.py), then
+# SIGTERM to both.  mkt-feed writes to a FIFO (as into a pipe: each event
+# at once) that cat copies to $T/NAME.ev, so that its progress shows.
 feed() {
-	_name=$1 _secs=$2
-	shift 2
+	_name=$1
+	shift
 	u=127.0.0.1:$PORT
+	_targets=
+	for _a in "$@"; do
+		case $_a in -*) ;; *:*:*) _targets="$_targets $_a" ;; esac
+	done
+	rm -f "$T/$_name.fifo"
+	mkfifo "$T/$_name.fifo"
+	cat "$T/$_name.fifo" >"$T/$_name.ev" &
+	_cat=$!
 	MKT_BINANCE_SPOT_WS=ws://$u MKT_BINANCE_SPOT_REST=http://$u \
 	MKT_BINANCE_FUTURES_WS=ws://$u MKT_BINANCE_FUTURES_REST=http://$u \
 	MKT_BYBIT_WS=ws://$u MKT_BYBIT_REST=http://$u \
-	    mkt-feed --depth-limit 1000 "$@" >"$T/$_name.ev" 2>"$T/$_name.err" &
+	    mkt-feed --depth-limit 1000 "$@" >"$T/$_name.fifo" \
+	    2>"$T/$_name.err" &
 	_feed=$!
-	sleep "$_secs"
+	check "$_name: mkt-feed catches up with the simulator" \
+	    python3 "$TOP/tests/tools/caught-up.py" "$T/$_name.sim.err" \
+	    "http://$u" "$T/$_name.ev" $_targets
 	kill -TERM "$_feed"
 	wait "$_feed"
 	FEED_STATUS=$?
+	wait "$_cat"
 	kill -TERM "$SIM"
 	wait "$SIM"
 }
@@ -77,8 +92,8 @@ PY
 
 TARGETS="binance:spot:BTCUSDT binance:spot:ETHUSDT binance:futures:BTCUSDT bybit:linear:BTCUSDT"
 
-start_sim clean
-feed clean 4 $TARGETS
+start_sim clean 3
+feed clean $TARGETS
 is "$FEED_STATUS" 0 "clean: SIGTERM ends mkt-feed with 0"
 check "clean: books equal the simulator's truth" books_equal clean
 is "$(jq -c 'select(.type == "status" and .state == "invalid")' "$T/clean.ev" | wc -l | tr -d ' ')" 0 \
@@ -89,8 +104,8 @@ for fault in "--gap-at 40" "--close-every 60" "--garbage-at 30" \
     "--bybit-snapshot-at 45" \
     "--gap-at 40 --close-every 70 --garbage-at 20"; do
 	name=$(echo "$fault" | tr -c 'a-z0-9\n' '_')
-	start_sim "$name" $fault
-	feed "$name" 6 $TARGETS
+	start_sim "$name" 3 $fault
+	feed "$name" $TARGETS
 	is "$FEED_STATUS" 0 "$fault: mkt-feed exits 0"
 	check "$fault: books equal the simulator's truth" books_equal "$name"
 done
@@ -98,8 +113,8 @@ done
 # Bad frames: wrong types in a real stream's depth message, and a frame
 # past the size bound (valid JSON): each reported and skipped, while the
 # connection stays up and the books stay exact.
-start_sim badframes --bad-types-at 25 --huge-at 35 --huge-size 3000000
-feed badframes 6 --max-message 1M $TARGETS
+start_sim badframes 3 --bad-types-at 25 --huge-at 35 --huge-size 3000000
+feed badframes --max-message 1M $TARGETS
 is "$FEED_STATUS" 0 "bad frames: mkt-feed exits 0"
 check "bad frames: books equal the simulator's truth" books_equal badframes
 check "bad frames: the huge frame is reported with its size" \
@@ -126,8 +141,8 @@ check "--shutdown-at: a handover connection" \
     sh -c "jq -e -s 'map(select(.type == \"status\" and .reason == \"handover\")) | length > 0' '$T/__shutdown_at_50.ev' >/dev/null"
 # One symbol resyncs; the other's events keep flowing and its book is
 # never invalid.
-start_sim iso --gap-at 40 --gap-symbol ETHUSDT --markets binance:spot
-feed iso 4 binance:spot:BTCUSDT binance:spot:ETHUSDT
+start_sim iso 1 --gap-at 40 --gap-symbol ETHUSDT --markets binance:spot
+feed iso binance:spot:BTCUSDT binance:spot:ETHUSDT
 check "one symbol's gap: books equal the truth" books_equal iso
 is "$(jq -r 'select(.type == "status" and .source == "mkt-feed" and .symbol != null) | "\(.symbol) \(.state)"' "$T/iso.ev" | tr '\n' ';')" \
     "ETHUSDT invalid;ETHUSDT resyncing;ETHUSDT synced;" \

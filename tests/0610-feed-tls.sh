@@ -6,6 +6,7 @@
 # with a gap and reconnections; without it, verification against the
 # system's CAs fails, every connection is reported down with a reason and
 # no market data ever comes out.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 for tool in python3 jq openssl; do
@@ -30,7 +31,9 @@ trap 'exit 1' INT TERM
 
 # start_sim NAME ARGS...: a TLS simulator on a free port, its certificate
 # in $T/NAME.ca.pem and its temporary files under $T/NAME.tmp; sets $SIM
-# and $PORT.
+# and $PORT.  (ARGS may hold --wait-clients: markets that start once
+# mkt-feed has subscribed, so that it sees every step however slowly it
+# starts.)
 start_sim() {
 	_name=$1
 	shift
@@ -42,11 +45,7 @@ start_sim() {
 	    --truth "$T/$_name.truth" "$@" 2>"$T/$_name.sim.err" &
 	SIM=$!
 	pids="$pids $SIM"
-	_i=0
-	while [ ! -s "$T/$_name.port" ] && [ $_i -lt 200 ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
+	wait_file "$T/$_name.port"
 	PORT=$(cat "$T/$_name.port")
 }
 
@@ -57,24 +56,44 @@ stop_sim() {
 	SIM_STATUS=$?
 }
 
-# feed NAME SECONDS CA TARGETS...: mkt-feed over TLS for a while, trusting
-# CA ("" for the system's CAs); then the simulator is stopped.
-feed() {
-	_name=$1 _secs=$2 _ca=$3
-	shift 3
+# feed_start NAME CA TARGETS...: mkt-feed over TLS, trusting CA ("" for
+# the system's CAs).  It writes to a FIFO (as into a pipe: each event at
+# once) that cat copies to $T/NAME.ev, so that its progress shows.
+feed_start() {
+	_name=$1 _ca=$2
+	shift 2
 	u=127.0.0.1:$PORT
+	rm -f "$T/$_name.fifo"
+	mkfifo "$T/$_name.fifo"
+	cat "$T/$_name.fifo" >"$T/$_name.ev" &
+	_cat=$!
 	MKT_BINANCE_SPOT_WS=wss://$u MKT_BINANCE_SPOT_REST=https://$u \
 	MKT_BINANCE_FUTURES_WS=wss://$u MKT_BINANCE_FUTURES_REST=https://$u \
 	MKT_BYBIT_WS=wss://$u MKT_BYBIT_REST=https://$u \
 	    mkt-feed ${_ca:+--ca "$_ca"} --depth-limit 1000 "$@" \
-	    >"$T/$_name.ev" 2>"$T/$_name.err" &
+	    >"$T/$_name.fifo" 2>"$T/$_name.err" &
 	_feed=$!
 	pids="$pids $_feed"
-	sleep "$_secs"
+}
+
+# feed_stop: SIGTERM to mkt-feed (sets $FEED_STATUS), then the simulator.
+feed_stop() {
 	kill -TERM "$_feed" 2>/dev/null
 	wait "$_feed"
 	FEED_STATUS=$?
+	wait "$_cat"
 	stop_sim
+}
+
+# feed NAME CA TARGETS...: mkt-feed over TLS until it has caught up with
+# the simulator's final books (see caught-up.py), then both stopped.
+feed() {
+	feed_start "$@"
+	shift 2
+	check "$_name: mkt-feed catches up with the simulator" \
+	    python3 "$TOP/tests/tools/caught-up.py" --ca "$_ca" \
+	    "$T/$_name.sim.err" "https://$u" "$T/$_name.ev" "$@"
+	feed_stop
 }
 
 # books_equal NAME N: the last books of N symbols equal the truth.
@@ -147,7 +166,7 @@ check "the usage error says why" grep -q -- '--cert-file needs --tls' \
     "$T/usage.err"
 
 # The certificate: its own CA, for the loopback address and localhost.
-start_sim clean
+start_sim clean --wait-clients 3
 check "--tls: listening with TLS" \
     grep -q "^mkt-sim: listening on 127.0.0.1:$PORT (TLS)\$" \
     "$T/clean.sim.err"
@@ -162,7 +181,7 @@ check "--cert-file: it verifies as its own trust anchor" \
 is "$(ls -A "$T/clean.tmp")" "" "--tls: no key left in TMPDIR once loaded"
 
 # Clean run over wss:// and https://.
-feed clean 4 "$T/clean.ca.pem" $TARGETS
+feed clean "$T/clean.ca.pem" $TARGETS
 is "$FEED_STATUS" 0 "clean: SIGTERM ends mkt-feed with 0"
 is "$SIM_STATUS" 0 "clean: SIGTERM ends mkt-sim with 0"
 check "clean: books equal the simulator's truth" books_equal clean 4
@@ -173,8 +192,8 @@ check "clean: the snapshots came over https://" \
     grep -q '^mkt-sim: served [1-9][0-9]* REST requests' "$T/clean.sim.err"
 
 # A gap and reconnections over TLS.
-start_sim fault --gap-at 40 --close-every 60
-feed fault 6 "$T/fault.ca.pem" $TARGETS
+start_sim fault --wait-clients 3 --gap-at 40 --close-every 60
+feed fault "$T/fault.ca.pem" $TARGETS
 is "$FEED_STATUS" 0 "--gap-at 40 --close-every 60: mkt-feed exits 0"
 check "--gap-at 40 --close-every 60: books equal the simulator's truth" \
     books_equal fault 4
@@ -186,7 +205,14 @@ check "--gap-at 40 --close-every 60: reconnected over TLS" \
 # Without --ca the self-signed certificate is refused: every connection is
 # reported down with a reason, none comes up, no data is trusted.
 start_sim noca
-feed noca 3 "" $TARGETS
+feed_start noca "" $TARGETS
+# Until each connection has been reported down with its reason.
+all_down() {
+	[ "$(down_with_reason noca 2>/dev/null)" = \
+	    "binance:futures binance:spot bybit:linear " ]
+}
+wait_for all_down
+feed_stop
 is "$FEED_STATUS" 0 "no --ca: SIGTERM ends mkt-feed with 0"
 is "$(down_with_reason noca)" "binance:futures binance:spot bybit:linear " \
     "no --ca: each connection reported disconnected with a reason"

@@ -8,6 +8,7 @@
 # before a kill is in the journal exactly once and in order, each run a
 # prefix of what it was given, the acks' seqs are the events' positions,
 # verify passes, and the index is the one a fresh reindex builds.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 N=${MKT_TORTURE:-100}

@@ -4,19 +4,11 @@
 # journaled; a second writer is refused while the first goes on; SIGTERM
 # and SIGINT make everything read durable; a write error is exit 1 and
 # leaves whole frames only; usage errors are exit 2.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 content() {
 	cat "$1"/seg-*.zst | zstd -dcq
-}
-# wait_for CMD...: until CMD succeeds (10 s at most).
-wait_for() {
-	_i=0
-	while ! "$@"; do
-		_i=$((_i + 1))
-		[ $_i -gt 1000 ] && return 1
-		sleep 0.01
-	done
 }
 
 # Bad lines among good ones.

@@ -2,19 +2,12 @@
 # mkt-replay --follow while a writer appends in steps and rotates
 # segments: every event once, in order.  --cursor: a reader that stops
 # (SIGTERM, a reader that leaves, kill -9) resumes where it stopped.
+# load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 tools=$TOP/tests/tools
 mkj() { python3 "$tools/mkjournal.py" "$@"; }
 lines() { wc -l <"$1" | tr -d ' '; }
-# wait_lines FILE N: up to 30 s for FILE to hold N lines.
-wait_lines() {
-	_i=0
-	while [ "$(lines "$1")" -lt "$2" ] && [ $_i -lt 300 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
 cursor() {
 	python3 -c "
 import sqlite3, sys
@@ -32,7 +25,8 @@ sed -n '2601,$p' "$T/ev" >"$T/ev2"
 mkj --frame-events 50 --segment-frames 3 "$T/j" <"$T/ev0"
 mkt-replay "$T/j" --follow >"$T/out" 2>"$T/err" &
 reader=$!
-sleep 0.3
+# The reader has given what is there, and follows.
+wait_lines "$T/out" 200
 # Steps of 100 events (each a commit of whole frames: 30+30+30+10), a new
 # segment every 3 frames, then a second writer that starts a segment.
 mkj --frame-events 30 --segment-frames 3 --step-events 100 \
@@ -53,7 +47,7 @@ rm -rf "$T/j2"
 mkj --frame-events 50 "$T/j2" <"$T/ev0"
 mkt-replay "$T/j2" --follow --type trade >"$T/out" 2>"$T/err" &
 reader=$!
-sleep 0.2
+wait_lines "$T/out" "$(grep -c '"type":"trade"' "$T/ev0")"
 mkj --frame-events 25 --segment-frames 4 --step-events 75 "$T/j2" <"$T/ev1"
 grep '"type":"trade"' "$T/ev0" "$T/ev1" | cut -d: -f2- >"$T/want"
 wait_lines "$T/out" "$(lines "$T/want")"
@@ -68,8 +62,12 @@ rm -rf "$T/j"
 mkj --frame-events 100 --segment-frames 5 "$T/j" <"$T/ev"
 mkt-replay "$T/j" --cursor a --speed 4 -o "$T/p1" 2>"$T/err" &
 reader=$!
-sleep 1.5
 # Stored every second while pacing too: the cursor exists mid-run.
+cursor_stored() {
+	_c=$(cursor "$1" "$2" 2>/dev/null)
+	[ -n "$_c" ] && [ "$_c" != none ] && [ "$_c" -gt 0 ]
+}
+wait_for cursor_stored "$T/j" a
 c=$(cursor "$T/j" a)
 if [ "$c" != none ] && [ "$c" -gt 0 ]; then echo "$c" >"$T/cur_mid"; fi
 kill -TERM $reader
@@ -128,12 +126,9 @@ mkt-replay "$T/j" --follow --cursor k >"$T/p1" &
 reader=$!
 mkj --frame-events 50 --step-events 100 --step-sleep 0.05 "$T/j" <"$T/ev1"
 wait_lines "$T/p1" 2600
-# Stored within about a second of the last event: wait for it (10 s).
-i=0
-while [ "$(cursor "$T/j" k)" != 2600 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+# Stored within about a second of the last event: wait for it.
+cursor_is() { [ "$(cursor "$1" "$2" 2>/dev/null)" = "$3" ]; }
+wait_for cursor_is "$T/j" k 2600
 kill -KILL $reader
 wait $reader 2>/dev/null
 nk=$(cursor "$T/j" k)

@@ -132,7 +132,9 @@ class Journal:
         self.lockf.flush()
         self.db = sqlite3.connect(os.path.join(d, "index.db"),
                                   isolation_level=None)
-        self.db.execute("PRAGMA busy_timeout=5000")
+        # A bound on a hang only: a reader may hold the lock a while on a
+        # busy machine or in a sanitized build.
+        self.db.execute("PRAGMA busy_timeout=60000")
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
         self.db.execute("INSERT OR IGNORE INTO meta VALUES('format','1')")
