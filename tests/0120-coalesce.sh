@@ -3,6 +3,7 @@
 # events go out in large writes; before a program would wait for input it
 # pushes what it holds, so an event written into an idle pipeline reaches
 # its end at once, without more input and without end of input.
+# load: 3 (pipelines of processes: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 
 SNAP='http://127.0.0.1/api/v3/depth?symbol=BTCUSDT&limit=1000 -> 1700000000.000000: {"lastUpdateId":100,"bids":[["100.00","1.0"]],"asks":[["101.00","1.0"]]}'

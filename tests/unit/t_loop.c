@@ -6,6 +6,7 @@
  * self-pipe, and the before-block hooks run before each wait.  Every
  * wait is for a condition; a guard timer ends a case that would hang.
  */
+/* load: 3 (signals, pipes, timers: make check-load runs it 3 times) */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
