@@ -37,7 +37,8 @@ static const char usage_text[] =
     "               [--gap-at K] [--gap-symbol SYM] [--garbage-at K]\n"
     "               [--bad-types-at K] [--huge-at K] [--huge-size BYTES]\n"
     "               [--bybit-snapshot-at K]\n"
-    "               [--shutdown-at K] [--rest-429 N] [--rest-418 N]\n"
+    "               [--shutdown-at K] [--shutdown-grace DUR]\n"
+    "               [--rest-429 N] [--rest-418 N]\n"
     "               [--retry-after SECS] [--weight-limit N]\n"
     "               [--limit-grace DUR] [--hold-at K] [--stall] [-v]\n";
 
@@ -97,6 +98,7 @@ usage(void)
 	    "delta, once\n"
 	    "  --shutdown-at K      serverShutdown at Binance message K, then "
 	    "close\n"
+	    "  --shutdown-grace DUR  ... that long after it (default 1s)\n"
 	    "  --rest-429 N         answer the first N REST requests with "
 	    "429\n"
 	    "  --rest-418 N         then the next N with 418\n"
@@ -211,7 +213,7 @@ enum {
 	OPT_WEIGHT_LIMIT,
 	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_WAIT_SNAPSHOTS, OPT_TLS,
 	OPT_CERT_FILE,
-	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED, OPT_LIMIT_GRACE,
+	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED, OPT_LIMIT_GRACE, OPT_SHUTDOWN_GRACE,
 	OPT_HOLD_AT,
 };
 
@@ -248,6 +250,7 @@ static const struct option longopts[] = {
 	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
 	{ "weight-limit", required_argument, NULL, OPT_WEIGHT_LIMIT },
 	{ "limit-grace", required_argument, NULL, OPT_LIMIT_GRACE },
+	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "hold-at", required_argument, NULL, OPT_HOLD_AT },
 	{ "stall", no_argument, NULL, OPT_STALL },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -273,6 +276,7 @@ opts_defaults(struct opts *o)
 	o->weight_limit_spot = 6000;
 	o->weight_limit_fut = 2400;
 	o->limit_grace_ms = LIMIT_GRACE_MS;
+	o->shutdown_grace_ms = SHUTDOWN_GRACE_MS;
 	o->huge_size = 2u << 20;
 }
 
@@ -402,6 +406,9 @@ parse_opt(struct opts *o, int c, char *arg)
 	case OPT_WEIGHT_LIMIT:
 		o->weight_limit_spot = o->weight_limit_fut =
 		    (int64_t)parse_u64(arg, "--weight-limit", 1000000);
+		break;
+	case OPT_SHUTDOWN_GRACE:
+		o->shutdown_grace_ms = run_duration(arg, "--shutdown-grace");
 		break;
 	case OPT_LIMIT_GRACE:
 		o->limit_grace_ms = run_duration(arg, "--limit-grace");

@@ -69,7 +69,7 @@ send_shutdown(struct conn *c)
 	n = snprintf(line, sizeof line, "{\"e\":\"serverShutdown\",\"E\":%lld}",
 	    (long long)time_now_ms());
 	queue_push(c, line, (size_t)n, 1);
-	c->close_at_ms = time_now_ms() + SHUTDOWN_GRACE_MS;
+	c->close_at_ms = time_now_ms() + c->sim->o->shutdown_grace_ms;
 	conn_arm_timer(c);
 }
 

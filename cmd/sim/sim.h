@@ -77,6 +77,7 @@ struct opts {
 	long retry_after;
 	int64_t weight_limit_spot, weight_limit_fut; /* 0: none */
 	int64_t limit_grace_ms;	/* after a 429: 429 too, not a ban */
+	int64_t shutdown_grace_ms;	/* serverShutdown to the close */
 	uint64_t hold_at;	/* hold the markets after K steps */
 	int hold_given;		/* --hold-at given (K may be 0) */
 	int stall;
