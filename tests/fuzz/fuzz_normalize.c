@@ -14,8 +14,8 @@
 
 #include "base/buf.h"
 #include "event/event.h"
-#include "venue/binance.h"
-#include "venue/bybit.h"
+#include "venue/binance/binance.h"
+#include "venue/bybit/bybit.h"
 #include "venue/norm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
