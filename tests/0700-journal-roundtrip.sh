@@ -88,8 +88,11 @@ content "$A" >"$T/out"
 cmp_file "$T/out" "$T/in3" "rotated by age, nothing lost"
 nseg=$(ls "$A" | grep -c '^seg-')
 check "segments closed by age ($nseg)" test "$nseg" -ge 3
-is "$(mkt-journal ls --json "$A" | jq -s '[.[] | select(.closed | not)] | length')" \
-	1 "only the newest segment is open"
+# Every segment before the newest is closed; the newest is open, or
+# closed too when its age ran out with the last frame (which end of
+# input on a busy machine can meet).
+is "$(mkt-journal ls --json "$A" | jq -s 'sort_by(.seg) | [.[:-1][] | select(.closed | not)] | length')" \
+	0 "only the newest segment can be open"
 
 # zstd level 19, and the index agrees.
 Z=$T/z
