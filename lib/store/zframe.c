@@ -61,6 +61,8 @@ zframe_compress(ZSTD_CCtx *c, void *dst, size_t cap, const void *src,
 	return 0;
 }
 
+#define ZFRAME_BLOCK_MAX (128u << 10)	/* content of one zstd block */
+
 /* The frame header's size from its descriptor byte, or 0 when unusable. */
 static size_t
 header_size(unsigned char fhd)
@@ -122,6 +124,15 @@ zframe_probe(const void *p, size_t n, size_t *len, uint64_t *raw_len,
 		if (ZSTD_getErrorCode(fs) == ZSTD_error_srcSize_wrong)
 			return ZFRAME_SHORT;
 		*why = ZSTD_getErrorName(fs);
+		return ZFRAME_BAD;
+	}
+	/*
+	 * Each block holds at most 128 KiB of content and costs at least 4
+	 * bytes (header, one RLE byte): a content size beyond that is a lie
+	 * that would make a reader allocate it.
+	 */
+	if (cs > ((unsigned long long)fs / 4 + 1) * ZFRAME_BLOCK_MAX) {
+		*why = "frame content size larger than its blocks can hold";
 		return ZFRAME_BAD;
 	}
 	*len = fs;
