@@ -5,6 +5,9 @@
  * append reads events and makes them durable at every --sync; ls, stats
  * and verify read a journal without disturbing its writer; reindex and
  * prune take the writer's lock.
+ *
+ * About 1,000 lines because it is one program with six subcommands, each
+ * with its options and usage; what they do lives in store/.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,7 @@
 /*
- * rest: the weight-aware REST scheduler (see rest.h).
+ * rest: the weight-aware REST scheduler (see rest.h).  About 1,000 lines
+ * because scheduling, transfers and the two ways of driving them share
+ * one state; each host's weight accounting is budget.c.
  *
  * Requests wait in one FIFO list; a host whose first waiting request
  * cannot start holds back the rest of its own requests (so a heavy
