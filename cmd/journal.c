@@ -339,7 +339,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			    "--segment-size", 1ull << 40);
 			break;
 		case OPT_SEGMENT_TIME:
-			o->j.segment_time = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--segment-time");
+			o->j.segment_time = run_duration_eg(optarg,
+			    "250ms, 1s, 1m, 7d", "--segment-time");
 			break;
 		case OPT_LEVEL:
 			o->j.level = parse_level(optarg);
@@ -365,7 +366,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->keep_raw = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--keep-raw");
 			break;
 		case OPT_KEEP_MINUTES:
-			o->keep_minutes = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--keep-minutes");
+			o->keep_minutes = run_duration_eg(optarg,
+			    "250ms, 1s, 1m, 7d", "--keep-minutes");
 			break;
 		case OPT_NOW:
 			if (time_parse(optarg, &o->now) < 0)

@@ -163,7 +163,8 @@ norm_put_dec(struct norm *m, const char *name, const struct json_obj *o,
 }
 
 static int
-norm_level(struct norm *m, const char *key, size_t i, const struct json_span *lv)
+norm_level(struct norm *m, const char *key, size_t i,
+    const struct json_span *lv)
 {
 	struct json_iter it;
 	struct json_span px, qty, extra;

@@ -617,9 +617,11 @@ test_passes(void)
 		buf_reset(&b);
 		wa[0] = wb[0] = '\0';
 		norm_fast_path = 1;
-		ra = binance_normalize(msg, n, "spot", NULL, 1700000000000000, &a, wa, sizeof wa);
+		ra = binance_normalize(msg, n, "spot", NULL, 1700000000000000,
+		    &a, wa, sizeof wa);
 		norm_fast_path = 0;
-		rb = binance_normalize(msg, n, "spot", NULL, 1700000000000000, &b, wb, sizeof wb);
+		rb = binance_normalize(msg, n, "spot", NULL, 1700000000000000,
+		    &b, wb, sizeof wb);
 		norm_fast_path = 1;
 		tap_ok(ra == rb && a.len == b.len &&
 		    memcmp(a.p, b.p, a.len) == 0 &&
