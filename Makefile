@@ -69,7 +69,7 @@ LIB_BASE = buf fixed json keymap timeutil fsutil
 LIB_IO = in out sig loop db
 LIB_EVENT = event jqfilter
 LIB_MARKET = book bands bookset sync
-LIB_NET = ws rest budget
+LIB_NET = lwsloop ws rest budget
 # Each venue's directory, lib/venue/NAME/, whole.
 LIB_VENUE = venue norm $(sort $(patsubst lib/venue/%.c,%,\
 	$(wildcard lib/venue/*/*.c)))

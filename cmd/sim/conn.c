@@ -81,6 +81,11 @@ conn_timer(struct conn *c)
 	const struct opts *o = c->sim->o;
 	int64_t now = time_now_ms();
 
+	if (c->close_now) {
+		lws_close_reason(c->wsi, c->close_status,
+		    (unsigned char *)c->close_why, strlen(c->close_why));
+		return -1;
+	}
 	if (c->close_at_ms && now >= c->close_at_ms) {
 		conn_close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "shutdown");
 		return 0;
@@ -139,11 +144,8 @@ conn_writeable(struct conn *c)
 	struct msg *m;
 	int w, fault;
 
-	if (c->close_now) {
-		lws_close_reason(c->wsi, c->close_status,
-		    (unsigned char *)c->close_why, strlen(c->close_why));
-		return -1;
-	}
+	if (c->close_now)
+		return 0;
 	if (c->ping_due)
 		return write_ping(c);
 	m = c->qhead;
@@ -160,9 +162,8 @@ conn_writeable(struct conn *c)
 	if (w < 0)
 		return -1;
 	if (!fault && ++c->nsent == o->close_every) {
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-		    (unsigned char *)"close-every", 11);
-		return -1;
+		conn_close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "close-every");
+		return 0;
 	}
 	if (c->qhead)
 		lws_callback_on_writable(c->wsi);
@@ -176,9 +177,9 @@ conn_receive(struct conn *c, const void *in, size_t len)
 		return 0;
 	buf_add(&c->rx, in, len);
 	if (buf_failed(&c->rx)) {
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-		    (unsigned char *)"too large", 9);
-		return -1;
+		conn_close_soon(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+		    "too large");
+		return 0;
 	}
 	if (!lws_is_final_fragment(c->wsi) ||
 	    lws_remaining_packet_payload(c->wsi))

@@ -1,15 +1,18 @@
 /*
- * loop.c: the event loop: listening, the libwebsockets service loop and
- * callback, and the timers that step the markets (--rate,
- * --replay-speed, --wait-clients, --hold-at) and check for signals and
- * --duration.
+ * loop.c: the event loop: listening (libwebsockets, on the program's
+ * loop through net/lwsloop), the libwebsockets callback, and the timers
+ * that step the markets (--rate, --replay-speed, --wait-clients,
+ * --hold-at) and end the run (--duration); SIGINT and SIGTERM stop the
+ * loop.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "io/loop.h"
 #include "io/sig.h"
+#include "net/lwsloop.h"
 #include "prog/err.h"
 
 #include "sim.h"
@@ -29,14 +32,20 @@ clients_ready(struct sim *s)
 	if (n < s->o->wait_clients || s->snapshots < s->o->wait_snapshots)
 		return 0;
 	s->started = 1;
-	s->next_step_us = lws_now_usecs();
+	s->next_step_us = time_mono_us();
 	return 1;
 }
 
 /* Steps a --replay-speed timer call takes at most before it yields. */
 #define SPEED_BATCH 1000
 
-static void on_step(lws_sorted_usec_list_t *sul);
+/* Take the next step in `us` microseconds. */
+static void
+step_in(struct sim *s, int64_t us)
+{
+	if (loop_timer_at(s->loop, &s->step, time_mono_us() + us) < 0)
+		die_nomem();
+}
 
 /* SIGUSR1 ends a --hold-at. */
 static volatile sig_atomic_t hold_released;
@@ -69,7 +78,7 @@ holding(struct sim *s)
 		return 1;
 	s->held = 0;
 	s->hold_done = 1;
-	s->next_step_us = lws_now_usecs();
+	s->next_step_us = time_mono_us();
 	return 0;
 }
 
@@ -114,28 +123,28 @@ step_by_time(struct sim *s, int64_t now)
 			 * recomputed then, whatever the sleep's rounding. */
 			if (wait > 1000000)
 				wait = 1000000;
-			lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step,
-			    wait > 0 ? wait : 1);
+			step_in(s, wait > 0 ? wait : 1);
 			return;
 		}
 		step_inst(s, next);
 	}
-	lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step, 1);
+	step_in(s, 1);
 }
 
 static void
-on_step(lws_sorted_usec_list_t *sul)
+on_step(struct loop_timer *t, void *ctx)
 {
-	struct sim *s = lws_container_of(sul, struct sim, step_sul);
-	int64_t now = lws_now_usecs(), period;
+	struct sim *s = ctx;
+	int64_t now = time_mono_us(), period;
 	int n;
 
+	(void)t;
 	if (!clients_ready(s)) {
-		lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step, 10000);
+		step_in(s, 10000);
 		return;
 	}
 	if (holding(s)) {
-		lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step, 10000);
+		step_in(s, 10000);
 		return;
 	}
 	if (s->o->replay_speed) {
@@ -146,8 +155,7 @@ on_step(lws_sorted_usec_list_t *sul)
 	if (s->o->rate == 0) {
 		for (n = 0; n < 16 && !readers_behind(s); n++) {
 			if (holding(s)) {
-				lws_sul_schedule(s->ctx, 0, &s->step_sul,
-				    on_step, 10000);
+				step_in(s, 10000);
 				return;
 			}
 			if (!step_all(s)) {
@@ -155,8 +163,7 @@ on_step(lws_sorted_usec_list_t *sul)
 				return;
 			}
 		}
-		lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step,
-		    readers_behind(s) ? 1000 : 1);
+		step_in(s, readers_behind(s) ? 1000 : 1);
 		return;
 	}
 	period = 1000000 / s->o->rate;
@@ -165,8 +172,7 @@ on_step(lws_sorted_usec_list_t *sul)
 		s->next_step_us = now;
 	while (s->next_step_us <= now) {
 		if (holding(s)) {
-			lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step,
-			    10000);
+			step_in(s, 10000);
 			return;
 		}
 		if (!step_all(s)) {
@@ -175,20 +181,25 @@ on_step(lws_sorted_usec_list_t *sul)
 		}
 		s->next_step_us += period;
 	}
-	lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step,
-	    s->next_step_us - now);
+	step_in(s, s->next_step_us - now);
 }
 
 static void
-on_house(lws_sorted_usec_list_t *sul)
+on_duration(struct loop_timer *t, void *ctx)
 {
-	struct sim *s = lws_container_of(sul, struct sim, house_sul);
+	struct sim *s = ctx;
 
-	if (sig_stop_requested())
-		s->stop = 1;
-	if (s->o->duration && time_now_ms() - s->start_ms >= s->o->duration)
-		s->stop = 1;
-	lws_sul_schedule(s->ctx, 0, &s->house_sul, on_house, HOUSE_US);
+	(void)t;
+	loop_stop(s->loop);
+}
+
+static void
+on_stop_signal(int sig, void *ctx)
+{
+	struct sim *s = ctx;
+
+	(void)sig;
+	loop_stop(s->loop);
 }
 
 /* ---------------------------------------------------------------- */
@@ -270,13 +281,20 @@ lws_log(int level, const char *line)
 	fprintf(stderr, "%s: lws: %.*s\n", err_progname(), (int)n, line);
 }
 
-/* Listen on 127.0.0.1, with TLS on --tls. */
+/* Listen on 127.0.0.1, with TLS on --tls, from the program's loop. */
 void
 sim_listen(struct sim *s)
 {
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh;
+	int r;
 
+	if (loop_open(&s->loop) < 0)
+		die_errno("cannot make the event loop");
+	if (loop_on_stop_signal(s->loop, on_stop_signal, s) < 0)
+		die_errno("cannot set up the event loop");
+	loop_timer_init(&s->step, on_step, s);
+	loop_timer_init(&s->end, on_duration, s);
 	memset(&info, 0, sizeof info);
 	info.port = s->o->port;
 	info.iface = "127.0.0.1";
@@ -287,30 +305,51 @@ sim_listen(struct sim *s)
 	info.max_http_header_data = ARG_MAX;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
 	    LWS_SERVER_OPTION_VALIDATE_UTF8;
-	if (s->o->tls) {
+	if (s->o->tls)
 		tls_setup(s->o, &info);
-	}
-	s->ctx = lws_create_context(&info);
+	r = lwsloop_open(&s->ll, s->loop, &info);
 	/* The vhost has loaded the key: no need to keep it on disk. */
 	tls_remove_files();
-	if (!s->ctx)
+	if (r < 0 && errno != EIO)
+		die_errno("cannot listen on 127.0.0.1:%d", s->o->port);
+	if (r < 0)
 		die("cannot listen on 127.0.0.1:%d", s->o->port);
+	s->ctx = lwsloop_context(s->ll);
 	vh = lws_get_vhost_by_name(s->ctx, "default");
 	if (!vh || lws_get_vhost_listen_port(vh) <= 0)
 		die("cannot listen on 127.0.0.1:%d", s->o->port);
 	s->start_ms = time_now_ms();
 }
 
+/* Serve until --duration has passed or a stop signal came. */
 void
 sim_run(struct sim *s)
 {
-	s->next_step_us = lws_now_usecs();
-	lws_sul_schedule(s->ctx, 0, &s->step_sul, on_step, 1);
-	lws_sul_schedule(s->ctx, 0, &s->house_sul, on_house, HOUSE_US);
-	while (!s->stop) {
-		if (lws_service(s->ctx, 0) < 0 && !sig_stop_requested())
-			die("event loop failed");
-		if (sig_stop_requested())
-			s->stop = 1;
+	int e;
+
+	s->next_step_us = time_mono_us();
+	step_in(s, 1);
+	if (s->o->duration &&
+	    loop_timer_in(s->loop, &s->end, s->o->duration) < 0)
+		die_nomem();
+	if (!sig_stop_requested() && loop_run(s->loop) < 0)
+		die_errno("event loop failed");
+	e = lwsloop_error(s->ll);
+	if (e) {
+		errno = e;
+		die_errno("event loop failed");
 	}
+	loop_timer_stop(s->loop, &s->step);
+	loop_timer_stop(s->loop, &s->end);
+}
+
+/* Close every connection, then the loop. */
+void
+sim_close(struct sim *s)
+{
+	lwsloop_close(s->ll);
+	s->ll = NULL;
+	s->ctx = NULL;
+	loop_close(s->loop);
+	s->loop = NULL;
 }

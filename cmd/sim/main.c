@@ -594,7 +594,7 @@ main(int argc, char **argv)
 	if (s.dropped)
 		fprintf(stderr, "%s: dropped %llu slow readers\n",
 		    err_progname(), (unsigned long long)s.dropped);
-	lws_context_destroy(s.ctx);
+	sim_close(&s);
 	sim_free(&s);
 	return 0;
 }

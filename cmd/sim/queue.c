@@ -24,7 +24,14 @@ conn_close_soon(struct conn *c, enum lws_close_status st, const char *why)
 	c->close_now = 1;
 	c->close_status = st;
 	c->close_why = why;
-	lws_callback_on_writable(c->wsi);
+	/*
+	 * Closed from the connection's timer: a close asked for from
+	 * another callback loses its close frame on libuv (Debian's
+	 * libwebsockets, a debug build, closes such a connection a
+	 * second time at once), while one from the timer callback is
+	 * sent before the socket goes.
+	 */
+	lws_set_timer_usecs(c->wsi, 1);
 }
 
 static void

@@ -20,6 +20,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "io/loop.h"
 #include "sim/simmarket.h"
 #include "sim/simreplay.h"
 
@@ -42,7 +43,6 @@ extern const struct mk_info mk_info[MK_COUNT];
 #define QUEUE_PACE 256		/* --rate 0 waits for longer queues */
 #define HTTP_CHUNK 32768
 #define SHUTDOWN_GRACE_MS 1000
-#define HOUSE_US 100000		/* signal and --duration checks */
 #define WEIGHT_WINDOW 60	/* seconds of the rolling REST weight */
 #define BAN_MS 120000		/* a 418 ban, Binance's shortest */
 #define LIMIT_GRACE_MS 1000	/* requests sent before a 429 arrived */
@@ -172,19 +172,20 @@ struct ipw {
 
 struct sim {
 	const struct opts *o;
-	struct lws_context *ctx;
+	struct loop *loop;
+	struct lwsloop *ll;	/* the server, on loop */
+	struct lws_context *ctx;	/* ll's */
 	struct inst *inst;
 	size_t ninst;
 	struct conn *conns;
-	lws_sorted_usec_list_t step_sul;
-	lws_sorted_usec_list_t house_sul;
+	struct loop_timer step;	/* the markets' next step */
+	struct loop_timer end;	/* --duration */
 	int64_t next_step_us;
 	int64_t start_ms;
 	int started;		/* --wait-clients satisfied */
 	uint64_t snapshots;	/* REST order books served */
 	uint64_t rounds;	/* steps of every market taken */
 	int held, hold_done;	/* --hold-at: holding; released */
-	int stop;
 	struct buf out;		/* scratch for rendering messages */
 	char *arg;		/* scratch for URL arguments */
 	char *path;		/* scratch for a WebSocket request's path */
@@ -300,5 +301,6 @@ void on_usr1(int sig);
 void lws_log(int level, const char *line);
 void sim_listen(struct sim *s);
 void sim_run(struct sim *s);
+void sim_close(struct sim *s);
 
 #endif

@@ -2,17 +2,9 @@
  * ws: reconnecting WebSocket client connections on libwebsockets (see
  * ws.h), in the program's loop (io/loop).
  *
- * Debian's libwebsockets 4.1.6 is built without LWS_WITH_EXTERNAL_POLL:
- * the ADD_POLL_FD/DEL_POLL_FD/CHANGE_MODE_POLL_FD callbacks never come,
- * so its sockets cannot be put in a foreign poll set one by one.  It
- * runs instead on its libuv event library, on a libuv loop of ours that
- * never blocks: that loop's epoll descriptor (uv_backend_fd) sits in the
- * program's loop like any other descriptor, and its next timer
- * (uv_backend_timeout) is a timer there.  When either is due,
- * uv_run(UV_RUN_NOWAIT) runs what is ready and returns; the program
- * waits in one place only, its own loop.
+ * libwebsockets runs on the program's loop through net/lwsloop.
  *
- * libwebsockets calls back into callback() from inside uv_run(); the
+ * libwebsockets calls back into callback() from inside the loop; the
  * connection a callback is about is its user pointer.  Reconnects and
  * backoff are ours, on a loop timer.
  */
@@ -22,17 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #include "base/buf.h"
 #include "base/timeutil.h"
 #include "io/loop.h"
+#include "lwsloop.h"
 #include "ws.h"
 
 /* Bytes read per socket read: a burst of frames in few system calls. */
 #define WS_READ_BUF 65536
-/* Iterations of the libuv loop that ws_close() allows for its closes. */
-#define WS_CLOSE_SPINS 1000
 
 #define WS_BACKOFF_FIRST 1000
 #define WS_BACKOFF_MAX 30000
@@ -64,12 +54,8 @@ struct ws_conn {
 };
 
 struct ws {
-	struct lws_context *ctx;
+	struct lwsloop *ll;	/* the context, on loop */
 	struct loop *loop;
-	uv_loop_t uv;		/* libwebsockets' loop, run from ours */
-	int uv_ok;		/* uv initialised */
-	struct loop_fd *uv_watch;	/* its epoll descriptor */
-	struct loop_timer uv_timer;	/* its next timer */
 	struct loop_timer retry;	/* the next reconnect */
 	int err;		/* errno of a failure in a callback */
 	struct ws_conn **conns;
@@ -77,7 +63,6 @@ struct ws {
 	uint64_t rng;
 	size_t message_max;	/* a larger message is a fault of the peer */
 	int closing;			/* no handlers while tearing down */
-	int hooked;			/* uv_before_block is in the loop */
 };
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -88,48 +73,6 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
-/* Run what is ready in libwebsockets' loop, without waiting. */
-static void
-uv_step(struct ws *w)
-{
-	uv_run(&w->uv, UV_RUN_NOWAIT);
-}
-
-static void
-on_uv_fd(struct loop_fd *f, int fd, int revents, void *ctx)
-{
-	(void)f;
-	(void)fd;
-	(void)revents;
-	uv_step(ctx);
-}
-
-static void
-on_uv_timer(struct loop_timer *t, void *ctx)
-{
-	(void)t;
-	uv_step(ctx);
-}
-
-/* Before the program's loop waits: wake it for libuv's next timer. */
-static void
-uv_before_block(void *ctx)
-{
-	struct ws *w = ctx;
-	int ms;
-
-	/* The loop's idea of now is from its last run: renew it, or its
-	 * timeout counts from then. */
-	uv_update_time(&w->uv);
-	ms = uv_backend_timeout(&w->uv);
-	if (ms < 0) {
-		loop_timer_stop(w->loop, &w->uv_timer);
-		return;
-	}
-	if (loop_timer_in(w->loop, &w->uv_timer, ms) < 0)
-		w->err = errno;
-}
-
 static void on_retry(struct loop_timer *t, void *ctx);
 
 int
@@ -137,55 +80,33 @@ ws_open(struct ws **out, struct loop *loop, const char *ca_file)
 {
 	struct lws_context_creation_info info;
 	struct ws *w = calloc(1, sizeof *w);
-	void *foreign[1];
-	int e = EIO;
 
 	if (!w)
 		return -1;
 	w->loop = loop;
-	loop_timer_init(&w->uv_timer, on_uv_timer, w);
 	loop_timer_init(&w->retry, on_retry, w);
-	if (uv_loop_init(&w->uv) != 0)
-		goto fail;
-	w->uv_ok = 1;
 	/* libwebsockets logs to stderr by itself: errors reach the program
 	 * through the handlers instead. */
 	lws_set_log_level(0, NULL);
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-	    LWS_SERVER_OPTION_LIBUV;
-	foreign[0] = &w->uv;
-	info.foreign_loops = foreign;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.pt_serv_buf_size = WS_READ_BUF;
-	/* Set to NULL by libwebsockets once the context is wholly gone. */
-	info.pcontext = &w->ctx;
 	info.client_ssl_ca_filepath = ca_file;
 	info.gid = -1;
 	info.uid = -1;
-	w->ctx = lws_create_context(&info);
-	if (!w->ctx)
-		goto fail;
-	w->uv_watch = loop_fd_add(loop, uv_backend_fd(&w->uv), LOOP_READ,
-	    on_uv_fd, w);
-	if (!w->uv_watch) {
-		e = errno;
-		goto fail;
+	if (lwsloop_open(&w->ll, loop, &info) < 0) {
+		int e = errno;
+
+		free(w);
+		errno = e;
+		return -1;
 	}
-	if (loop_before_block(loop, uv_before_block, w) < 0) {
-		e = errno;
-		goto fail;
-	}
-	w->hooked = 1;
 	w->rng = (uint64_t)time_now_us() | 1;
 	w->message_max = WS_MESSAGE_MAX;
 	*out = w;
 	return 0;
-fail:
-	ws_close(w);
-	errno = e;
-	return -1;
 }
 
 static void
@@ -206,28 +127,10 @@ ws_close(struct ws *w)
 	if (!w)
 		return;
 	/* Destroying the context closes every connection first; the
-	 * program has stopped listening by then.  With a foreign libuv
-	 * loop, the context is gone once its handles have closed, which
-	 * takes turns of that loop. */
+	 * program has stopped listening by then. */
 	w->closing = 1;
-	loop_timer_stop(w->loop, &w->uv_timer);
 	loop_timer_stop(w->loop, &w->retry);
-	loop_fd_del(w->uv_watch);
-	if (w->hooked)
-		loop_before_block_del(w->loop, uv_before_block, w);
-	/* The closes complete in the loop; a second call frees what is
-	 * left once they have.  Not a turn of the loop after it: the
-	 * event library's code is unloaded then. */
-	if (w->ctx)
-		lws_context_destroy(w->ctx);
-	for (i = 0; w->uv_ok && i < WS_CLOSE_SPINS; i++)
-		if (!uv_run(&w->uv, UV_RUN_NOWAIT))
-			break;
-	if (w->ctx)
-		lws_context_destroy(w->ctx);
-	/* Busy only if a handle never closed: then it stays. */
-	if (w->uv_ok)
-		(void)uv_loop_close(&w->uv);
+	lwsloop_close(w->ll);
 	for (i = 0; i < w->n; i++)
 		conn_free(w->conns[i]);
 	free(w->conns);
@@ -459,7 +362,7 @@ conn_start(struct ws_conn *c)
 	struct lws_client_connect_info ci;
 
 	memset(&ci, 0, sizeof ci);
-	ci.context = c->w->ctx;
+	ci.context = lwsloop_context(c->w->ll);
 	ci.address = c->host;
 	ci.port = c->port;
 	ci.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
@@ -648,5 +551,5 @@ on_retry(struct loop_timer *t, void *ctx)
 int
 ws_error(const struct ws *w)
 {
-	return w->err;
+	return w->err ? w->err : lwsloop_error(w->ll);
 }
