@@ -2,6 +2,7 @@
  * norm: field readers and writers shared by the venue normalizers (see
  * norm.h).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -10,13 +11,51 @@
 /* The longest decimal the fast pass takes: well inside fx's range. */
 #define NORM_FAST_DEC 36
 
-int norm_fast_path = 1;
-
 void
 norm_begin(struct norm *m, int fast)
 {
 	m->fast = fast;
 	m->ndone = 0;
+}
+
+/* Drop what a failed pass appended, and its failure. */
+static void
+roll_back(struct buf *out, size_t mark)
+{
+	out->len = mark;
+	out->failed = 0;
+}
+
+int
+norm_run(struct norm *nm, enum norm_mode mode, const struct norm_passes *p,
+    void *m, const char *msg, size_t n)
+{
+	struct buf *out = nm->out;
+	size_t mark = out->len;
+	int r = -1;
+
+	if (buf_failed(out))
+		return norm_fail(nm, "output buffer has failed");
+	if (mode == NORM_ONE_PASS) {
+		p->begin(m, 1);
+		r = p->fast(m, msg, n);
+		if (r < 0 || buf_failed(out)) {
+			roll_back(out, mark);
+			r = -1;
+		}
+	}
+	if (r < 0) {
+		p->begin(m, 0);
+		r = p->plain(m, msg, n);
+	}
+	if (r >= 0 && buf_failed(out)) {
+		nm->kind = NULL;
+		r = norm_fail(nm, "%s", buf_failed(out) == ENOMEM ?
+		    "out of memory" : "event too large for the output buffer");
+	}
+	if (r < 0)
+		roll_back(out, mark);
+	return r;
 }
 
 static int

@@ -25,7 +25,7 @@ struct norm {
 	char *why;
 	size_t whylen;
 	/*
-	 * The fast pass (see norm_fast_path): the message was scanned by
+	 * The fast pass (see norm_run): the message was scanned by
 	 * json_parse_object_nested(), so its arrays are unchecked until a
 	 * reader validates them; those validated are listed in done.  Any
 	 * -1 in this pass only means "take the plain pass".
@@ -44,10 +44,26 @@ struct norm {
  * or escapes in a level array, invalid JSON, any error at all) is
  * decided by the plain pass -- a full validating scan, then the fields
  * read one by one -- from scratch, so results, reasons included, are
- * those of the plain pass.  Nonzero by default; tests and fuzzers set it
- * to 0 to compare the two.
+ * those of the plain pass.  Tests and fuzzers ask for the plain pass
+ * alone (NORM_PLAIN) to compare the two.
  */
-extern int norm_fast_path;
+enum norm_mode { NORM_ONE_PASS, NORM_PLAIN };
+
+/* A normalizer's two passes over one message, on its own state m. */
+struct norm_passes {
+	void (*begin)(void *m, int fast);	/* reset m; calls norm_begin */
+	int (*fast)(void *m, const char *msg, size_t n);
+	int (*plain)(void *m, const char *msg, size_t n);
+};
+
+/*
+ * Normalize msg with p on m (whose struct norm is nm, its out, why and
+ * pair set): the fast pass first unless mode is NORM_PLAIN, then the
+ * plain pass if the fast one did not take it.  Returns the pass's
+ * result; on -1 (the reason in nm->why) nm->out is as it was.
+ */
+int norm_run(struct norm *nm, enum norm_mode mode,
+    const struct norm_passes *p, void *m, const char *msg, size_t n);
 
 /* Start a pass: fast (nonzero) or plain. */
 void norm_begin(struct norm *m, int fast);

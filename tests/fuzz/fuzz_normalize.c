@@ -3,7 +3,7 @@
  * byte picks the venue and market, whether the receive time and the
  * caller's symbol are known, and a small output buffer; the rest is one
  * raw message.  Each message goes through the one-pass decoder and the
- * plain pass (norm_fast_path 1 and 0), which must agree exactly: the
+ * plain pass (NORM_ONE_PASS and NORM_PLAIN), which must agree exactly: the
  * result, the events appended, the reason of a failure.  A failure
  * leaves the buffer as it was; every event appended is one line that the
  * event reader takes (event_parse).
@@ -30,17 +30,17 @@ check(int cond)
 /* One normalizer call into b (holding a prefix to keep) with its reason. */
 static int
 normalize(unsigned sel, const char *msg, size_t n, struct buf *b, char *why,
-    size_t whylen)
+    size_t whylen, enum norm_mode mode)
 {
 	static const char *const markets[] = { "spot", "futures", "linear",
 	    "spot" };
 	int64_t recv = sel & 4 ? 1700000000123456 : -1;
 
 	if ((sel & 3) < 2)
-		return binance_normalize(msg, n, markets[sel & 3],
-		    sel & 8 ? "BTCUSDT" : NULL, recv, b, why, whylen);
-	return bybit_normalize(msg, n, markets[sel & 3], recv, b, why,
-	    whylen);
+		return binance_normalize_mode(msg, n, markets[sel & 3],
+		    sel & 8 ? "BTCUSDT" : NULL, recv, b, why, whylen, mode);
+	return bybit_normalize_mode(msg, n, markets[sel & 3], recv, b, why,
+	    whylen, mode);
 }
 
 int
@@ -67,11 +67,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(why_fast, 'x', sizeof why_fast);
 	memset(why_plain, 'x', sizeof why_plain);
 
-	norm_fast_path = 1;
-	rf = normalize(sel, msg, n, &fast, why_fast, sizeof why_fast);
-	norm_fast_path = 0;
-	rp = normalize(sel, msg, n, &plain, why_plain, sizeof why_plain);
-	norm_fast_path = 1;
+	rf = normalize(sel, msg, n, &fast, why_fast, sizeof why_fast,
+	    NORM_ONE_PASS);
+	rp = normalize(sel, msg, n, &plain, why_plain, sizeof why_plain,
+	    NORM_PLAIN);
 
 	check(rf == rp);
 	check(fast.len == plain.len && !buf_failed(&fast) &&

@@ -14,6 +14,10 @@
 #include "event/event.h"
 #include "tap.h"
 
+/* The passes every test runs in: both, in turn (see main). */
+static enum norm_mode mode = NORM_ONE_PASS;
+#define normalize_in_mode(...) binance_normalize_mode(__VA_ARGS__, mode)
+
 static struct buf out;
 static char why[256];
 
@@ -25,7 +29,7 @@ norm(const char *msg, const char *market, const char *symbol, int64_t recv)
 
 	buf_reset(&out);
 	why[0] = '\0';
-	r = binance_normalize(msg, strlen(msg), market, symbol, recv, &out,
+	r = normalize_in_mode(msg, strlen(msg), market, symbol, recv, &out,
 	    why, sizeof why);
 	buf_addc(&out, '\0');
 	out.len--;
@@ -59,7 +63,7 @@ refused(const char *msg, const char *market, const char *symbol,
 	buf_reset(&out);
 	buf_adds(&out, keep);
 	why[0] = '\0';
-	r = binance_normalize(msg, strlen(msg), market, symbol, 1, &out, why,
+	r = normalize_in_mode(msg, strlen(msg), market, symbol, 1, &out, why,
 	    sizeof why);
 	tap_ok(r == -1 && strcmp(why, want) == 0 &&
 	    out.len == sizeof keep - 1 && memcmp(out.p, keep, out.len) == 0 &&
@@ -351,7 +355,7 @@ test_bad(void)
 
 		for (k = 0; k < n; k++) {
 			buf_reset(&out);
-			if (binance_normalize(big, k, "spot", NULL, 1, &out,
+			if (normalize_in_mode(big, k, "spot", NULL, 1, &out,
 			    why, sizeof why) != -1 || out.len != 0)
 				bad++;
 		}
@@ -371,7 +375,7 @@ test_buffer_full(void)
 
 	buf_init(&small, 64);
 	buf_adds(&small, "0123456789");
-	r = binance_normalize(NKN_DEPTH, strlen(NKN_DEPTH), "spot", NULL, 1,
+	r = normalize_in_mode(NKN_DEPTH, strlen(NKN_DEPTH), "spot", NULL, 1,
 	    &small, why, sizeof why);
 	tap_eq_i(r, -1, "a full buffer is an error");
 	tap_eq_s(why, "event too large for the output buffer",
@@ -450,7 +454,7 @@ feed(struct tally *t, const char *msg, size_t n, const char *market,
 	int r;
 
 	buf_reset(&out);
-	r = binance_normalize(msg, n, market, symbol, recv, &out, why,
+	r = normalize_in_mode(msg, n, market, symbol, recv, &out, why,
 	    sizeof why);
 	t->frames++;
 	if (r < 0) {
@@ -564,7 +568,7 @@ test_capture(const char *prefix, const char *market, long depth,
 }
 
 /*
- * The one-pass decoder and the plain pass (norm_fast_path 1 and 0) agree:
+ * The one-pass decoder and the plain pass (NORM_ONE_PASS and NORM_PLAIN) agree:
  * result, events, reason -- on messages the fast pass takes and on those
  * it leaves to the plain one.
  */
@@ -616,13 +620,10 @@ test_passes(void)
 		buf_reset(&a);
 		buf_reset(&b);
 		wa[0] = wb[0] = '\0';
-		norm_fast_path = 1;
-		ra = binance_normalize(msg, n, "spot", NULL, 1700000000000000,
-		    &a, wa, sizeof wa);
-		norm_fast_path = 0;
-		rb = binance_normalize(msg, n, "spot", NULL, 1700000000000000,
-		    &b, wb, sizeof wb);
-		norm_fast_path = 1;
+		ra = binance_normalize_mode(msg, n, "spot", NULL,
+		    1700000000000000, &a, wa, sizeof wa, NORM_ONE_PASS);
+		rb = binance_normalize_mode(msg, n, "spot", NULL,
+		    1700000000000000, &b, wb, sizeof wb, NORM_PLAIN);
 		tap_ok(ra == rb && a.len == b.len &&
 		    memcmp(a.p, b.p, a.len) == 0 &&
 		    (ra >= 0 || strcmp(wa, wb) == 0),
@@ -636,9 +637,12 @@ test_passes(void)
 int
 main(void)
 {
+	int pass;
+
 	buf_init(&out, 0);
 	/* Every test in the one-pass decoder, then in the plain pass. */
-	for (norm_fast_path = 1; norm_fast_path >= 0; norm_fast_path--) {
+	for (pass = 0; pass < 2; pass++) {
+		mode = pass ? NORM_PLAIN : NORM_ONE_PASS;
 		test_real();
 		test_snapshots();
 		test_no_events();
@@ -649,7 +653,6 @@ main(void)
 		/* Futures: 764 depthUpdate, 613 bookTicker, 91 aggTrade, 67 kline. */
 		test_capture("BINANCE_FUTURES", "futures", 764, 613, 91, 67);
 	}
-	norm_fast_path = 1;
 	test_passes();
 	buf_free(&out);
 	return tap_done();

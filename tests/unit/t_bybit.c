@@ -15,6 +15,10 @@
 #include "base/json.h"
 #include "tap.h"
 
+/* The passes every test runs in: both, in turn (see main). */
+static enum norm_mode mode = NORM_ONE_PASS;
+#define normalize_in_mode(...) bybit_normalize_mode(__VA_ARGS__, mode)
+
 static struct buf out;
 static char why[256];
 
@@ -26,7 +30,7 @@ norm(const char *msg, const char *market, int64_t recv)
 
 	buf_reset(&out);
 	why[0] = '\0';
-	r = bybit_normalize(msg, strlen(msg), market, recv, &out, why,
+	r = normalize_in_mode(msg, strlen(msg), market, recv, &out, why,
 	    sizeof why);
 	buf_addc(&out, '\0');
 	out.len--;
@@ -59,7 +63,7 @@ refused(const char *msg, const char *market, const char *want)
 	buf_reset(&out);
 	buf_adds(&out, keep);
 	why[0] = '\0';
-	r = bybit_normalize(msg, strlen(msg), market, 1, &out, why,
+	r = normalize_in_mode(msg, strlen(msg), market, 1, &out, why,
 	    sizeof why);
 	tap_ok(r == -1 && strcmp(why, want) == 0 &&
 	    out.len == sizeof keep - 1 && memcmp(out.p, keep, out.len) == 0 &&
@@ -306,7 +310,7 @@ test_bad(void)
 	n = strlen(LIN_TRADES);
 	for (bad = 0, k = 0; k < n; k++) {
 		buf_reset(&out);
-		if (bybit_normalize(LIN_TRADES, k, "linear", 1, &out, why,
+		if (normalize_in_mode(LIN_TRADES, k, "linear", 1, &out, why,
 		    sizeof why) != -1 || out.len != 0)
 			bad++;
 	}
@@ -325,7 +329,7 @@ test_buffer_full(void)
 	buf_init(&small, 300);
 	buf_adds(&small, "0123456789");
 	/* The first trade fits, the second does not. */
-	r = bybit_normalize(LIN_TRADES, strlen(LIN_TRADES), "linear", 1,
+	r = normalize_in_mode(LIN_TRADES, strlen(LIN_TRADES), "linear", 1,
 	    &small, why, sizeof why);
 	tap_eq_i(r, -1, "a full buffer is an error");
 	tap_eq_s(why, "event too large for the output buffer",
@@ -445,7 +449,7 @@ feed(struct tally *t, const char *msg, size_t n, const char *market,
 	int r;
 
 	buf_reset(&out);
-	r = bybit_normalize(msg, n, market, recv, &out, why, sizeof why);
+	r = normalize_in_mode(msg, n, market, recv, &out, why, sizeof why);
 	t->frames++;
 	if (r < 0) {
 		if (t->errors++ < 3)
@@ -540,7 +544,7 @@ test_capture(void)
 }
 
 /*
- * The one-pass decoder and the plain pass (norm_fast_path 1 and 0) agree:
+ * The one-pass decoder and the plain pass (NORM_ONE_PASS and NORM_PLAIN) agree:
  * result, events, reason -- on messages the fast pass takes and on those
  * it leaves to the plain one.
  */
@@ -587,11 +591,10 @@ test_passes(void)
 		buf_reset(&a);
 		buf_reset(&b);
 		wa[0] = wb[0] = '\0';
-		norm_fast_path = 1;
-		ra = bybit_normalize(msg, n, "linear", 1700000000000000, &a, wa, sizeof wa);
-		norm_fast_path = 0;
-		rb = bybit_normalize(msg, n, "linear", 1700000000000000, &b, wb, sizeof wb);
-		norm_fast_path = 1;
+		ra = bybit_normalize_mode(msg, n, "linear", 1700000000000000,
+		    &a, wa, sizeof wa, NORM_ONE_PASS);
+		rb = bybit_normalize_mode(msg, n, "linear", 1700000000000000,
+		    &b, wb, sizeof wb, NORM_PLAIN);
 		tap_ok(ra == rb && a.len == b.len &&
 		    memcmp(a.p, b.p, a.len) == 0 &&
 		    (ra >= 0 || strcmp(wa, wb) == 0),
@@ -605,16 +608,18 @@ test_passes(void)
 int
 main(void)
 {
+	int pass;
+
 	buf_init(&out, 0);
 	/* Every test in the one-pass decoder, then in the plain pass. */
-	for (norm_fast_path = 1; norm_fast_path >= 0; norm_fast_path--) {
+	for (pass = 0; pass < 2; pass++) {
+		mode = pass ? NORM_PLAIN : NORM_ONE_PASS;
 		test_real();
 		test_no_events();
 		test_bad();
 		test_buffer_full();
 		test_capture();
 	}
-	norm_fast_path = 1;
 	test_passes();
 	buf_free(&out);
 	return tap_done();

@@ -1,7 +1,7 @@
 /*
  * binance: Binance messages to mkt events (see binance.h).
  *
- * One pass (norm.h, norm_fast_path): json_parse_object_nested() records
+ * One pass (norm.h, norm_run): json_parse_object_nested() records
  * the members of the message and of a combined stream's payload in one
  * scan, leaving the level arrays to norm_put_levels(), which validates
  * and copies them in one walk.  When that pass does not take a message,
@@ -342,8 +342,9 @@ bn_parse(struct bn *m, const char *p, size_t n, struct json_obj *o)
 
 /* The fast pass: see norm.h.  -1 leaves the message to the plain one. */
 static int
-bn_message_fast(struct bn *m, const char *msg, size_t n)
+bn_message_fast(void *mv, const char *msg, size_t n)
 {
+	struct bn *m = mv;
 	struct json_obj o;
 	struct json_nested nest;
 	const struct json_span *stream, *data;
@@ -380,8 +381,9 @@ check:
 }
 
 static int
-bn_message(struct bn *m, const char *msg, size_t n)
+bn_message(void *mv, const char *msg, size_t n)
 {
+	struct bn *m = mv;
 	struct json_obj o;
 	const struct json_span *stream, *data;
 	struct json_span payload;
@@ -407,22 +409,26 @@ bn_message(struct bn *m, const char *msg, size_t n)
 
 /* Start (or start again) on a message. */
 static void
-bn_begin(struct bn *m, int fast)
+bn_begin(void *mv, int fast)
 {
+	struct bn *m = mv;
+
 	memset(&m->stream, 0, sizeof m->stream);
 	m->nm.kind = NULL;
 	m->sym[0] = '\0';
 	norm_begin(&m->nm, fast);
 }
 
+static const struct norm_passes bn_passes = {
+	bn_begin, bn_message_fast, bn_message,
+};
+
 int
-binance_normalize(const char *msg, size_t n, const char *market,
+binance_normalize_mode(const char *msg, size_t n, const char *market,
     const char *symbol, int64_t recv_us, struct buf *out, char *why,
-    size_t whylen)
+    size_t whylen, enum norm_mode mode)
 {
 	struct bn m;
-	size_t mark = out->len;
-	int r;
 
 	bn_begin(&m, 0);
 	m.market = market;
@@ -436,30 +442,14 @@ binance_normalize(const char *msg, size_t n, const char *market,
 	    strcmp(market, "futures") != 0))
 		return bn_fail(&m, "unknown market '%s'",
 		    market ? market : "(null)");
-	if (buf_failed(out))
-		return bn_fail(&m, "output buffer has failed");
-	r = -1;
-	if (norm_fast_path) {
-		bn_begin(&m, 1);
-		r = bn_message_fast(&m, msg, n);
-		if (r < 0 || buf_failed(out)) {
-			out->len = mark;
-			out->failed = 0;
-			r = -1;
-		}
-	}
-	if (r < 0) {
-		bn_begin(&m, 0);
-		r = bn_message(&m, msg, n);
-	}
-	if (r >= 0 && buf_failed(out)) {
-		m.nm.kind = NULL;
-		r = bn_fail(&m, "%s", buf_failed(out) == ENOMEM ?
-		    "out of memory" : "event too large for the output buffer");
-	}
-	if (r < 0) {
-		out->len = mark;
-		out->failed = 0;
-	}
-	return r;
+	return norm_run(&m.nm, mode, &bn_passes, &m, msg, n);
+}
+
+int
+binance_normalize(const char *msg, size_t n, const char *market,
+    const char *symbol, int64_t recv_us, struct buf *out, char *why,
+    size_t whylen)
+{
+	return binance_normalize_mode(msg, n, market, symbol, recv_us, out,
+	    why, whylen, NORM_ONE_PASS);
 }

@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/attr.h"
+#include "venue/norm.h"
 #include "venue/venue.h"
 
 /*
@@ -65,6 +66,10 @@ enum {
 int binance_normalize(const char *msg, size_t n, const char *market,
     const char *symbol, int64_t recv_us, struct buf *out, char *why,
     size_t whylen) WUR;
+/* The same with the passes chosen (norm.h): tests compare the two. */
+int binance_normalize_mode(const char *msg, size_t n, const char *market,
+    const char *symbol, int64_t recv_us, struct buf *out, char *why,
+    size_t whylen, enum norm_mode mode) WUR;
 
 /* The venue's table (binance_ops.c): markets "spot" and "futures"
  * (USD-M). */

@@ -1,7 +1,7 @@
 /*
  * bybit: Bybit v5 messages to mkt events (see bybit.h).
  *
- * One pass (norm.h, norm_fast_path): json_parse_object_nested() records
+ * One pass (norm.h, norm_run): json_parse_object_nested() records
  * the members of the message and of its "data" object in one scan,
  * leaving the level arrays to norm_put_levels(), which validates and
  * copies them in one walk.  When that pass does not take a message, the
@@ -307,8 +307,9 @@ by_dispatch(struct by *m, struct json_obj *o)
 }
 
 static int
-by_message(struct by *m, const char *msg, size_t n)
+by_message(void *mv, const char *msg, size_t n)
 {
+	struct by *m = mv;
 	struct json_obj o;
 	const char *reason;
 	size_t at;
@@ -320,8 +321,9 @@ by_message(struct by *m, const char *msg, size_t n)
 
 /* The fast pass: see norm.h.  -1 leaves the message to the plain one. */
 static int
-by_message_fast(struct by *m, const char *msg, size_t n)
+by_message_fast(void *mv, const char *msg, size_t n)
 {
+	struct by *m = mv;
 	struct json_obj o;
 	struct json_nested nest;
 	const char *reason;
@@ -342,8 +344,10 @@ by_message_fast(struct by *m, const char *msg, size_t n)
 
 /* Start (or start again) on a message. */
 static void
-by_begin(struct by *m, int fast)
+by_begin(void *mv, int fast)
 {
+	struct by *m = mv;
+
 	m->nm.kind = NULL;
 	m->topic[0] = '\0';
 	m->sym[0] = '\0';
@@ -351,13 +355,16 @@ by_begin(struct by *m, int fast)
 	norm_begin(&m->nm, fast);
 }
 
+static const struct norm_passes by_passes = {
+	by_begin, by_message_fast, by_message,
+};
+
 int
-bybit_normalize(const char *msg, size_t n, const char *market,
-    int64_t recv_us, struct buf *out, char *why, size_t whylen)
+bybit_normalize_mode(const char *msg, size_t n, const char *market,
+    int64_t recv_us, struct buf *out, char *why, size_t whylen,
+    enum norm_mode mode)
 {
 	struct by m;
-	size_t mark = out->len;
-	int r;
 
 	by_begin(&m, 0);
 	m.market = market;
@@ -370,30 +377,13 @@ bybit_normalize(const char *msg, size_t n, const char *market,
 	    strcmp(market, "spot") != 0 && strcmp(market, "inverse") != 0))
 		return by_fail(&m, "unknown market '%s'",
 		    market ? market : "(null)");
-	if (buf_failed(out))
-		return by_fail(&m, "output buffer has failed");
-	r = -1;
-	if (norm_fast_path) {
-		by_begin(&m, 1);
-		r = by_message_fast(&m, msg, n);
-		if (r < 0 || buf_failed(out)) {
-			out->len = mark;
-			out->failed = 0;
-			r = -1;
-		}
-	}
-	if (r < 0) {
-		by_begin(&m, 0);
-		r = by_message(&m, msg, n);
-	}
-	if (r >= 0 && buf_failed(out)) {
-		m.nm.kind = NULL;
-		r = by_fail(&m, "%s", buf_failed(out) == ENOMEM ?
-		    "out of memory" : "event too large for the output buffer");
-	}
-	if (r < 0) {
-		out->len = mark;
-		out->failed = 0;
-	}
-	return r;
+	return norm_run(&m.nm, mode, &by_passes, &m, msg, n);
+}
+
+int
+bybit_normalize(const char *msg, size_t n, const char *market,
+    int64_t recv_us, struct buf *out, char *why, size_t whylen)
+{
+	return bybit_normalize_mode(msg, n, market, recv_us, out, why, whylen,
+	    NORM_ONE_PASS);
 }

@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/attr.h"
+#include "venue/norm.h"
 #include "venue/venue.h"
 
 /*
@@ -50,6 +51,10 @@
  */
 int bybit_normalize(const char *msg, size_t n, const char *market,
     int64_t recv_us, struct buf *out, char *why, size_t whylen) WUR;
+/* The same with the passes chosen (norm.h): tests compare the two. */
+int bybit_normalize_mode(const char *msg, size_t n, const char *market,
+    int64_t recv_us, struct buf *out, char *why, size_t whylen,
+    enum norm_mode mode) WUR;
 
 /* The venue's table (bybit_ops.c): markets "linear" and "spot". */
 extern const struct venue_ops bybit_ops;
