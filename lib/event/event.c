@@ -332,6 +332,15 @@ event_render_head(struct buf *out, const char *type, const char *venue,
 }
 
 void
+event_render_int(struct buf *out, const char *name, int64_t v)
+{
+	buf_adds(out, ",\"");
+	buf_adds(out, name);
+	buf_adds(out, "\":");
+	buf_addi(out, v);
+}
+
+void
 levels_free(struct levels *l)
 {
 	free(l->lv);

@@ -99,6 +99,9 @@ void event_render_head(struct buf *out, const char *type, const char *venue,
     const char *market, const char *symbol, unsigned has, int64_t time,
     int64_t recv);
 
+/* ,"name":v -- an integer member of the event being rendered. */
+void event_render_int(struct buf *out, const char *name, int64_t v);
+
 /* A decoded price level. */
 struct level_fx {
 	struct fx px;

@@ -713,15 +713,6 @@ book_render(struct buf *out, const struct book *b, size_t levels)
 }
 
 static void
-add_id(struct buf *out, const char *name, int64_t v)
-{
-	buf_adds(out, ",\"");
-	buf_adds(out, name);
-	buf_adds(out, "\":");
-	buf_addi(out, v);
-}
-
-static void
 add_price(struct buf *out, const char *name, fx_i128 m, int s)
 {
 	char tmp[FX_BUFSZ];
@@ -769,6 +760,18 @@ render_top(struct buf *out, const struct book *b)
 }
 
 void
+book_render_gap_ids(struct buf *out, int64_t last_id,
+    const struct book_status *st)
+{
+	event_render_int(out, "last_id", last_id);
+	event_render_int(out, "expected_id", st->expected_id);
+	event_render_int(out, "got_first_id", st->got_first_id);
+	event_render_int(out, "got_last_id", st->got_last_id);
+	if (st->has_prev)
+		event_render_int(out, "got_prev_id", st->got_prev_id);
+}
+
+void
 book_render_status(struct buf *out, const struct book *b, const char *source,
     const struct book_status *st)
 {
@@ -777,28 +780,23 @@ book_render_status(struct buf *out, const struct book *b, const char *source,
 	buf_adds(out, st->reason);
 	buf_addc(out, '"');
 	if (strcmp(st->reason, "gap") == 0) {
-		add_id(out, "last_id", b->last_id);
-		add_id(out, "expected_id", st->expected_id);
-		add_id(out, "got_first_id", st->got_first_id);
-		add_id(out, "got_last_id", st->got_last_id);
-		if (st->has_prev)
-			add_id(out, "got_prev_id", st->got_prev_id);
+		book_render_gap_ids(out, b->last_id, st);
 	} else if (strcmp(st->reason, "no_snapshot") == 0) {
-		add_id(out, "got_first_id", st->got_first_id);
-		add_id(out, "got_last_id", st->got_last_id);
+		event_render_int(out, "got_first_id", st->got_first_id);
+		event_render_int(out, "got_last_id", st->got_last_id);
 	} else if (strcmp(st->reason, "ticker_mismatch") == 0) {
-		add_id(out, "last_id", st->got_last_id);
+		event_render_int(out, "last_id", st->got_last_id);
 		add_fx(out, "bid", fx_trim(st->tick.bid));
 		add_fx(out, "bid_qty", fx_trim(st->tick.bid_qty));
 		add_fx(out, "ask", fx_trim(st->tick.ask));
 		add_fx(out, "ask_qty", fx_trim(st->tick.ask_qty));
 		render_top(out, b);
 	} else if (strcmp(st->reason, "crossed") == 0) {
-		add_id(out, "last_id", st->got_last_id);
+		event_render_int(out, "last_id", st->got_last_id);
 		add_price(out, "best_bid", book_best_bid(b), b->ps);
 		add_price(out, "best_ask", book_best_ask(b), b->ps);
 	} else {
-		add_id(out, "got_last_id", st->got_last_id);
+		event_render_int(out, "got_last_id", st->got_last_id);
 	}
 	buf_adds(out, "}\n");
 }
@@ -807,6 +805,6 @@ void
 book_render_synced(struct buf *out, const struct book *b, const char *source)
 {
 	render_status_head(out, b, source, "synced");
-	add_id(out, "last_id", b->last_id);
+	event_render_int(out, "last_id", b->last_id);
 	buf_adds(out, "}\n");
 }

@@ -225,6 +225,13 @@ void book_render_status(struct buf *out, const struct book *b,
     const char *source, const struct book_status *st);
 void book_render_synced(struct buf *out, const struct book *b,
     const char *source);
+/*
+ * Part of a status event (no line of its own): the ids of a gap,
+ * ,"last_id":last_id,"expected_id":..,"got_first_id":..,"got_last_id":..
+ * [,"got_prev_id":..].
+ */
+void book_render_gap_ids(struct buf *out, int64_t last_id,
+    const struct book_status *st);
 /* The common head: {"type":T,"venue":..,"market":..,"symbol":..,"time":..,
  * "recv":.. (without a closing brace). */
 void book_render_head(struct buf *out, const struct book *b,

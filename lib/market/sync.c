@@ -55,15 +55,6 @@ status_head(struct buf *out, const struct sync *s, unsigned has,
 	buf_addc(out, '"');
 }
 
-static void
-add_id(struct buf *out, const char *name, int64_t v)
-{
-	buf_adds(out, ",\"");
-	buf_adds(out, name);
-	buf_adds(out, "\":");
-	buf_addi(out, v);
-}
-
 /* The gap that sends this symbol back to a snapshot. */
 static void
 render_gap(struct buf *out, const struct sync *s, const struct event *ev,
@@ -71,12 +62,7 @@ render_gap(struct buf *out, const struct sync *s, const struct event *ev,
 {
 	status_head(out, s, ev->has, ev->time, "invalid");
 	buf_adds(out, ",\"reason\":\"gap\"");
-	add_id(out, "last_id", s->id);
-	add_id(out, "expected_id", st->expected_id);
-	add_id(out, "got_first_id", st->got_first_id);
-	add_id(out, "got_last_id", st->got_last_id);
-	if (st->has_prev)
-		add_id(out, "got_prev_id", st->got_prev_id);
+	book_render_gap_ids(out, s->id, st);
 	buf_adds(out, "}\n");
 	status_head(out, s, ev->has, ev->time, "resyncing");
 	buf_adds(out, ",\"reason\":\"gap\"}\n");
@@ -245,14 +231,14 @@ feed_snapshot(struct sync *s, const struct event *ev, const char *line,
 	if (stale_snapshot(s, ev)) {
 		status_head(out, s, ev->has, ev->time, "resyncing");
 		buf_adds(out, ",\"reason\":\"stale_snapshot\"");
-		add_id(out, "last_id", ev->last_id);
-		add_id(out, "expected_id", s->ev[0].first_id);
+		event_render_int(out, "last_id", ev->last_id);
+		event_render_int(out, "expected_id", s->ev[0].first_id);
 		buf_adds(out, "}\n");
 		return SYNC_SNAPSHOT;
 	}
 	if (s->broken) {
 		status_head(out, s, ev->has, ev->time, "synced");
-		add_id(out, "last_id", ev->last_id);
+		event_render_int(out, "last_id", ev->last_id);
 		buf_adds(out, "}\n");
 		s->broken = 0;
 	}
