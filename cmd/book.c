@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #include "market/bookset.h"
-#include "venue/venue.h"
 #include "prog/err.h"
 #include "prog/run.h"
 #include "base/timeutil.h"
@@ -96,16 +95,9 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct run r;
-	struct bookset bs;
 
 	err_init("mkt-book");
 	parse_opts(argc, argv, &o);
-	run_open(&r, o.run.input, o.run.output, o.run.pass);
-	bookset_init(&bs, "mkt-book", o.interval, render_book, &o);
-	bookset_rules(&bs, venue_seq_rule);
-	run_books(&r, &bs, CONSUMES);
-	bookset_free(&bs);
-	run_close(&r);
+	run_books(&o.run, "mkt-book", o.interval, render_book, &o, CONSUMES);
 	return 0;
 }

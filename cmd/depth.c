@@ -9,7 +9,6 @@
 
 #include "market/bands.h"
 #include "market/bookset.h"
-#include "venue/venue.h"
 #include "prog/err.h"
 #include "prog/run.h"
 #include "base/timeutil.h"
@@ -100,16 +99,9 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct run r;
-	struct bookset bs;
 
 	err_init("mkt-depth");
 	parse_opts(argc, argv, &o);
-	run_open(&r, o.run.input, o.run.output, o.run.pass);
-	bookset_init(&bs, "mkt-depth", o.interval, render_bands, &o);
-	bookset_rules(&bs, venue_seq_rule);
-	run_books(&r, &bs, CONSUMES);
-	bookset_free(&bs);
-	run_close(&r);
+	run_books(&o.run, "mkt-depth", o.interval, render_bands, &o, CONSUMES);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "event/event.h"
+#include "venue/venue.h"
 
 #include "err.h"
 #include "run.h"
@@ -223,12 +224,19 @@ run_no_operands(int argc, char **argv)
 }
 
 void
-run_books(struct run *r, struct bookset *bs, unsigned consumes)
+run_books(const struct run_opts *ro, const char *source, int64_t interval,
+    bookset_render_fn *render, void *ctx, unsigned consumes)
 {
+	struct run run, *r = &run;
+	struct bookset books, *bs = &books;
 	struct event ev;
 	const char *line;
 	size_t len;
 	char why[256];
+
+	run_open(r, ro->input, ro->output, ro->pass);
+	bookset_init(bs, source, interval, render, ctx);
+	bookset_rules(bs, venue_seq_rule);
 
 	while (run_next(r, &line, &len)) {
 		if (event_parse_for(line, len, &ev, consumes, why,
@@ -256,4 +264,6 @@ run_books(struct run *r, struct bookset *bs, unsigned consumes)
 	}
 	bookset_finish(bs, &r->ob);
 	run_flush_events(r);
+	bookset_free(bs);
+	run_close(r);
 }

@@ -124,11 +124,15 @@ void run_pass(struct run *r, const char *line, size_t len);
 void run_close(struct run *r);
 
 /*
- * The whole life of a book-keeping filter (mkt-book, mkt-depth): read
- * every line, feed the event types in `consumes` (a mask of EV_BIT) and
- * tickers to the bookset, pass the rest through, write what it renders,
- * and at the end the pending windows.
+ * The whole life of a book-keeping filter (mkt-book, mkt-depth): open
+ * ro's input and output, keep a bookset (bookset_init() with source,
+ * interval, render and ctx; each venue's sync rule), read every line,
+ * feed the event types in `consumes` (a mask of EV_BIT) and tickers to
+ * it, pass the rest through, write what it renders, and at the end the
+ * pending windows; then close.
  */
-void run_books(struct run *r, struct bookset *bs, unsigned consumes);
+void run_books(const struct run_opts *ro, const char *source,
+    int64_t interval, bookset_render_fn *render, void *ctx,
+    unsigned consumes);
 
 #endif
