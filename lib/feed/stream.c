@@ -113,8 +113,12 @@ route(struct stream *s, struct buf *out, char *why, size_t whylen)
 		int need;
 
 		/* The normalizers write what the event module reads: a
-		 * failure here is a bug, reported like bad input. */
-		if (event_parse(p, n, &ev, why, whylen) < 0 ||
+		 * failure here is a bug, reported like bad input.  Their
+		 * level arrays are taken as written (the sync copies them,
+		 * it does not read them): fuzz_normalize checks that every
+		 * line they write validates in full. */
+		if (event_parse_for(p, n, &ev, EV_BIT(EV_SNAPSHOT) |
+		    EV_BIT(EV_DEPTH), why, whylen) < 0 ||
 		    event_fields(&ev, why, whylen) < 0)
 			return -1;
 		if (ev.type != EV_SNAPSHOT && ev.type != EV_DEPTH) {
