@@ -106,7 +106,7 @@ conn_timer(struct conn *c)
 		c->ping_out = 1;
 		c->ping_due = 1;
 		c->next_ping_ms = now + o->ping_ms;
-		lws_callback_on_writable(c->wsi);
+		conn_want_write(c);
 	}
 	conn_arm_timer(c);
 	return 0;
@@ -131,26 +131,17 @@ write_ping(struct conn *c)
 	memcpy(b + LWS_PRE, c->ping_payload, n);
 	if (lws_write(c->wsi, b + LWS_PRE, n, LWS_WRITE_PING) < (int)n)
 		return -1;
-	if (c->qhead)
-		lws_callback_on_writable(c->wsi);
 	return 0;
 }
 
-/* One queued message per writeable callback; -1 closes. */
-int
-conn_writeable(struct conn *c)
+/* Send the head of the queue.  0, or -1 (the connection closes). */
+static int
+write_head(struct conn *c)
 {
 	const struct opts *o = c->sim->o;
-	struct msg *m;
+	struct msg *m = c->qhead;
 	int w, fault;
 
-	if (c->close_now)
-		return 0;
-	if (c->ping_due)
-		return write_ping(c);
-	m = c->qhead;
-	if (!m)
-		return 0;
 	c->qhead = m->next;
 	if (!c->qhead)
 		c->qtail = NULL;
@@ -161,12 +152,32 @@ conn_writeable(struct conn *c)
 	free(m);
 	if (w < 0)
 		return -1;
-	if (!fault && ++c->nsent == o->close_every) {
+	if (!fault && ++c->nsent == o->close_every)
 		conn_close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "close-every");
+	return 0;
+}
+
+/*
+ * The due ping, then queued messages while the socket takes them; -1
+ * closes.  Not one message a callback: on libuv each writeable callback
+ * costs libuv two epoll_ctl(2) and a wait, several times the write.
+ */
+int
+conn_writeable(struct conn *c)
+{
+	c->want_write = 0;
+	if (c->close_now)
 		return 0;
+	if (c->ping_due && write_ping(c) < 0)
+		return -1;
+	while (c->qhead && !c->close_now) {
+		if (write_head(c) < 0)
+			return -1;
+		if (lws_send_pipe_choked(c->wsi))
+			break;
 	}
-	if (c->qhead)
-		lws_callback_on_writable(c->wsi);
+	if (c->qhead && !c->close_now)
+		conn_want_write(c);
 	return 0;
 }
 

@@ -16,6 +16,19 @@
 /* ---------------------------------------------------------------- */
 /* Connections: the send queue */
 
+/*
+ * Ask for a writeable callback, once until it comes: on libuv each
+ * request costs a system call even when one is pending.
+ */
+void
+conn_want_write(struct conn *c)
+{
+	if (c->want_write)
+		return;
+	c->want_write = 1;
+	lws_callback_on_writable(c->wsi);
+}
+
 void
 conn_close_soon(struct conn *c, enum lws_close_status st, const char *why)
 {
@@ -170,7 +183,7 @@ conn_send(struct conn *c, const char *p, size_t n)
 		    "too slow");
 		return;
 	}
-	lws_callback_on_writable(c->wsi);
+	conn_want_write(c);
 }
 
 /* Send the scratch buffer, which the caller rendered. */

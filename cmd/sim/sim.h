@@ -152,6 +152,7 @@ struct conn {
 	int ping_due, ping_out;
 	char ping_payload[24];
 	int close_now;
+	int want_write;		/* a writeable callback is asked for */
 	enum lws_close_status close_status;
 	const char *close_why;
 	struct buf body;	/* HTTP response body */
@@ -249,6 +250,7 @@ void by_render_book(struct buf *b, struct inst *in, const struct sub *sub,
 void by_render_trades(struct buf *b, struct inst *in, const struct sub *sub);
 
 /* queue.c */
+void conn_want_write(struct conn *c);
 void conn_close_soon(struct conn *c, enum lws_close_status st, const char *why);
 void queue_free(struct conn *c);
 void conn_send_out(struct conn *c);
