@@ -100,7 +100,7 @@ is "$(jq -c 'select(.type == "status" and .state == "invalid")' "$T/clean.ev" | 
     "clean: no invalid status"
 
 for fault in "--gap-at 40" "--close-every 60" "--garbage-at 30" \
-    "--rest-429 2 --retry-after 1" "--shutdown-at 50 --shutdown-grace 2m" \
+    "--rest-429 2 --retry-after 1" "--shutdown-at 50 --shutdown-grace 2m --shutdown-lag 10" \
     "--bybit-snapshot-at 45" \
     "--gap-at 40 --close-every 70 --garbage-at 20"; do
 	name=$(echo "$fault" | tr -c 'a-z0-9\n' '_')
@@ -136,11 +136,15 @@ check "--garbage-at: the bad frame is reported" \
 # serverShutdown: a replacement connection takes over with no gap: no
 # resync, no invalid book, a handover in the status events.  The old
 # connection stays up for two minutes (--shutdown-grace), so that a
-# loaded machine has the time to open the replacement.
-is "$(jq -c 'select(.type == "status" and (.state == "resyncing" or .state == "invalid"))' "$T/__shutdown_at_50___shutdown_grace_2m.ev" | wc -l | tr -d ' ')" 0 \
+# loaded machine has the time to open the replacement, and falls ten
+# messages behind it (--shutdown-lag): the replacement's first updates
+# are early, not gaps.  (A snapshot older than the stream at the start
+# is fetched again, as the venue's procedure says: no gap, and a loaded
+# machine's REST timing.)
+is "$(jq -c 'select(.type == "status" and (.state == "invalid" or (.state == "resyncing" and .reason != "stale_snapshot")))' "$T/__shutdown_at_50___shutdown_grace_2m___shutdown_lag_10.ev" | wc -l | tr -d ' ')" 0 \
     "--shutdown-at: no resync, no gap"
 check "--shutdown-at: a handover connection" \
-    sh -c "jq -e -s 'map(select(.type == \"status\" and .reason == \"handover\")) | length > 0' '$T/__shutdown_at_50___shutdown_grace_2m.ev' >/dev/null"
+    sh -c "jq -e -s 'map(select(.type == \"status\" and .reason == \"handover\")) | length > 0' '$T/__shutdown_at_50___shutdown_grace_2m___shutdown_lag_10.ev' >/dev/null"
 # One symbol resyncs; the other's events keep flowing and its book is
 # never invalid.
 start_sim iso 1 --gap-at 40 --gap-symbol ETHUSDT --markets binance:spot

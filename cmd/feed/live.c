@@ -57,6 +57,7 @@ struct group {
 	int part;		/* of the market's parts; 0 carries the book */
 	struct ws_conn *conn;
 	struct ws_conn *old;	/* being replaced by conn: see handover() */
+	const char *again;	/* a handover asked for during one: its why */
 	char *url;
 	struct target **t;
 	size_t n, cap;
@@ -180,7 +181,7 @@ snapshot_done(struct rest_req *q, int status, const char *body, size_t n,
 	}
 	lv->snapshots++;
 	if (stream_message(&lv->st, m->venue, venue_market(m), t->t.symbol,
-	    body, n, time_now_us(), &lv->r.ob, why, sizeof why) < 0) {
+	    body, n, time_now_us(), 0, &lv->r.ob, why, sizeof why) < 0) {
 		if (errno == ENOMEM)
 			die_nomem();
 		warn("%s %s %s: bad snapshot: %s", venue_name(m),
@@ -302,6 +303,59 @@ on_open(struct ws_conn *c, void *ctx)
 
 static void handover(struct group *g, const char *why);
 
+/* Does the group carry order books (its handovers end by them)? */
+static int
+carries_books(const struct group *g)
+{
+	return g->part == 0 && (g->lv->o->streams & VENUE_DEPTH);
+}
+
+/* A handover starts: every book of the group watches for the two
+ * connections to meet. */
+static void
+handover_books(struct group *g)
+{
+	size_t i;
+
+	if (carries_books(g))
+		for (i = 0; i < g->n; i++)
+			stream_handover(&g->lv->st, venue_name(g->m),
+			    venue_market(g->m), g->t[i]->t.symbol);
+}
+
+/*
+ * May the old connection of a handover go, after a frame from c?  When
+ * every book has caught up (stream_caught_up()); in a group without
+ * books, when the replacement delivers.
+ */
+static int
+handover_done(struct group *g, const struct ws_conn *c)
+{
+	size_t i;
+
+	if (!carries_books(g))
+		return c == g->conn;
+	for (i = 0; i < g->n; i++)
+		if (!stream_caught_up(&g->lv->st, venue_name(g->m),
+		    venue_market(g->m), g->t[i]->t.symbol))
+			return 0;
+	return 1;
+}
+
+/* The end of a handover: the connection being replaced goes (and the
+ * next handover, when one was asked for meanwhile, starts). */
+static void
+drop_old(struct group *g)
+{
+	const char *again = g->again;
+
+	ws_drop(g->old);
+	g->old = NULL;
+	g->again = NULL;
+	if (again)
+		handover(g, again);
+}
+
 static void
 on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
     void *ctx)
@@ -318,8 +372,11 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 			    ws_url(c), n);
 		return;
 	}
+	/* During a handover the replacement may run ahead of the old
+	 * connection: what it delivers early is no gap (SYNC_EARLY). */
 	r = stream_message(&lv->st, g->m->venue, venue_market(g->m), NULL,
-	    msg, n, recv_us, &lv->r.ob, why, sizeof why);
+	    msg, n, recv_us, g->old && c == g->conn ? SYNC_EARLY : 0,
+	    &lv->r.ob, why, sizeof why);
 	if (r < 0) {
 		if (errno == ENOMEM)
 			die_nomem();
@@ -329,11 +386,8 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 	} else if (r == STREAM_SHUTDOWN && c == g->conn) {
 		handover(g, "server shutdown announced");
 	}
-	/* The replacement delivers: the old connection can go. */
-	if (g->old && c == g->conn) {
-		ws_drop(g->old);
-		g->old = NULL;
-	}
+	if (g->old && handover_done(g, c))
+		drop_old(g);
 	live_flush_soon(lv, recv_us);
 }
 
@@ -344,9 +398,13 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 	struct buf extra;
 	size_t i;
 
-	/* The connection being replaced: its successor carries the books. */
-	if (c != g->conn)
+	/* The connection being replaced: its successor carries the books
+	 * (and what the old one did not deliver shows as a gap there). */
+	if (c != g->conn) {
+		if (c == g->old)
+			drop_old(g);
 		return;
+	}
 	buf_init(&extra, 0);
 	buf_adds(&extra, ",\"url\":");
 	buf_add_jstr(&extra, ws_url(c), strlen(ws_url(c)));
@@ -367,21 +425,28 @@ static const struct ws_handlers handlers = { on_open, on_message, on_closed };
 /*
  * Replace a group's connection without a gap in the output (a server's
  * announced shutdown, the venue's limit on a connection's age): open the
- * new one, keep reading the old until the new delivers, then drop the
- * old.  Only where the venue allows it (venue_ops.handover).
+ * new one and read both, the books taking each update once, until the
+ * two have met in every book (handover_done()); then drop the old.  Until then the new one's updates that run ahead of the old
+ * one's are early, not gaps (SYNC_EARLY).  Only where the venue allows
+ * it (venue_ops.handover); one at a time.
  */
 static void
 handover(struct group *g, const char *why)
 {
 	struct ws_conn *c;
 
-	if (g->old || !g->m->venue->handover)
+	if (!g->m->venue->handover)
 		return;
+	if (g->old) {
+		g->again = why;
+		return;
+	}
 	c = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
 	if (!c)
 		die_errno("cannot open a replacement connection");
 	g->old = g->conn;
 	g->conn = c;
+	handover_books(g);
 	if (g->lv->o->stats)
 		warn("replacing %s: %s", g->url, why);
 }

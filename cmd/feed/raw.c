@@ -65,7 +65,7 @@ feed_message(struct feed *f, const char *msg, size_t n, const char *market,
 		symbol = f->o->symbol;
 	/* A recorded serverShutdown is history, not an instruction. */
 	if (stream_message(&f->st, f->o->venue, market, symbol, msg, n,
-	    recv_us, &f->r.ob, why, sizeof why) < 0) {
+	    recv_us, 0, &f->r.ob, why, sizeof why) < 0) {
 		if (errno == ENOMEM)
 			die_nomem();
 		err_line(run_lineno(&f->r), "%s", why);

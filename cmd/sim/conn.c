@@ -134,6 +134,37 @@ write_ping(struct conn *c)
 	return 0;
 }
 
+/*
+ * --shutdown-lag: a connection that announced its shutdown holds its
+ * later messages until a newer connection of its market has been sent
+ * the lag's count, so that the client's replacement runs ahead of it
+ * (what a slow old connection looks like).
+ */
+static void
+release_lagging(const struct conn *c)
+{
+	struct conn *x;
+
+	for (x = c->sim->conns; x; x = x->next)
+		if (x->lagging && x->mk == c->mk && x->id < c->id) {
+			x->lagging = 0;
+			conn_want_write(x);
+		}
+}
+
+/* The markets are done: every held message goes. */
+void
+conn_release_lagging(struct sim *s)
+{
+	struct conn *x;
+
+	for (x = s->conns; x; x = x->next)
+		if (x->lagging) {
+			x->lagging = 0;
+			conn_want_write(x);
+		}
+}
+
 /* Send the head of the queue.  0, or -1 (the connection closes). */
 static int
 write_head(struct conn *c)
@@ -152,9 +183,20 @@ write_head(struct conn *c)
 	free(m);
 	if (w < 0)
 		return -1;
-	if (!fault && ++c->nsent == o->close_every)
+	if (fault)
+		return 0;
+	if (++c->nsent == o->close_every)
 		conn_close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "close-every");
+	if (c->nsent == o->shutdown_lag)
+		release_lagging(c);
 	return 0;
+}
+
+/* Is the head of the queue held back by --shutdown-lag? */
+static int
+head_held(const struct conn *c)
+{
+	return c->lagging && c->qhead->lag;
 }
 
 /*
@@ -170,13 +212,13 @@ conn_writeable(struct conn *c)
 		return 0;
 	if (c->ping_due && write_ping(c) < 0)
 		return -1;
-	while (c->qhead && !c->close_now) {
+	while (c->qhead && !c->close_now && !head_held(c)) {
 		if (write_head(c) < 0)
 			return -1;
 		if (lws_send_pipe_choked(c->wsi))
 			break;
 	}
-	if (c->qhead && !c->close_now)
+	if (c->qhead && !c->close_now && !head_held(c))
 		conn_want_write(c);
 	return 0;
 }

@@ -38,6 +38,7 @@ static const char usage_text[] =
     "               [--bad-types-at K] [--huge-at K] [--huge-size BYTES]\n"
     "               [--bybit-snapshot-at K]\n"
     "               [--shutdown-at K] [--shutdown-grace DUR]\n"
+    "               [--shutdown-lag N]\n"
     "               [--rest-429 N] [--rest-418 N]\n"
     "               [--retry-after SECS] [--weight-limit N]\n"
     "               [--limit-grace DUR] [--hold-at K] [--stall] [-v]\n";
@@ -99,6 +100,9 @@ usage(void)
 	    "  --shutdown-at K      serverShutdown at Binance message K, then "
 	    "close\n"
 	    "  --shutdown-grace DUR  ... that long after it (default 1s)\n"
+	    "  --shutdown-lag N     ... and hold its messages back until its "
+	    "replacement has\n"
+	    "                       been sent N\n"
 	    "  --rest-429 N         answer the first N REST requests with "
 	    "429\n"
 	    "  --rest-418 N         then the next N with 418\n"
@@ -214,7 +218,7 @@ enum {
 	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_WAIT_SNAPSHOTS, OPT_TLS,
 	OPT_CERT_FILE,
 	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED, OPT_LIMIT_GRACE,
-	OPT_SHUTDOWN_GRACE,
+	OPT_SHUTDOWN_GRACE, OPT_SHUTDOWN_LAG,
 	OPT_HOLD_AT,
 };
 
@@ -252,6 +256,7 @@ static const struct option longopts[] = {
 	{ "weight-limit", required_argument, NULL, OPT_WEIGHT_LIMIT },
 	{ "limit-grace", required_argument, NULL, OPT_LIMIT_GRACE },
 	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
+	{ "shutdown-lag", required_argument, NULL, OPT_SHUTDOWN_LAG },
 	{ "hold-at", required_argument, NULL, OPT_HOLD_AT },
 	{ "stall", no_argument, NULL, OPT_STALL },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -300,6 +305,7 @@ parse_count_opt(struct opts *o, int c, const char *arg)
 		{ OPT_HUGE_AT, "--huge-at", &o->huge_at },
 		{ OPT_SNAPSHOT_AT, "--bybit-snapshot-at", &o->snapshot_at },
 		{ OPT_SHUTDOWN_AT, "--shutdown-at", &o->shutdown_at },
+		{ OPT_SHUTDOWN_LAG, "--shutdown-lag", &o->shutdown_lag },
 		{ OPT_REST_429, "--rest-429", &o->rest_429 },
 		{ OPT_REST_418, "--rest-418", &o->rest_418 },
 		{ OPT_HOLD_AT, "--hold-at", &o->hold_at },

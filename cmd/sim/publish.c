@@ -204,13 +204,15 @@ readers_behind(const struct sim *s)
 }
 
 /* --messages reached everywhere, or the replay's end: say so (scripts
- * wait for the line). */
+ * wait for the line), and send what --shutdown-lag holds (no newer
+ * connection will be sent anything now). */
 void
-markets_done(const struct sim *s)
+markets_done(struct sim *s)
 {
 	uint64_t n = 0;
 	size_t i;
 
+	conn_release_lagging(s);
 	if (!s->o->replay) {
 		fprintf(stderr, "%s: markets done: %llu updates each\n",
 		    err_progname(), (unsigned long long)s->o->messages);

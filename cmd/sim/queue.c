@@ -57,6 +57,7 @@ queue_push(struct conn *c, const char *p, size_t n, int fault)
 	m->next = NULL;
 	m->len = n;
 	m->fault = fault;
+	m->lag = c->lagging;
 	memcpy(m->data + LWS_PRE, p, n);
 	if (c->qtail)
 		c->qtail->next = m;
@@ -65,6 +66,24 @@ queue_push(struct conn *c, const char *p, size_t n, int fault)
 	c->qtail = m;
 	c->qlen++;
 	c->qbytes += n;
+}
+
+/* An injected frame before everything queued. */
+static void
+queue_push_head(struct conn *c, const char *p, size_t n)
+{
+	struct msg *m;
+
+	queue_push(c, p, n, 1);
+	if (c->qhead == c->qtail)
+		return;
+	/* Move the new tail to the head. */
+	for (m = c->qhead; m->next != c->qtail; m = m->next)
+		;
+	c->qtail->next = c->qhead;
+	c->qhead = c->qtail;
+	c->qtail = m;
+	m->next = NULL;
 }
 
 void
@@ -80,17 +99,31 @@ queue_free(struct conn *c)
 	c->qlen = c->qbytes = 0;
 }
 
+/*
+ * serverShutdown after the connection's K-th message.  With
+ * --shutdown-lag it goes out first, and the K-th message and all after
+ * it wait (conn.c's release_lagging): the client's replacement starts
+ * past what the old connection delivered.
+ */
 static void
 send_shutdown(struct conn *c)
 {
 	char line[64];
+	struct msg *m;
 	int n;
 
 	n = snprintf(line, sizeof line, "{\"e\":\"serverShutdown\",\"E\":%lld}",
 	    (long long)time_now_ms());
-	queue_push(c, line, (size_t)n, 1);
 	c->close_at_ms = time_now_ms() + c->sim->o->shutdown_grace_ms;
 	conn_arm_timer(c);
+	if (!c->sim->o->shutdown_lag) {
+		queue_push(c, line, (size_t)n, 1);
+		return;
+	}
+	for (m = c->qhead; m; m = m->next)
+		m->lag = 1;
+	queue_push_head(c, line, (size_t)n);
+	c->lagging = 1;
 }
 
 /*

@@ -72,6 +72,7 @@ struct opts {
 	uint64_t wait_clients;	/* hold the markets until this many */
 	uint64_t wait_snapshots;	/* and until this many REST books */
 	uint64_t close_every, gap_at, garbage_at, snapshot_at, shutdown_at;
+	uint64_t shutdown_lag;	/* hold the announcing connection back */
 	uint64_t bad_types_at, huge_at, huge_size;
 	uint64_t rest_429, rest_418;
 	long retry_after;
@@ -126,6 +127,7 @@ struct msg {
 	struct msg *next;
 	size_t len;
 	int fault;		/* an injected frame, not counted */
+	int lag;		/* queued after a lagging serverShutdown */
 	unsigned char data[];	/* LWS_PRE bytes, then the message */
 };
 
@@ -153,6 +155,7 @@ struct conn {
 	char ping_payload[24];
 	int close_now;
 	int want_write;		/* a writeable callback is asked for */
+	int lagging;		/* --shutdown-lag: writes held (see conn.c) */
 	enum lws_close_status close_status;
 	const char *close_why;
 	struct buf body;	/* HTTP response body */
@@ -251,6 +254,7 @@ void by_render_trades(struct buf *b, struct inst *in, const struct sub *sub);
 
 /* queue.c */
 void conn_want_write(struct conn *c);
+void conn_release_lagging(struct sim *s);
 void conn_close_soon(struct conn *c, enum lws_close_status st, const char *why);
 void queue_free(struct conn *c);
 void conn_send_out(struct conn *c);
@@ -262,7 +266,7 @@ int inst_done(const struct sim *s, const struct inst *in);
 void step_inst(struct sim *s, struct inst *in);
 int step_all(struct sim *s);
 int readers_behind(const struct sim *s);
-void markets_done(const struct sim *s);
+void markets_done(struct sim *s);
 
 /* subs.c */
 int conn_add_sub(struct conn *c, const struct sub *sub);

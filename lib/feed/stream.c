@@ -101,7 +101,8 @@ note_symbol(struct stream *s, const struct json_span *sym)
 
 /* Route normalized events: books through their sync, the rest out. */
 static int
-route(struct stream *s, struct buf *out, char *why, size_t whylen)
+route(struct stream *s, unsigned how, struct buf *out, char *why,
+    size_t whylen)
 {
 	const char *p = s->norm.p, *end = p + s->norm.len;
 	struct event ev;
@@ -133,7 +134,7 @@ route(struct stream *s, struct buf *out, char *why, size_t whylen)
 			return -1;
 		}
 		note_symbol(s, ev.symbol);
-		need = sync_feed(sy, &ev, p, n, out);
+		need = sync_feed(sy, &ev, p, n, how, out);
 		if (need < 0) {
 			snprintf(why, whylen, "out of memory");
 			return -1;
@@ -148,7 +149,8 @@ route(struct stream *s, struct buf *out, char *why, size_t whylen)
 int
 stream_message(struct stream *s, const struct venue_ops *venue,
     const char *market, const char *symbol, const char *msg, size_t n,
-    int64_t recv_us, struct buf *out, char *why, size_t whylen)
+    int64_t recv_us, unsigned how, struct buf *out, char *why,
+    size_t whylen)
 {
 	size_t mark = out->len;
 	int r;
@@ -168,7 +170,7 @@ stream_message(struct stream *s, const struct venue_ops *venue,
 	if (r == VENUE_SHUTDOWN)
 		return STREAM_SHUTDOWN;
 	errno = 0;
-	if (route(s, out, why, whylen) < 0) {
+	if (route(s, how, out, why, whylen) < 0) {
 		out->len = mark;
 		return -1;
 	}
@@ -193,4 +195,23 @@ stream_resync(struct stream *s, const char *venue, const char *market,
 	    "\"reason\":");
 	buf_add_jstr(out, reason, strlen(reason));
 	buf_adds(out, "}\n");
+}
+
+void
+stream_handover(struct stream *s, const char *venue, const char *market,
+    const char *symbol)
+{
+	struct sync *sy = stream_sync(s, venue, market, symbol);
+
+	if (sy)
+		sync_handover(sy);
+}
+
+int
+stream_caught_up(struct stream *s, const char *venue, const char *market,
+    const char *symbol)
+{
+	struct sync *sy = stream_sync(s, venue, market, symbol);
+
+	return !sy || sync_caught_up(sy);
 }

@@ -44,14 +44,16 @@ void stream_free(struct stream *s);
  * Normalize one raw message of a venue (its table) and market ("spot")
  * and append the events to emit to out.  symbol names the symbol of a
  * REST body (NULL: the only symbol seen so far, if there is one).
- * recv_us: local receive time, or -1.  Returns STREAM_OK,
- * STREAM_SHUTDOWN, or -1 with a reason in why (a bad message: nothing
- * appended).  Out of memory is fatal to the caller: -1 with errno
- * ENOMEM.
+ * recv_us: local receive time, or -1.  how: 0, or SYNC_EARLY for a
+ * message from a connection that replaces one still open (see
+ * sync_feed()).  Returns STREAM_OK, STREAM_SHUTDOWN, or -1 with a
+ * reason in why (a bad message: nothing appended).  Out of
+ * memory is fatal to the caller: -1 with errno ENOMEM.
  */
 int stream_message(struct stream *s, const struct venue_ops *venue,
     const char *market, const char *symbol, const char *msg, size_t n,
-    int64_t recv_us, struct buf *out, char *why, size_t whylen) WUR;
+    int64_t recv_us, unsigned how, struct buf *out, char *why,
+    size_t whylen) WUR;
 
 /*
  * The connection that carried this symbol is gone or new: its book must
@@ -60,6 +62,15 @@ int stream_message(struct stream *s, const struct venue_ops *venue,
  */
 void stream_resync(struct stream *s, const char *venue, const char *market,
     const char *symbol, const char *reason, struct buf *out);
+
+/*
+ * Handovers, per symbol (see sync_handover()): one starts; has the
+ * symbol caught up (a symbol never seen has nothing to lose: yes)?
+ */
+void stream_handover(struct stream *s, const char *venue, const char *market,
+    const char *symbol);
+int stream_caught_up(struct stream *s, const char *venue, const char *market,
+    const char *symbol);
 
 /* The sync of a symbol, or NULL when none has been seen. */
 struct sync *stream_sync(struct stream *s, const char *venue,

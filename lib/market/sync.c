@@ -128,21 +128,35 @@ hold(struct sync *s, const struct event *ev, const char *line, size_t n)
 	return 0;
 }
 
+/* The old connection of a handover has this one still to deliver. */
+static void
+drop_early(struct sync *s, const struct event *ev)
+{
+	if (ev->last_id > s->early_id)
+		s->early_id = ev->last_id;
+}
+
 /*
  * A depth event on a live stream: emit it, drop it, or break the sync.
  * Returns 1 when the sync broke (the caller holds the event).
  */
 static int
 follow(struct sync *s, const struct event *ev, const char *line, size_t n,
-    struct buf *out)
+    unsigned how, struct buf *out)
 {
 	struct book_status st;
 	int v;
 
 	memset(&st, 0, sizeof st);
 	v = book_sequence(s->id, s->fresh, s->rule, ev, &st);
-	if (v == BOOK_STALE)
+	if (v == BOOK_STALE) {
+		s->met = 1;
 		return 0;
+	}
+	if (v == BOOK_BROKEN && (how & SYNC_EARLY)) {
+		drop_early(s, ev);
+		return 0;
+	}
 	if (v == BOOK_BROKEN) {
 		render_gap(out, s, ev, &st);
 		s->live = 0;
@@ -174,7 +188,7 @@ replay_held(struct sync *s, struct buf *out)
 		ev.has = h->has;
 		ev.time = h->time;
 		ev.recv = h->recv;
-		if (follow(s, &ev, s->held.p + h->off, h->len, out))
+		if (follow(s, &ev, s->held.p + h->off, h->len, 0, out))
 			break;
 	}
 	if (i == s->nev) {
@@ -255,14 +269,19 @@ feed_snapshot(struct sync *s, const struct event *ev, const char *line,
 
 int
 sync_feed(struct sync *s, const struct event *ev, const char *line,
-    size_t n, struct buf *out)
+    size_t n, unsigned how, struct buf *out)
 {
 	int r;
 
 	if (ev->type == EV_SNAPSHOT)
 		r = feed_snapshot(s, ev, line, n, out);
-	else if (s->live && !follow(s, ev, line, n, out))
+	else if (s->live && !follow(s, ev, line, n, how, out))
 		r = SYNC_OK;
+	else if (how & SYNC_EARLY) {
+		/* The old connection holds these for the snapshot. */
+		drop_early(s, ev);
+		r = SYNC_OK;
+	}
 	else if (s->rule->snapshot_in_stream)
 		/* The venue sends a new snapshot on resubscription: deltas
 		 * in between are of no use. */
@@ -287,4 +306,17 @@ sync_restart(struct sync *s)
 	s->fresh = 0;
 	hold_clear(s);
 	return was;
+}
+
+void
+sync_handover(struct sync *s)
+{
+	s->met = 0;
+	s->early_id = 0;
+}
+
+int
+sync_caught_up(const struct sync *s)
+{
+	return s->met && s->id >= s->early_id;
 }

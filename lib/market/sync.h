@@ -36,6 +36,15 @@ enum sync_need {
 				   (snapshot_in_stream) */
 };
 
+/*
+ * How sync_feed() takes an event.  SYNC_EARLY: it comes from a
+ * connection replacing one that is still open (a handover); an update
+ * the book cannot take yet is early, not a gap (the old connection has
+ * the ones before it to deliver): it is dropped, and so is one that
+ * arrives while the book waits for a snapshot.
+ */
+#define SYNC_EARLY 1u
+
 /* Depth events held while waiting for a snapshot, at most. */
 #define SYNC_HOLD_MAX 100000
 
@@ -54,6 +63,9 @@ struct sync {
 	int broken;		/* a gap since the last snapshot: say synced */
 	int64_t id;		/* update id the stream has reached */
 	int64_t dropped;	/* held events dropped for the bound */
+	/* Since sync_handover(): */
+	int met;		/* an update came that the stream had */
+	int64_t early_id;	/* the last id of those dropped as early */
 	struct buf held;	/* lines of held depth events */
 	struct sync_held *ev;
 	size_t nev, cap;
@@ -67,12 +79,12 @@ void sync_free(struct sync *s);
 
 /*
  * Feed one normalized snapshot or depth event: its parsed fields (event
- * ev) and its line (line[0..n), without '\n').  Appends to out the lines
- * to emit, each with '\n'.  Returns an enum sync_need, or -1 with errno
- * ENOMEM.
+ * ev) and its line (line[0..n), without '\n'), taken as `how` says
+ * (0 or SYNC_EARLY).  Appends to out the lines to emit, each with '\n'.
+ * Returns an enum sync_need, or -1 with errno ENOMEM.
  */
 int sync_feed(struct sync *s, const struct event *ev, const char *line,
-    size_t n, struct buf *out) WUR;
+    size_t n, unsigned how, struct buf *out) WUR;
 
 /*
  * Start over: the connection that carried the stream is gone or new.
@@ -80,5 +92,15 @@ int sync_feed(struct sync *s, const struct event *ev, const char *line,
  * Returns 1 when the stream had been in sync (worth a status), else 0.
  */
 int sync_restart(struct sync *s);
+
+/*
+ * A handover starts: the replacement connection's updates come with
+ * SYNC_EARLY.  sync_caught_up() says when this symbol no longer needs
+ * the old connection: an update arrived that the stream already had
+ * (the two connections have met), and the stream has every update
+ * dropped as early.
+ */
+void sync_handover(struct sync *s);
+int sync_caught_up(const struct sync *s);
 
 #endif
