@@ -76,8 +76,8 @@ LIB_VENUE = venue norm $(sort $(patsubst lib/venue/%.c,%,\
 LIB_FEED = stream
 LIB_STORE = zframe journal/index journal/keys journal/open journal/scan \
 	journal/recover journal/append journal/maint journal/verify \
-	journal/query journal/show jreader history/tables history/ingest \
-	history/query jhistory
+	journal/tail journal/query journal/show jreader history/tables \
+	history/ingest history/query jhistory
 LIB_SIM = simmarket simreplay
 LIB_PROG = err run
 LIB_MODULES = $(LIB_BASE:%=base/%) $(LIB_IO:%=io/%) $(LIB_EVENT:%=event/%) \

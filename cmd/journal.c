@@ -41,7 +41,7 @@ static const char usage_text[] =
     "DIR\n"
     "       mkt-journal ls [--json] DIR\n"
     "       mkt-journal stats [--json] DIR\n"
-    "       mkt-journal verify [-v] DIR\n"
+    "       mkt-journal verify [--no-recover] [-v] DIR\n"
     "       mkt-journal reindex [-v] DIR\n"
     "       mkt-journal prune (--keep DUR | --keep-raw DUR) "
     "[--keep-minutes DUR]\n"
@@ -73,6 +73,7 @@ usage(void)
 	    "ls, stats: segments; counts and time ranges per symbol\n"
 	    "  --json                 NDJSON instead of a table\n"
 	    "verify: check every frame against the index (exit 1 on damage)\n"
+	    "  --no-recover           leave a crashed writer's tail alone\n"
 	    "reindex: rebuild the index from the segments\n"
 	    "prune: delete closed segments older than DUR\n"
 	    "  --keep DUR             raw segments and minute rows\n"
@@ -103,7 +104,7 @@ enum {
 	OPT_LEVEL, OPT_ACK, OPT_STATS, OPT_JSON, OPT_KEEP, OPT_KEEP_RAW,
 	OPT_KEEP_MINUTES, OPT_NOW, OPT_VERSION, OPT_VENUE, OPT_MARKET,
 	OPT_SYMBOL, OPT_PCT, OPT_FIELD, OPT_FROM, OPT_TO, OPT_RESOLUTION,
-	OPT_AGG, OPT_FORMAT
+	OPT_AGG, OPT_FORMAT, OPT_NO_RECOVER
 };
 
 static const struct option longopts[] = {
@@ -130,6 +131,7 @@ static const struct option longopts[] = {
 	{ "resolution", required_argument, NULL, OPT_RESOLUTION },
 	{ "agg", required_argument, NULL, OPT_AGG },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "no-recover", no_argument, NULL, OPT_NO_RECOVER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -142,6 +144,7 @@ struct opts {
 	int64_t sync, stats;		/* ms; stats -1: none */
 	struct journal_opts j;
 	int json, verbose;
+	int no_recover;			/* verify: change nothing */
 	int64_t keep_raw, keep_minutes;	/* ms; -1: not given */
 	int64_t now;			/* ms; -1: the clock */
 	const char *what;		/* query: series, latest, symbols */
@@ -170,6 +173,8 @@ allowed(const char *cmd, int c)
 		return strcmp(cmd, "append") == 0;
 	case OPT_JSON:
 		return strcmp(cmd, "ls") == 0 || strcmp(cmd, "stats") == 0;
+	case OPT_NO_RECOVER:
+		return strcmp(cmd, "verify") == 0;
 	case OPT_KEEP:
 	case OPT_KEEP_RAW:
 	case OPT_KEEP_MINUTES:
@@ -356,6 +361,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_NO_RECOVER:
+			o->no_recover = 1;
 			break;
 		case OPT_KEEP:
 			o->keep_raw = run_duration_eg(optarg, "250ms, 1s, 1m, 7d", "--keep");
@@ -744,6 +752,24 @@ open_read(const char *dir)
 	return j;
 }
 
+/* A reader reads what is indexed and changes nothing; a tail that a
+ * writer that is gone left is worth a line (a running writer's tail is
+ * only in flight). */
+static struct journal *
+open_reader(const char *dir)
+{
+	struct journal *j = open_read(dir);
+	struct journal_tail t;
+
+	if (journal_tail(j, &t) < 0)
+		die_errno("%s", journal_error(j));
+	if (!t.live && t.bytes)
+		warn("'%s': a writer that is gone left %" PRIu64 " bytes past "
+		    "the index; the next append or verify recovers them", dir,
+		    t.bytes);
+	return j;
+}
+
 static struct journal *
 open_write(const struct opts *o)
 {
@@ -807,7 +833,7 @@ ls_one(void *ctx, const struct journal_seginfo *s)
 static int
 cmd_ls(const struct opts *o)
 {
-	struct journal *j = open_read(o->dir);
+	struct journal *j = open_reader(o->dir);
 	struct lsctx c = { o->json, { 0 } };
 
 	buf_init(&c.b, 0);
@@ -837,7 +863,7 @@ sym_one(void *ctx, const struct journal_syminfo *y)
 static int
 cmd_stats(const struct opts *o)
 {
-	struct journal *j = open_read(o->dir);
+	struct journal *j = open_reader(o->dir);
 	struct journal_totals t;
 	struct lsctx c = { o->json, { 0 } };
 
@@ -865,22 +891,100 @@ on_damage(void *ctx, const char *msg)
 	put_out(b);
 }
 
-static int
-cmd_verify(const struct opts *o)
+/* Verify j, the damage on standard output: the number of problems. */
+static long
+verify_journal(struct journal *j, struct journal_totals *t)
 {
-	struct journal *j = open_read(o->dir);
-	struct journal_totals t;
 	struct buf b;
 	long n;
 
 	buf_init(&b, 0);
-	n = journal_verify(j, on_damage, &b, &t);
+	n = journal_verify(j, on_damage, &b, t);
 	if (n < 0)
 		die_errno("%s", journal_error(j));
 	buf_free(&b);
+	return n;
+}
+
+/*
+ * Recover the hot tail a writer that is gone left, as append does on
+ * open (the history tables catch up too), and verify again: the number
+ * of problems, or -1 when a writer took the lock first (its open
+ * recovers the tail).
+ */
+static long
+recover_tail(const struct opts *o, struct journal_totals *t)
+{
+	struct journal *j;
+	struct journal_opts jo;
+	char what[1024];
+	long n;
+
+	journal_opts_init(&jo);
+	jo.note = on_note;
+	jo.note_ctx = (void *)o->dir;
+	if (journal_open(&j, o->dir, &jo, what, sizeof what) < 0) {
+		if (errno != EWOULDBLOCK)
+			die_errno("%s", what);
+		return -1;
+	}
+	jhistory_close(hist_open(o, j));
+	n = verify_journal(j, t);
+	if (journal_close(j) < 0)
+		die_errno("'%s': cannot close the journal", o->dir);
+	return n;
+}
+
+/* What became of the hot tail the first pass found. */
+static void
+say_tail(const struct opts *o, const struct journal_totals *t, long n,
+    int recovered)
+{
+	char what[160];
+
+	snprintf(what, sizeof what, "%" PRIu64 " bytes past the index (%"
+	    PRIu64 " whole frame%s, %" PRIu64 " events)", t->tail_bytes,
+	    t->tail_frames, t->tail_frames == 1 ? "" : "s", t->tail_events);
+	if (recovered)
+		warn("'%s': recovered what a writer that is gone left: %s",
+		    o->dir, what);
+	else if (n > 0)
+		warn("'%s': a writer that is gone left %s, not recovered "
+		    "because of the damage", o->dir, what);
+	else if (o->no_recover)
+		warn("'%s': a writer that is gone left %s, not recovered "
+		    "(--no-recover); the next append or verify recovers them",
+		    o->dir, what);
+	else
+		warn("'%s': a writer that is gone left %s; the writer that "
+		    "has just started recovers them", o->dir, what);
+}
+
+/*
+ * A reader's pass first, which changes nothing; when all it found
+ * wrong is a hot tail, recover it and verify again.
+ */
+static int
+cmd_verify(const struct opts *o)
+{
+	struct journal *j = open_read(o->dir);
+	struct journal_totals t, tail;
+	int recovered = 0;
+	long n;
+
+	n = verify_journal(j, &t);
 	if (journal_close(j) < 0)
 		die_errno("'%s'", o->dir);
+	tail = t;
+	if (n == 0 && t.tail_bytes && !o->no_recover) {
+		n = recover_tail(o, &t);
+		recovered = n >= 0;
+		if (n < 0)
+			n = 0;
+	}
 	finish_stdout();
+	if (tail.tail_bytes)
+		say_tail(o, &tail, n, recovered);
 	if (n > 0)
 		warn("'%s': %ld problem%s found", o->dir, n, n == 1 ? "" : "s");
 	else if (o->verbose)
@@ -975,7 +1079,7 @@ query_flush(void *arg, struct buf *b)
 static int
 cmd_query(const struct opts *o)
 {
-	struct journal *j = open_read(o->dir);
+	struct journal *j = open_reader(o->dir);
 	struct history_series_q q = o->q;
 	struct history_out out;
 	struct buf b;

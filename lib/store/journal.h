@@ -13,7 +13,9 @@
  * that must not race an appender: reindex and prune.
  *
  * A reader (journal_open_read) takes no lock and opens the index
- * read-only: verify, ls and stats.
+ * read-only: verify, ls and stats.  It changes nothing: bytes that a
+ * writer that is gone left past the index (a "hot tail") are only
+ * counted (journal_tail), and the next writer's recovery indexes them.
  *
  * Nothing here prints: failures return -1 with errno, and
  * journal_error() names the step that failed ("cannot write
@@ -172,14 +174,22 @@ int journal_prune(struct journal *j, int64_t before,
  * row; segment files and index rows that do not match; overlapping
  * seqs.  Each problem is handed to damage() as
  * "seg-NNNNNNNNNN.zst at offset N: reason".  Bytes past the indexed end
- * of the newest segments are damage only when no writer is running (a
- * running writer has not synced them yet).  Returns the number of
- * problems, or -1 with errno when the journal could not be read.
+ * of the newest segments (from the newest that has an indexed frame on)
+ * are not damage: a running writer has not synced them yet, and those a
+ * writer that is gone left are a hot tail, counted in t->tail_*, as long
+ * as they are whole frames, and at most one frame cut short at the end
+ * of the file -- what recovery indexes; anything else there is damage.
+ * Returns the number of problems, or -1 with errno when the journal
+ * could not be read.
  */
 struct journal_totals {
 	uint64_t segments, frames, events, bytes, raw_bytes;
 	uint64_t next_seq;
 	int64_t min_time, max_time;	/* INT64_MAX/MIN when no time */
+	/* verify: the hot tail a writer that is gone left past the index,
+	 * which recovery indexes (tail_frames whole frames of tail_events
+	 * events; the rest of tail_bytes a write the crash cut short). */
+	uint64_t tail_bytes, tail_frames, tail_events;
 };
 
 long journal_verify(struct journal *j,
@@ -219,6 +229,25 @@ struct journal_syminfo {
 /* Call fn for each (venue, market, symbol) of the index, sorted. */
 int journal_symbols(struct journal *j,
     int (*fn)(void *ctx, const struct journal_syminfo *s), void *ctx) WUR;
+
+/*
+ * What the writer left past the index of the newest segments, without
+ * changing anything.  live: a writer runs (the bytes are in flight);
+ * else bytes in segments is the hot tail that the next writer's
+ * recovery (append, verify, reindex, prune) indexes.  A writer is
+ * running when the pid in the lock file is alive.
+ */
+struct journal_tail {
+	int live;
+	uint64_t bytes, segments;
+};
+
+int journal_tail(struct journal *j, struct journal_tail *t) WUR;
+
+/* The same for the journal in dir, opened and closed for it (a reader
+ * of another kind, such as jreader, asks this way).  0, or -1 with errno
+ * when it cannot be read (the reader's own open says why). */
+int journal_check_tail(const char *dir, struct journal_tail *t) WUR;
 
 /* "seg-%010llu.zst" into dst (at least 19 bytes); returns dst. */
 char *journal_seg_name(uint64_t seg, char *dst, size_t n);

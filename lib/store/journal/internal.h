@@ -12,6 +12,7 @@
  *   append.c   appending into frames and segments, sync
  *   maint.c    reindex and prune
  *   verify.c   verify
+ *   tail.c     the writer's liveness, the hot tail
  *   query.c    ls and stats
  */
 #ifndef MKT_JOURNAL_INTERNAL_H
@@ -254,5 +255,11 @@ int jn_scan_segment(struct journal *j, uint64_t seg, uint64_t start,
 /* ---- recover.c ---- */
 
 int jn_recover(struct journal *j, int wipe) WUR;
+
+/* ---- tail.c ---- */
+
+/* A writer other than this handle holds the journal (its pid lives). */
+int jn_writer_alive(struct journal *j);
+int jn_tail_seg(struct journal *j, uint64_t *seg) WUR;
 
 #endif

@@ -4,12 +4,12 @@
  * without files and files without rows, frames that overlap, gaps, seqs
  * that go back, frames that do not decompress or parse, and statistics
  * or keys that differ from what the frame holds.  A running writer's
- * newest, not yet indexed bytes are not damage.
+ * newest, not yet indexed bytes are not damage, nor is the hot tail of
+ * one that is gone when recovery can index it (tail.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,29 +19,6 @@
 
 #include "store/zframe.h"
 #include "internal.h"
-
-/* Is a writer running?  Its pid is in the lock file while it runs. */
-static int
-writer_alive(struct journal *j)
-{
-	char b[32];
-	ssize_t n;
-	long pid;
-	int fd = openat(j->dirfd, "lock", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	n = pread(fd, b, sizeof b - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	b[n] = '\0';
-	pid = strtol(b, NULL, 10);
-	if (pid <= 0)
-		return 0;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
 
 struct vstate {
 	struct journal *j;
@@ -57,6 +34,7 @@ struct vstate {
 	struct iseg *is;	/* the segment rows */
 	size_t ni;
 	uint64_t last_iseg;	/* the newest segment row */
+	uint64_t tail_seg;	/* the newest segment with a frame row */
 	int have_prev;		/* a frame row was read ... */
 	uint64_t prev_end;	/* ... its events end at this seq */
 	struct facc a;		/* the frame read */
@@ -246,6 +224,8 @@ load_state(struct vstate *vs)
 		return -1;
 	if (vs->ni)
 		vs->last_iseg = vs->is[vs->ni - 1].seg;
+	if (jn_tail_seg(j, &vs->tail_seg) < 0)
+		return -1;
 	if (jn_prepare(j, "SELECT id, off, len, raw_len, count, first_seq, "
 	    "first_time, last_time, min_time, max_time, first_recv, last_recv "
 	    "FROM frames WHERE seg = ? ORDER BY off", &vs->fq) < 0 ||
@@ -359,6 +339,86 @@ check_row_frame(struct vstate *vs, uint64_t seg, struct segrd *r,
 	return 0;
 }
 
+/*
+ * The bytes of seg from off on, past the indexed end of the newest
+ * segments, that a writer that is gone left: whole frames are the hot
+ * tail recovery indexes, and so is a frame cut short at the end of the
+ * file (a write the crash interrupted; recovery moves it aside).  A
+ * frame that is there but bad is damage.  0, or -1 when verify cannot
+ * go on.
+ */
+static int
+probe_tail(struct vstate *vs, uint64_t seg, struct segrd *r, uint64_t off)
+{
+	struct journal *j = vs->j;
+	struct journal_totals *t = vs->t;
+	char name[SEG_NAME_LEN];
+	uint64_t start = off;
+
+	while (off < r->size) {
+		const unsigned char *p;
+		const char *why = NULL;
+		size_t len = 0;
+		uint64_t raw = 0;
+		int st = jn_segrd_frame(r, off, &p, &len, &raw, &why), c;
+
+		if (st == SEGRD_ERROR)
+			return jn_fail(j, "cannot read '%s'",
+			    journal_seg_name(seg, name, sizeof name));
+		if (st == ZFRAME_SHORT) {
+			off = r->size;
+			break;
+		}
+		if (st == ZFRAME_OK) {
+			c = jn_check_frame(j, p, len, raw, &vs->a);
+			if (c == -2)
+				return jn_fail(j, "cannot verify");
+			if (c == 0) {
+				t->tail_frames++;
+				t->tail_events += vs->a.st.count;
+				off += len;
+				continue;
+			}
+			why = j->why;
+		}
+		damage(vs, seg, off, "%" PRIu64 " bytes past the indexed end "
+		    "that recovery cannot index: %s", r->size - off, why);
+		break;
+	}
+	t->tail_bytes += off - start;
+	return 0;
+}
+
+/* A segment file newer than every frame row: all of it is tail. */
+static int
+probe_file(struct vstate *vs, uint64_t seg)
+{
+	char name[SEG_NAME_LEN];
+	struct segrd r;
+	int rc;
+
+	if (jn_segrd_open(vs->j, &r, seg, O_RDONLY) < 0)
+		return jn_fail(vs->j, "cannot open '%s'",
+		    journal_seg_name(seg, name, sizeof name));
+	rc = probe_tail(vs, seg, &r, 0);
+	jn_segrd_close(&r);
+	return rc;
+}
+
+/* Bytes past the indexed end of seg at off: in flight, hot tail, or
+ * damage (see journal_verify()). */
+static int
+past_end(struct vstate *vs, uint64_t seg, struct segrd *r, uint64_t off)
+{
+	if (vs->live && seg >= vs->last_iseg)
+		return 0;
+	if (!vs->live && seg >= vs->tail_seg)
+		return probe_tail(vs, seg, r, off);
+	damage(vs, seg, off, "%" PRIu64 " bytes past the indexed end",
+	    r->size - off);
+	return 0;
+}
+
 /* Verify the frames of one segment that has a row and a file. */
 static int
 verify_segment(struct vstate *vs, uint64_t seg, const struct iseg *row)
@@ -395,9 +455,10 @@ verify_segment(struct vstate *vs, uint64_t seg, const struct iseg *row)
 		jn_segrd_close(&r);
 		return jn_fail_db(j);
 	}
-	if (off < r.size && !(vs->live && seg >= vs->last_iseg))
-		damage(vs, seg, off, "%" PRIu64 " bytes past the indexed end",
-		    r.size - off);
+	if (off < r.size && past_end(vs, seg, &r, off) < 0) {
+		jn_segrd_close(&r);
+		return -1;
+	}
 	if (row->bytes != fend)
 		damage(vs, seg, row->bytes, "the index says the segment holds %"
 		    PRIu64 " bytes, its frames end at %" PRIu64, row->bytes,
@@ -428,8 +489,14 @@ verify_segments(struct vstate *vs)
 		if (on_disk)
 			di++;
 		if (!row) {
-			if (!(vs->live && seg > vs->last_iseg))
-				damage(vs, seg, 0, "segment not in the index");
+			if (vs->live && seg > vs->last_iseg)
+				continue;
+			if (!vs->live && seg > vs->tail_seg) {
+				if (probe_file(vs, seg) < 0)
+					return -1;
+				continue;
+			}
+			damage(vs, seg, 0, "segment not in the index");
 			continue;
 		}
 		vs->t->segments++;
@@ -455,7 +522,7 @@ journal_verify(struct journal *j, void (*dmg)(void *ctx, const char *msg),
 	vs.damage = dmg;
 	vs.ctx = ctx;
 	vs.t = t;
-	vs.live = writer_alive(j);
+	vs.live = jn_writer_alive(j);
 	memset(t, 0, sizeof *t);
 	t->min_time = INT64_MAX;
 	t->max_time = INT64_MIN;
