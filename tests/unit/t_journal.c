@@ -5,6 +5,7 @@
  * recovery of frames a failed sync left unindexed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,38 @@ note(void *ctx, const char *msg)
 	tap_diag("note: %s", msg);
 }
 
+/*
+ * The frame the failed sync left is past the index.  Its writer, this
+ * process, lives while its pid is in the lock file; once the pid is gone
+ * the frame is a hot tail that verify counts and does not call damage.
+ */
+static void
+test_hot_tail(struct journal_totals *t)
+{
+	struct journal_tail h;
+	char path[300];
+	int fd;
+
+	tap_ok(journal_check_tail(dir, &h) == 0 && h.bytes > 0 &&
+	    h.segments == 1 && h.live, "a live writer's tail is in flight");
+	snprintf(path, sizeof path, "%s/lock", dir);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	tap_ok(fd >= 0 && close(fd) == 0, "the writer is gone");
+	tap_ok(journal_check_tail(dir, &h) == 0 && h.bytes > 0 && !h.live,
+	    "its tail awaits recovery");
+	{
+		struct journal *r;
+		char what[512];
+
+		tap_ok(journal_open_read(&r, dir, what, sizeof what) == 0 &&
+		    journal_verify(r, NULL, NULL, t) == 0,
+		    "verify: a hot tail is not damage");
+		tap_ok(t->tail_frames == 1 && t->tail_events == 1 &&
+		    t->tail_bytes == h.bytes, "verify counts it");
+		tap_ok(journal_close(r) == 0, "close the reader");
+	}
+}
+
 static void
 test_journal(void)
 {
@@ -159,6 +192,7 @@ test_journal(void)
 	tap_ok(journal_close(j) < 0, "close reports the failure");
 
 	hook_fail = 0;
+	test_hot_tail(&t);
 	tap_ok(journal_open(&j, dir, &o, what, sizeof what) == 0,
 	    "reopen after the failure");
 	tap_eq_i(notes, 1, "recovery says what it did");
@@ -166,6 +200,12 @@ test_journal(void)
 	tap_eq_i((int64_t)st.next_seq, 11,
 	    "the frame written before the failed sync is recovered");
 	tap_ok(journal_close(j) == 0, "close");
+	{
+		struct journal_tail h;
+
+		tap_ok(journal_check_tail(dir, &h) == 0 && h.bytes == 0 &&
+		    !h.live, "recovered: no tail, no writer");
+	}
 
 	tap_ok(journal_open_read(&j, dir, what, sizeof what) == 0,
 	    "open for reading");
