@@ -62,7 +62,7 @@ for c in ls stats "query $J symbols"; do
 	is "$?" 0 "mkt-journal $1 after the crash exits 0"
 	is "$(cat "$T/err")" "mkt-journal: $msg" "and says once what awaits recovery"
 done
-mkt-journal ls --json "$J" >"$T/ls"
+mkt-journal ls --json "$J" >"$T/ls" 2>/dev/null
 check "ls shows the indexed part" grep -q '"events":2000' "$T/ls"
 mkt-replay "$J" >"$T/out" 2>"$T/err"
 is "$?" 0 "mkt-replay after the crash exits 0"
@@ -118,7 +118,22 @@ check "the tail is not recovered over damage" grep -q \
 snapshot >"$T/after"
 cmp_file "$T/after" "$T/before" "and nothing changed"
 flip "$S" $((off + len / 2))
-check "repaired: verify recovers and passes" mkt-journal verify "$J"
+check "repaired: verify recovers and passes" mkt-journal verify "$J" \
+	2>/dev/null
+
+# Maintenance recovers first too.
+indexed=$(fsize "$S")
+start_writer 3
+wait_for grown $((indexed + 10000))
+kill -9 "$wpid"
+wait
+mkt-journal prune --keep-raw 10000d "$J" 2>"$T/err"
+is "$?" 0 "prune after a crash exits 0"
+check "and recovered the tail first" grep -q \
+	"^mkt-journal: '$J': indexed [0-9]* frames ([0-9]* events) found past the end of the index$" \
+	"$T/err"
+mkt-journal ls "$J" >/dev/null 2>"$T/err"
+is "$(cat "$T/err")" "" "nothing is left awaiting recovery"
 
 # Bytes past the index that are not frames are no crash's doing.
 printf 'garbage!' >>"$S"

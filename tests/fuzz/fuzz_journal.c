@@ -4,7 +4,10 @@
  * index; opening it for writing runs recovery, which must index the
  * valid frames and cut the rest as a torn tail.  Whatever the bytes,
  * the journal must then verify clean, and a second open must find
- * nothing left to repair.
+ * nothing left to repair.  Then the input goes past the end of the
+ * index, as a crashed writer's tail: a reader must count it all, verify
+ * must call it a hot tail exactly when it names no damage, and recovery
+ * must index what verify counted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +48,13 @@ on_damage(void *ctx, const char *msg)
 }
 
 static void
+count_damage(void *ctx, const char *msg)
+{
+	(void)msg;
+	(*(long *)ctx)++;
+}
+
+static void
 rm(const char *name)
 {
 	char p[128];
@@ -65,6 +75,41 @@ cleanup(void)
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		rm(names[i]);
 	rmdir(dir);
+}
+
+/* The input again, past the index of the journal verified into *t0. */
+static void
+hot_tail(const uint8_t *data, size_t size, const char *seg,
+    const struct journal_totals *t0)
+{
+	struct journal_opts o;
+	struct journal_totals t, t2;
+	struct journal_tail h;
+	struct journal *j;
+	char what[512];
+	long damage = 0, n;
+	int fd;
+
+	fd = open(seg, O_WRONLY | O_APPEND);
+	check(fd >= 0);
+	check(size == 0 || write(fd, data, size) == (ssize_t)size);
+	check(close(fd) == 0);
+	check(journal_check_tail(dir, &h) == 0);
+	check(!h.live && h.bytes == size);
+	check(journal_open_read(&j, dir, what, sizeof what) == 0);
+	n = journal_verify(j, count_damage, &damage, &t);
+	check(n >= 0 && n == damage && n <= 1);
+	check(t.events == t0->events && t.tail_bytes <= size);
+	check(n > 0 || t.tail_bytes == size);
+	check(journal_close(j) == 0);
+	journal_opts_init(&o);
+	check(journal_open(&j, dir, &o, what, sizeof what) == 0);
+	check(journal_close(j) == 0);
+	check(journal_open_read(&j, dir, what, sizeof what) == 0);
+	check(journal_verify(j, on_damage, NULL, &t2) == 0);
+	check(journal_close(j) == 0);
+	check(n > 0 || t2.events == t.events + t.tail_events);
+	check(n > 0 || t2.frames == t.frames + t.tail_frames);
 }
 
 int
@@ -104,5 +149,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(journal_open(&j, dir, &o, what, sizeof what) == 0);
 	check(notes == 0);
 	check(journal_close(j) == 0);
+	hot_tail(data, size, p, &t);
 	return 0;
 }
