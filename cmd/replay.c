@@ -96,8 +96,9 @@ parse_time(const char *s, const char *opt)
 	int64_t ms;
 
 	if (time_parse(s, &ms) < 0)
-		die_usage("bad %s '%s': want epoch ms or RFC 3339 like "
-		    "2026-11-20T14:30:00Z", opt, s);
+		die_usage("bad %s '%s': want epoch ms, RFC 3339 like "
+		    "2026-11-20T14:30:00Z or 2026-11-20, now, or an offset "
+		    "such as -1h", opt, s);
 	return ms;
 }
 
