@@ -24,8 +24,7 @@ static const char usage_text[] =
     "  diff     bid and ask imbalance per depth band\n"
     "  journal  store events durably in a compressed, indexed journal\n"
     "  replay   read the events of a journal, in order\n"
-    "  sim      local exchange serving Binance and Bybit market data "
-    "protocols\n"
+    "  sim      local exchange serving the venues' market data protocols\n"
     "\n"
     "See mkt(7).\n";
 
