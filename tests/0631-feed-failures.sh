@@ -3,7 +3,9 @@
 # (once per cause and connection within a minute) and in the status
 # event's reason (every time, the same text): a refused port, a name that
 # does not resolve, a TLS handshake with a server that does not speak
-# TLS, an HTTP error status instead of the WebSocket upgrade.  Every
+# TLS, an HTTP error status instead of the WebSocket upgrade, a server
+# that hangs up before it answers (libwebsockets says nothing of that one:
+# it was never tried again).  Every
 # status event carries venue, market and time.
 # load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +18,24 @@ PORT=$(cat "$T/port")
 # A port nothing listens on: bound, then closed.
 python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$T/free"
 FREE=$(cat "$T/free")
+# A server that accepts and hangs up at once.
+cat >"$T/hangup.py" <<'PY'
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, _ = s.accept()
+    c.close()
+PY
+python3 "$T/hangup.py" "$T/hangup.port" &
+HANGUP=$!
+wait_file "$T/hangup.port"
+HPORT=$(cat "$T/hangup.port")
 
 # start NAME WS: mkt-feed streaming from WS (Binance spot), its events
 # through a FIFO (as into a pipe: each at once) into $T/NAME.ev.
@@ -40,6 +60,7 @@ start refused "ws://127.0.0.1:$FREE"
 start dns "ws://nonexistent.invalid:$PORT"
 start tls "wss://127.0.0.1:$PORT"
 start http "ws://127.0.0.1:$PORT/nope"
+start hangup "ws://127.0.0.1:$HPORT"
 
 # case NAME PATTERN: the reason, on stderr once and in each status event.
 case_ok() {
@@ -70,6 +91,8 @@ case_ok refused "^cannot connect to 127\.0\.0\.1:$FREE: Connection refused\$"
 case_ok dns "^cannot resolve 'nonexistent\.invalid': "
 case_ok tls "^TLS handshake with 127\.0\.0\.1:$PORT failed: "
 case_ok http "^WebSocket upgrade refused: HTTP 404\$"
+case_ok hangup "^connection to 127\.0\.0\.1:$HPORT closed by the server before the WebSocket handshake ended\$"
+kill "$HANGUP"
 
 kill -TERM "$SIM"
 wait "$SIM"

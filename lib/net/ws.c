@@ -54,6 +54,7 @@ struct ws_conn {
 	size_t *out_len;	/* their lengths */
 	size_t nout, outcap, out_head;
 	char why[512];
+	int starting;		/* inside lws_client_connect_via_info() */
 };
 
 struct ws {
@@ -478,6 +479,7 @@ static void
 conn_start(struct ws_conn *c)
 {
 	struct lws_client_connect_info ci;
+	struct lws *wsi;
 
 	memset(&ci, 0, sizeof ci);
 	ci.context = lwsloop_context(c->w->ll);
@@ -495,7 +497,10 @@ conn_start(struct ws_conn *c)
 	if (c->policy.secs_since_valid_hangup)
 		ci.retry_and_idle_policy = &c->policy;
 	c->state = CONN_CONNECTING;
-	if (!lws_client_connect_via_info(&ci)) {
+	c->starting = 1;
+	wsi = lws_client_connect_via_info(&ci);
+	c->starting = 0;
+	if (!wsi) {
 		c->state = CONN_CONNECTING;
 		if (!c->why[0])
 			start_failure(c);
@@ -586,6 +591,28 @@ note_cert_failure(struct lws *wsi, void *store, size_t ok)
 	    X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)));
 }
 
+/*
+ * libwebsockets frees a connection.  One still connecting had no word
+ * from it: libwebsockets 4.1 closes a connection whose server hangs up
+ * before answering the upgrade without a CONNECTION_ERROR or a CLOSED
+ * callback, and without this it would never be tried again.
+ */
+static void
+conn_destroyed(struct ws_conn *c, struct lws *wsi)
+{
+	if (c->wsi != wsi || c->starting)
+		return;
+	if (c->state != CONN_CONNECTING) {
+		c->wsi = NULL;
+		return;
+	}
+	if (!c->why[0])
+		snprintf(c->why, sizeof c->why, "connection to %s:%d closed "
+		    "by the server before the WebSocket handshake ended",
+		    c->host, c->port);
+	conn_down(c, c->why);
+}
+
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
@@ -606,6 +633,12 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		c = user;
 		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* Only client connections have a user pointer (the protocol
+		 * asks for no per-session data): ours. */
+		if (user)
+			conn_destroyed(user, wsi);
+		return 0;
 	default:
 		return 0;
 	}
