@@ -272,8 +272,9 @@ parse_query_opt(struct opts *o, int c, const char *arg)
 	case OPT_FROM:
 	case OPT_TO:
 		if (time_parse(arg, c == OPT_FROM ? &o->q.from : &o->q.to) < 0)
-			die_usage("bad %s '%s': want epoch ms or an RFC 3339 "
-			    "time", c == OPT_FROM ? "--from" : "--to", arg);
+			die_usage("bad %s '%s': want epoch ms, an RFC 3339 "
+			    "time or date, now, or an offset such as -1h",
+			    c == OPT_FROM ? "--from" : "--to", arg);
 		return 1;
 	case OPT_RESOLUTION:
 		if ((v = history_res_parse(arg)) < 0)
@@ -380,8 +381,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_NOW:
 			if (time_parse(optarg, &o->now) < 0)
-				die_usage("bad --now '%s': want epoch ms or an "
-				    "RFC 3339 time", optarg);
+				die_usage("bad --now '%s': want epoch ms, an "
+				    "RFC 3339 time or date, or an offset such "
+				    "as -1h", optarg);
 			break;
 		default:
 			die_usage("unknown or incomplete option '%s'",

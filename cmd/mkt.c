@@ -1,7 +1,8 @@
 /*
  * mkt: the front end.  `mkt NAME ARGS...` runs `mkt-NAME ARGS...`, looked
  * up first beside this program, then in PATH (as git runs its dashed
- * commands).
+ * commands).  Its usage lists every program with the summary of its man
+ * page's NAME section (tests/0150-mkt-help.sh holds them equal).
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,10 +17,14 @@ static const char usage_text[] =
     "usage: mkt NAME [ARGS...]\n"
     "       mkt -h | --help | --version\n"
     "\n"
-    "Runs mkt-NAME with ARGS.  Programs:\n"
-    "  book     exact L2 order books from snapshot and depth events\n"
-    "  depth    depth bands: volume and value within percents of the best\n"
-    "  diff     buyer/seller imbalance per symbol and aggregated\n"
+    "Runs mkt-NAME with ARGS.  Programs (see mkt-NAME(1)):\n"
+    "  feed     exchange market data as mkt events\n"
+    "  book     keep order books from snapshot and depth events\n"
+    "  depth    liquidity within percentage bands of the best price\n"
+    "  diff     bid and ask imbalance per depth band\n"
+    "  journal  store events durably in a compressed, indexed journal\n"
+    "  replay   read the events of a journal, in order\n"
+    "  sim      local exchange serving the venues' market data protocols\n"
     "\n"
     "See mkt(7).\n";
 

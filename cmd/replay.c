@@ -33,8 +33,8 @@
 static const char usage_text[] =
     "usage: mkt-replay DIR [--from T] [--to T] [--symbol S]... [--type T]...\n"
     "                  [--venue V]... [--market M]... [--filter JQ]\n"
-    "                  [--speed X|max] [--follow] [--cursor NAME] [-v]\n"
-    "                  [-o OUTPUT]\n";
+    "                  [--speed X|max] [--follow] [--cursor NAME]\n"
+    "                  [--duration DUR] [-v] [-o OUTPUT]\n";
 
 /* One repeatable option's values. */
 struct list {
@@ -51,6 +51,7 @@ struct opts {
 	double speed;		/* 0: max */
 	int follow;
 	const char *cursor;
+	int64_t duration;	/* ms; 0: until the end (or for ever) */
 	int verbose;
 	const char *output;
 };
@@ -60,8 +61,9 @@ usage(void)
 {
 	fputs(usage_text, stdout);
 	fputs("\n"
-	    "  --from T           events whose time is T or later (epoch ms or "
-	    "RFC 3339)\n"
+	    "  --from T           events whose time is T or later (epoch ms, "
+	    "RFC 3339,\n"
+	    "                     now, -1h ...)\n"
 	    "  --to T             events whose time is before T\n"
 	    "  --symbol S         events of symbol S (repeatable: any of them)\n"
 	    "  --type T           events of type T (repeatable)\n"
@@ -73,6 +75,7 @@ usage(void)
 	    "  --follow           after the end, wait for new events\n"
 	    "  --cursor NAME      resume where reader NAME stopped; remember "
 	    "where it stops\n"
+	    "  --duration DUR     stop after DUR of wall time\n"
 	    "  -v, --verbose      say how many frames were read, at the end\n"
 	    "  -o, --output SPEC  write to a file or unix:PATH (default stdout)\n"
 	    "  -h, --help         this text\n"
@@ -97,8 +100,9 @@ parse_time(const char *s, const char *opt)
 	int64_t ms;
 
 	if (time_parse(s, &ms) < 0)
-		die_usage("bad %s '%s': want epoch ms or RFC 3339 like "
-		    "2026-11-20T14:30:00Z", opt, s);
+		die_usage("bad %s '%s': want epoch ms, RFC 3339 like "
+		    "2026-11-20T14:30:00Z or 2026-11-20, now, or an offset "
+		    "such as -1h", opt, s);
 	return ms;
 }
 
@@ -122,7 +126,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_FROM = 256, OPT_TO, OPT_SYMBOL, OPT_TYPE, OPT_VENUE,
 		OPT_MARKET, OPT_FILTER, OPT_SPEED, OPT_FOLLOW, OPT_CURSOR,
-		OPT_VERSION };
+		OPT_DURATION, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
@@ -134,6 +138,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -182,6 +187,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 				die_usage("bad --cursor '': want a name");
 			o->cursor = optarg;
 			break;
+		case OPT_DURATION:
+			o->duration = run_duration(optarg, "--duration");
+			if (o->duration <= 0)
+				die_usage("bad --duration '%s': must be above 0",
+				    optarg);
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -219,7 +230,16 @@ struct replay {
 	int paced;
 	int64_t t0;
 	struct timespec w0;
+	int64_t deadline;	/* monotonic ms of --duration's end, or 0 */
 };
+
+/* A stop signal came, or --duration has passed: stop reading. */
+static int
+must_stop(const struct replay *r)
+{
+	return sig_stop_requested() ||
+	    (r->deadline && time_mono_ms() >= r->deadline);
+}
 
 static void
 flush_or_die(struct replay *r)
@@ -288,7 +308,7 @@ pace(struct replay *r, const struct jr_event *ev)
 	for (;;) {
 		double el;
 
-		if (sig_stop_requested())
+		if (must_stop(r))
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		el = (now.tv_sec - r->w0.tv_sec) * 1e3 +
@@ -376,7 +396,7 @@ run(struct replay *r)
 	struct jr_event ev;
 	unsigned tick = 0;
 
-	while (!sig_stop_requested()) {
+	while (!must_stop(r)) {
 		switch (jr_next_run(r->jr, &ev, r->run_max)) {
 		case JR_EVENT:
 			/* Stopped while pacing, or the reader left: these
@@ -461,6 +481,8 @@ main(int argc, char **argv)
 	if (!r.jqf && !o.speed)
 		r.run_max = PIPE_BUF;
 	r.cursor_at = time_mono_ms();
+	if (o.duration)
+		r.deadline = r.cursor_at + o.duration;
 	run(&r);
 	/* What was written must be out before the cursor says so. */
 	if (out_close(r.out) < 0 && errno != EPIPE)

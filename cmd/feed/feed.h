@@ -21,6 +21,7 @@ struct opts {
 	int depth_limit;
 	int rest, once;
 	int64_t interval, stats;
+	int64_t duration;	/* --duration, ms; 0: run until stopped */
 	const char *ca;
 	size_t max_message;
 	char **targets;
@@ -31,7 +32,11 @@ struct opts {
 /* --raw: venue messages from the input, through the stream, to events. */
 void feed_raw(struct opts *o);
 
-/* Live: WebSocket streams and REST snapshots on one event loop. */
-void feed_live(struct opts *o);
+/*
+ * Live: WebSocket streams and REST snapshots on one event loop, until a
+ * stop signal, --duration, or the end of --once.  The exit status: 1 when
+ * --once did not collect every book (named on standard error), else 0.
+ */
+int feed_live(struct opts *o);
 
 #endif

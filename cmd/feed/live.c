@@ -38,6 +38,20 @@
  * the frames read with it (a read can hold a whole burst).
  */
 #define FLUSH_US 40
+/*
+ * A connection that keeps failing the same way is reported on standard
+ * error once a minute, with how often it failed meanwhile; the status
+ * events say it every time.  The causes a group remembers at once.
+ */
+#define REPORT_EVERY_MS 60000
+#define REPORT_CAUSES 4
+
+/* One cause of failure of a group's connection, as last reported. */
+struct cause {
+	char why[512];
+	int64_t reported;	/* monotonic ms; 0: slot unused */
+	unsigned long repeats;	/* failures since, not reported */
+};
 
 struct live;
 
@@ -48,6 +62,7 @@ struct target {
 	struct rest_req req;
 	int pending;		/* req is with the scheduler */
 	int polled;		/* --rest --once: answered */
+	int collected;		/* a book (snapshot) came out for it */
 	int64_t last_resub;
 };
 
@@ -68,6 +83,7 @@ struct group {
 	struct loop_timer ping;		/* the next application ping */
 	struct loop_timer sub;		/* the next message of the plan */
 	struct loop_timer rotate;	/* the venue's connection age limit */
+	struct cause causes[REPORT_CAUSES];
 };
 
 struct live {
@@ -77,7 +93,7 @@ struct live {
 	struct ws *ws;
 	struct rest *rest;
 	struct loop *loop;
-	struct loop_timer stats, poll;
+	struct loop_timer stats, poll, end;
 	int64_t batch_us;	/* recv of the oldest event not yet written */
 	int dirty;		/* events written since the last out_flush */
 	struct target *targets;
@@ -174,9 +190,14 @@ snapshot_done(struct rest_req *q, int status, const char *body, size_t n,
 	if (lv->o->once && all_polled(lv))
 		loop_stop(lv->loop);
 	if (status != 200) {
-		warn("%s %s %s: snapshot request failed: %s", venue_name(m),
-		    venue_market(m), t->t.symbol, status < 0 ? q->error :
-		    "HTTP error");
+		if (status < 0)
+			warn("%s %s %s: snapshot request failed: %s",
+			    venue_name(m), venue_market(m), t->t.symbol,
+			    q->error);
+		else
+			warn("%s %s %s: snapshot request failed: HTTP %d",
+			    venue_name(m), venue_market(m), t->t.symbol,
+			    status);
 		return;
 	}
 	lv->snapshots++;
@@ -186,6 +207,8 @@ snapshot_done(struct rest_req *q, int status, const char *body, size_t n,
 			die_nomem();
 		warn("%s %s %s: bad snapshot: %s", venue_name(m),
 		    venue_market(m), t->t.symbol, why);
+	} else {
+		t->collected = 1;
 	}
 	run_flush_events(&lv->r);
 }
@@ -391,6 +414,45 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 	live_flush_soon(lv, recv_us);
 }
 
+/*
+ * A connection of the group failed or closed: say why on standard error,
+ * rate-limited per cause (REPORT_EVERY_MS), with the count of the
+ * failures not reported since.
+ */
+static void
+report_down(struct group *g, const char *why, int64_t retry_ms)
+{
+	struct cause *k = NULL, *oldest = &g->causes[0];
+	int64_t now = time_mono_ms();
+	char again[32];
+	size_t i;
+
+	for (i = 0; i < REPORT_CAUSES && !k; i++) {
+		if (g->causes[i].reported && strcmp(g->causes[i].why, why) == 0)
+			k = &g->causes[i];
+		else if (g->causes[i].reported < oldest->reported)
+			oldest = &g->causes[i];
+	}
+	if (k && now - k->reported < REPORT_EVERY_MS) {
+		k->repeats++;
+		return;
+	}
+	dur_format(retry_ms, again, sizeof again);
+	if (k && k->repeats)
+		warn("%s %s: %s; again in %s (%lu more times since the last "
+		    "report)", venue_name(g->m), venue_market(g->m), why, again,
+		    k->repeats);
+	else
+		warn("%s %s: %s; again in %s", venue_name(g->m),
+		    venue_market(g->m), why, again);
+	if (!k) {
+		k = oldest;
+		snprintf(k->why, sizeof k->why, "%s", why);
+	}
+	k->reported = now;
+	k->repeats = 0;
+}
+
 static void
 on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 {
@@ -405,6 +467,7 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 			drop_old(g);
 		return;
 	}
+	report_down(g, why, retry_ms);
 	buf_init(&extra, 0);
 	buf_adds(&extra, ",\"url\":");
 	buf_add_jstr(&extra, ws_url(c), strlen(ws_url(c)));
@@ -795,6 +858,49 @@ on_poll_timer(struct loop_timer *tm, void *ctx)
 		die_nomem();
 }
 
+/* --duration has passed: stop as on a signal. */
+static void
+on_end_timer(struct loop_timer *tm, void *ctx)
+{
+	struct live *lv = ctx;
+
+	(void)tm;
+	loop_stop(lv->loop);
+}
+
+/*
+ * --once: the books that did not come out, named on standard error.  1
+ * when there is one, else 0.
+ */
+static int
+report_missing(const struct live *lv)
+{
+	struct buf names;
+	size_t i, missing = 0;
+
+	buf_init(&names, 0);
+	for (i = 0; i < lv->nt; i++) {
+		const struct target *t = &lv->targets[i];
+
+		if (t->collected)
+			continue;
+		buf_adds(&names, missing++ ? ", " : "");
+		buf_adds(&names, venue_name(t->t.m));
+		buf_addc(&names, ':');
+		buf_adds(&names, venue_market(t->t.m));
+		buf_addc(&names, ':');
+		buf_adds(&names, t->t.symbol);
+	}
+	buf_addc(&names, '\0');
+	if (buf_failed(&names))
+		die_nomem();
+	if (missing)
+		warn("%zu of %zu books not collected: %s", missing, lv->nt,
+		    names.p);
+	buf_free(&names);
+	return missing > 0;
+}
+
 static void
 on_stop_signal(int sig, void *ctx)
 {
@@ -804,11 +910,12 @@ on_stop_signal(int sig, void *ctx)
 	loop_stop(lv->loop);
 }
 
-void
+int
 feed_live(struct opts *o)
 {
 	struct live lv;
 	size_t i;
+	int failed = 0;
 
 	memset(&lv, 0, sizeof lv);
 	lv.o = o;
@@ -820,6 +927,7 @@ feed_live(struct opts *o)
 		die_errno("cannot set up the event loop");
 	loop_timer_init(&lv.stats, on_stats_timer, &lv);
 	loop_timer_init(&lv.poll, on_poll_timer, &lv);
+	loop_timer_init(&lv.end, on_end_timer, &lv);
 	stream_init(&lv.st, on_need, &lv);
 	setup_targets(&lv);
 	setup_rest(&lv);
@@ -835,9 +943,14 @@ feed_live(struct opts *o)
 		die_nomem();
 	if (o->rest && loop_timer_in(lv.loop, &lv.poll, 0) < 0)
 		die_nomem();
+	if (o->duration && loop_timer_in(lv.loop, &lv.end, o->duration) < 0)
+		die_nomem();
 	if (!sig_stop_requested() && loop_run(lv.loop) < 0)
 		die_errno("event loop failed");
 	live_flush(&lv);
+	if (o->once)
+		failed = report_missing(&lv);
+	loop_timer_stop(lv.loop, &lv.end);
 	for (i = 0; i < lv.ng; i++) {
 		loop_timer_stop(lv.loop, &lv.groups[i].ping);
 		loop_timer_stop(lv.loop, &lv.groups[i].sub);
@@ -856,4 +969,5 @@ feed_live(struct opts *o)
 	free(lv.targets);
 	keymap_free(&lv.bykey);
 	run_close(&lv.r);
+	return failed;
 }

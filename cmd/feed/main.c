@@ -21,10 +21,10 @@
 
 static const char usage_text[] =
     "usage: mkt-feed [--streams LIST] [--depth-limit N] [--ca FILE]\n"
-    "                [--stats DUR] [--max-message BYTES] [-o OUTPUT]\n"
-    "                VENUE:MARKET:SYMBOL...\n"
-    "       mkt-feed --rest [--once | --interval DUR] [--depth-limit N]\n"
+    "                [--stats DUR] [--max-message BYTES] [--duration DUR]\n"
     "                [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
+    "       mkt-feed --rest [--once | --interval DUR] [--depth-limit N]\n"
+    "                [--duration DUR] [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
     "       mkt-feed --raw VENUE:MARKET[:SYMBOL] [-i INPUT] [-o OUTPUT]\n";
 
 
@@ -40,6 +40,7 @@ usage(void)
 	    "  --interval DUR     with --rest: poll every DUR (default 1m)\n"
 	    "  --ca FILE          CA bundle for TLS\n"
 	    "  --stats DUR        a status line on stderr every DUR\n"
+	    "  --duration DUR     stop after DUR, as on SIGTERM\n"
 	    "  --max-message BYTES  skip WebSocket messages larger than this\n"
 	    "                     (default 64M)\n"
 	    "  --raw VENUE:MARKET[:SYMBOL]  normalize recorded raw messages\n"
@@ -80,7 +81,8 @@ static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_RAW = 256, OPT_STREAMS, OPT_DEPTH_LIMIT, OPT_REST,
-	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_STATS, OPT_MAX_MESSAGE };
+	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_STATS, OPT_MAX_MESSAGE,
+	    OPT_DURATION };
 	static const struct option longopts[] = {
 		{ "raw", required_argument, NULL, OPT_RAW },
 		{ "streams", required_argument, NULL, OPT_STREAMS },
@@ -91,6 +93,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "ca", required_argument, NULL, OPT_CA },
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,6 +144,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_STATS:
 			o->stats = run_duration(optarg, "--stats");
 			break;
+		case OPT_DURATION:
+			o->duration = run_duration(optarg, "--duration");
+			if (o->duration <= 0)
+				die_usage("bad --duration '%s': must be above 0",
+				    optarg);
+			break;
 		case OPT_MAX_MESSAGE:
 			o->max_message = run_size(optarg, "--max-message", 4096,
 			    (uint64_t)1 << 30);
@@ -150,6 +159,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->raw) {
+		if (o->duration)
+			die_usage("--duration goes with a live feed, not --raw");
 		run_no_operands(argc, argv);
 		parse_raw_spec(o);
 		return;
@@ -169,9 +180,9 @@ main(int argc, char **argv)
 
 	err_init("mkt-feed");
 	parse_opts(argc, argv, &o);
-	if (o.raw)
+	if (o.raw) {
 		feed_raw(&o);
-	else
-		feed_live(&o);
-	return 0;
+		return 0;
+	}
+	return feed_live(&o);
 }

@@ -185,18 +185,23 @@ expect(const char **s, char c)
 	return 0;
 }
 
-/* RFC 3339 date-time; -1 with errno EINVAL on any deviation. */
+/*
+ * RFC 3339 date-time, or its full-date alone (midnight UTC); -1 with
+ * errno EINVAL on any deviation.
+ */
 static int
 parse_rfc3339(const char *s, int64_t *ms)
 {
 	const char *p = s;
-	int year, mon, day, hour, min, sec, frac = 0, scale = 100;
+	int year, mon, day, hour = 0, min = 0, sec = 0, frac = 0, scale = 100;
 	int off = 0, oh, om, sign;
 
 	if (digits(&p, 4, &year) < 0 || expect(&p, '-') < 0 ||
 	    digits(&p, 2, &mon) < 0 || expect(&p, '-') < 0 ||
 	    digits(&p, 2, &day) < 0)
 		goto bad;
+	if (*p == '\0')
+		goto check;
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		goto bad;
 	p++;
@@ -228,6 +233,7 @@ parse_rfc3339(const char *s, int64_t *ms)
 	}
 	if (*p != '\0')
 		goto bad;
+check:
 	/* A leap second (sec 60) has no epoch value of its own: refused. */
 	if (mon < 1 || mon > 12 || day < 1 ||
 	    day > days_in_month(year, mon) || hour > 23 || min > 59 ||
@@ -241,16 +247,65 @@ bad:
 	return -1;
 }
 
+/*
+ * "now", "now-DUR", "now+DUR", "-DUR", "+DUR" (DUR with its unit, as
+ * dur_parse() takes it) from now into *ms: 1.  0 when s is none of
+ * these, -1 with errno for a bad duration or a time out of range.
+ */
+static int
+parse_relative(const char *s, int64_t now, int64_t *ms)
+{
+	const char *p = s;
+	int64_t d;
+
+	if (strncmp(p, "now", 3) == 0) {
+		p += 3;
+		if (*p == '\0') {
+			*ms = now;
+			return 1;
+		}
+	} else if (*p != '-' && *p != '+') {
+		return 0;
+	} else if (p[1 + strspn(p + 1, "0123456789")] == '\0') {
+		return 0;	/* -1000: epoch milliseconds */
+	}
+	if (*p != '-' && *p != '+') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (dur_parse(p + 1, &d) < 0)
+		return -1;
+	if (*p == '-' ? __builtin_sub_overflow(now, d, ms) :
+	    __builtin_add_overflow(now, d, ms)) {
+		errno = ERANGE;
+		return -1;
+	}
+	return 1;
+}
+
 int
 time_parse(const char *s, int64_t *ms)
 {
+	return time_parse_at(s, time_now_ms(), ms);
+}
+
+int
+time_parse_at(const char *s, int64_t now, int64_t *ms)
+{
 	const char *p = s;
 	int64_t v;
-	int neg = 0;
+	int neg = 0, r;
 
 	if (!s) {
 		errno = EINVAL;
 		return -1;
+	}
+	r = parse_relative(s, now, &v);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		*ms = v;
+		return 0;
 	}
 	if (*p == '-') {
 		neg = 1;

@@ -1,7 +1,8 @@
 /*
  * timeutil: durations ("250ms", "1s", "5m", "1h", "7d", "0") and times
- * (epoch milliseconds or RFC 3339, "2026-11-20T14:30:00Z",
- * "2026-11-20T14:30:00.250+01:00") as they appear on command lines.
+ * (epoch milliseconds, RFC 3339, "2026-11-20T14:30:00Z",
+ * "2026-11-20T14:30:00.250+01:00", a date alone, "2026-11-20", "now",
+ * or an offset from now, "-1h", "-7d") as they appear on command lines.
  */
 #ifndef MKT_TIMEUTIL_H
 #define MKT_TIMEUTIL_H
@@ -23,12 +24,17 @@ int dur_parse(const char *s, int64_t *ms) WUR;
 char *dur_format(int64_t ms, char *dst, size_t n);
 
 /*
- * Parse a time: an integer is epoch milliseconds; otherwise RFC 3339 with
- * "T" or " ", an optional fraction of any length (truncated to
- * milliseconds), and "Z" or a +hh:mm/-hh:mm offset.  -1 with errno
- * EINVAL or ERANGE on anything else.
+ * Parse a time: an integer (signed) is epoch milliseconds; "now" is now;
+ * "-DUR" and "+DUR", or "now-DUR" and "now+DUR", are DUR (a duration
+ * with its unit, as dur_parse() takes it: "-90m", "-7d") before or after
+ * now; otherwise RFC 3339: a full-date alone ("2026-11-20", midnight
+ * UTC), or a date-time with "T" or " ", an optional fraction of any
+ * length (truncated to milliseconds), and "Z" or a +hh:mm/-hh:mm offset.
+ * -1 with errno EINVAL or ERANGE on anything else.  time_parse() counts
+ * from the wall clock, time_parse_at() from now (epoch ms).
  */
 int time_parse(const char *s, int64_t *ms) WUR;
+int time_parse_at(const char *s, int64_t now, int64_t *ms) WUR;
 
 /* "2026-11-20T14:30:00.250Z" (fraction omitted when zero) into dst. */
 char *time_format(int64_t ms, char *dst, size_t n);

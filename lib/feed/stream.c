@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/timeutil.h"
 #include "event/event.h"
 #include "stream.h"
 
@@ -190,7 +191,9 @@ stream_resync(struct stream *s, const char *venue, const char *market,
 
 	if (!sy || !sync_restart(sy))
 		return;
-	event_render_head(out, "status", venue, market, symbol, 0, 0, 0);
+	/* No exchange event caused it: the local clock's time. */
+	event_render_head(out, "status", venue, market, symbol, EV_HAS_TIME,
+	    time_now_ms(), 0);
 	buf_adds(out, ",\"source\":\"mkt-feed\",\"state\":\"resyncing\","
 	    "\"reason\":");
 	buf_add_jstr(out, reason, strlen(reason));

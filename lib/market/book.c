@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/timeutil.h"
 #include "book.h"
 
 const struct seq_rule seq_rule_default = {
@@ -732,11 +733,17 @@ add_fx(struct buf *out, const char *name, struct fx v)
 	buf_add_fx(out, v);
 }
 
+/*
+ * A status always has a time: that of the book's last event, else the
+ * local clock's (a book broken before any event with a time).
+ */
 static void
 render_status_head(struct buf *out, const struct book *b, const char *source,
     const char *state)
 {
-	book_render_head(out, b, "status");
+	event_render_head(out, "status", b->venue, b->market, b->symbol,
+	    b->has | EV_HAS_TIME, b->has & EV_HAS_TIME ? b->time :
+	    time_now_ms(), b->recv);
 	buf_adds(out, ",\"source\":");
 	buf_add_jstr(out, source, strlen(source));
 	buf_adds(out, ",\"state\":\"");

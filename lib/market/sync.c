@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/timeutil.h"
 #include "book.h"
 #include "sync.h"
 
@@ -44,12 +45,13 @@ sync_free(struct sync *s)
 	free(s);
 }
 
+/* A status always has a time: the event's, else the local clock's. */
 static void
 status_head(struct buf *out, const struct sync *s, unsigned has,
     int64_t time, const char *state)
 {
 	event_render_head(out, "status", s->venue, s->market, s->symbol,
-	    has & EV_HAS_TIME, time, 0);
+	    EV_HAS_TIME, has & EV_HAS_TIME ? time : time_now_ms(), 0);
 	buf_adds(out, ",\"source\":\"mkt-feed\",\"state\":\"");
 	buf_adds(out, state);
 	buf_addc(out, '"');

@@ -10,10 +10,13 @@
  */
 #include <errno.h>
 #include <libwebsockets.h>
+#include <netdb.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include "base/buf.h"
 #include "base/timeutil.h"
@@ -50,7 +53,8 @@ struct ws_conn {
 	struct buf out;		/* queued messages, each LWS_PRE + text */
 	size_t *out_len;	/* their lengths */
 	size_t nout, outcap, out_head;
-	char why[160];
+	char why[512];
+	int starting;		/* inside lws_client_connect_via_info() */
 };
 
 struct ws {
@@ -356,10 +360,126 @@ conn_down(struct ws_conn *c, const char *why)
 		c->h->closed(c, why, delay, c->ctx);
 }
 
+/*
+ * libwebsockets 4.1 gave up before the connection was under way: it says
+ * no more than that.  The one cause it does not report through the
+ * callback is a name that does not resolve (its lookup is synchronous),
+ * so ask the resolver again for its words.
+ */
+static void
+start_failure(struct ws_conn *c)
+{
+	struct addrinfo hints, *res = NULL;
+	int e;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	e = getaddrinfo(c->host, NULL, &hints, &res);
+	if (res)
+		freeaddrinfo(res);
+	if (e)
+		snprintf(c->why, sizeof c->why, "cannot resolve '%s': %s",
+		    c->host, e == EAI_SYSTEM ? strerror(errno) :
+		    gai_strerror(e));
+	else
+		snprintf(c->why, sizeof c->why, "cannot start a connection "
+		    "to %s:%d", c->host, c->port);
+}
+
+/*
+ * The TLS handshake failed.  libwebsockets 4.1 has emptied OpenSSL's
+ * error queue by now and words SSL_get_error()'s code as if it were an
+ * entry of it ("error:00000001:lib(0)::reason(1)"): what is left to say
+ * is whether the peer broke the protocol or the socket failed (in[0..n),
+ * "connect SYSCALL <errno>").
+ */
+static void
+tls_failure(struct ws_conn *c, const char *in, int n)
+{
+	char rest[64];
+	int e = 0;
+
+	snprintf(rest, sizeof rest, "%.*s", n, in);
+	if (sscanf(rest, "connect SYSCALL %d", &e) == 1)
+		snprintf(c->why, sizeof c->why, "TLS handshake with %s:%d "
+		    "failed: %s", c->host, c->port, e ? strerror(e) :
+		    "the server closed the connection");
+	else
+		snprintf(c->why, sizeof c->why, "TLS handshake with %s:%d "
+		    "failed: the server does not speak TLS, or refused it",
+		    c->host, c->port);
+}
+
+/* Does libwebsockets' message s[0..n) start with prefix? */
+static int
+said(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return s && n >= k && memcmp(s, prefix, k) == 0;
+}
+
+/*
+ * Why a connection attempt failed, in c->why, in words a user can act on:
+ * the certificate (already there), the HTTP status of the upgrade, the
+ * socket's error (refused, unreachable, reset), the TLS library's, the
+ * name lookup's; else what libwebsockets said (in[0..len)).
+ */
+static void
+connect_failure(struct ws_conn *c, struct lws *wsi, const char *in,
+    size_t len)
+{
+	int status = lws_http_client_http_response(wsi), fd, e = 0;
+	socklen_t sl = sizeof e;
+	int n = len > 200 ? 200 : (int)len;
+
+	if (c->why[0])
+		return;
+	if (status && status != 101) {
+		snprintf(c->why, sizeof c->why, "WebSocket upgrade refused: "
+		    "HTTP %d", status);
+		return;
+	}
+	/* The socket is still open here: its pending error is the cause
+	 * (libwebsockets closes on the hang-up without reading it). */
+	fd = lws_get_socket_fd(wsi);
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) == 0 &&
+	    e) {
+		snprintf(c->why, sizeof c->why, "cannot connect to %s:%d: %s",
+		    c->host, c->port, strerror(e));
+		return;
+	}
+	if (said(in, len, "connect SSL") || said(in, len, "connect SYSCALL") ||
+	    said(in, len, "connect unk")) {
+		tls_failure(c, in, n);
+		return;
+	}
+	if (said(in, len, "ipv6 lws_getaddrinfo46")) {
+		start_failure(c);
+		return;
+	}
+	if (said(in, len, "Unable to connect")) {
+		snprintf(c->why, sizeof c->why, "cannot connect to %s:%d",
+		    c->host, c->port);
+		return;
+	}
+	if (c->tls && said(in, len, "closed before established")) {
+		snprintf(c->why, sizeof c->why, "connection to %s:%d closed "
+		    "before the TLS and WebSocket handshakes ended", c->host,
+		    c->port);
+		return;
+	}
+	if (in && len)
+		snprintf(c->why, sizeof c->why, "%.*s", n, in);
+	else
+		snprintf(c->why, sizeof c->why, "connection failed");
+}
+
 static void
 conn_start(struct ws_conn *c)
 {
 	struct lws_client_connect_info ci;
+	struct lws *wsi;
 
 	memset(&ci, 0, sizeof ci);
 	ci.context = lwsloop_context(c->w->ll);
@@ -377,9 +497,14 @@ conn_start(struct ws_conn *c)
 	if (c->policy.secs_since_valid_hangup)
 		ci.retry_and_idle_policy = &c->policy;
 	c->state = CONN_CONNECTING;
-	if (!lws_client_connect_via_info(&ci)) {
+	c->starting = 1;
+	wsi = lws_client_connect_via_info(&ci);
+	c->starting = 0;
+	if (!wsi) {
 		c->state = CONN_CONNECTING;
-		conn_down(c, "cannot start the connection");
+		if (!c->why[0])
+			start_failure(c);
+		conn_down(c, c->why);
 	}
 }
 
@@ -466,6 +591,28 @@ note_cert_failure(struct lws *wsi, void *store, size_t ok)
 	    X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)));
 }
 
+/*
+ * libwebsockets frees a connection.  One still connecting had no word
+ * from it: libwebsockets 4.1 closes a connection whose server hangs up
+ * before answering the upgrade without a CONNECTION_ERROR or a CLOSED
+ * callback, and without this it would never be tried again.
+ */
+static void
+conn_destroyed(struct ws_conn *c, struct lws *wsi)
+{
+	if (c->wsi != wsi || c->starting)
+		return;
+	if (c->state != CONN_CONNECTING) {
+		c->wsi = NULL;
+		return;
+	}
+	if (!c->why[0])
+		snprintf(c->why, sizeof c->why, "connection to %s:%d closed "
+		    "by the server before the WebSocket handshake ended",
+		    c->host, c->port);
+	conn_down(c, c->why);
+}
+
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
@@ -486,6 +633,12 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		c = user;
 		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* Only client connections have a user pointer (the protocol
+		 * asks for no per-session data): ours. */
+		if (user)
+			conn_destroyed(user, wsi);
+		return 0;
 	default:
 		return 0;
 	}
@@ -515,8 +668,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		conn_down(c, c->why[0] ? c->why : in && len ? (const char *)in :
-		    "connection failed");
+		connect_failure(c, wsi, in, len);
+		conn_down(c, c->why);
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		conn_down(c, c->why[0] ? c->why : "connection closed");
