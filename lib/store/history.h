@@ -190,6 +190,8 @@ struct history_series_q {
 	const char *symbol;
 	double pct;
 	enum history_field field;
+	int field_set;		/* 0: field is the default (bid_qty; of
+				 * mkt-diff's TOTAL sums, bid_value) */
 	enum history_res res;
 	enum history_agg agg;	/* for hour and day; minutes are values */
 	int64_t from, to;	/* epoch ms, inclusive; INT64_MIN, INT64_MAX:
