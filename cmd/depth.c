@@ -40,7 +40,8 @@ usage(void)
 	    "                   time, aligned to multiples of DUR\n"
 	    "                   (0: after every update, the default)\n"
 	    "  --keep           also pass through the events consumed\n"
-	    "                   (snapshot, depth, book), after what they caused\n"
+	    "                   (snapshot, depth, book), after what they "
+	    "caused\n"
 	    RUN_USAGE, stdout);
 	exit(0);
 }
