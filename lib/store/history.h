@@ -204,7 +204,11 @@ struct history_series_q {
  * ms), and a bucket is in when it overlaps [from, to].  *used (when not
  * NULL) gets the resolution used.  An unknown symbol or band is an error
  * (ENOENT), as is an ambiguous one (EINVAL) or an aggregate the field
- * does not have; why gets the reason.  0, or -1 with errno and why.
+ * does not have; why gets the reason, with what to ask instead: every
+ * venue and market holding the symbol, or the symbols there are.  Of
+ * mkt-diff's sums (TOTAL, TOTAL1, TOTAL2) only the value fields are
+ * kept: field_set 0 means bid_value for them, and a quantity field is
+ * an error (EINVAL).  0, or -1 with errno and why.
  */
 int history_series(sqlite3 *db, const struct history_series_q *q,
     struct history_out *out, enum history_res *used, char *why,
