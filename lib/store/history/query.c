@@ -294,15 +294,6 @@ minute_value(const double *v, enum history_field f)
 	return v[f];
 }
 
-/* Append row `i` of a list of n, at most max shown: "a, b and c". */
-static void
-list_sep(struct buf *b, int i, int n, int max)
-{
-	if (i == 0)
-		return;
-	buf_adds(b, i + 1 == n && n <= max ? " and " : ", ");
-}
-
 /*
  * Append the text column 0 (and 1, joined by ':', when two) of each row
  * of st to b, as "a, b and c"; at most `max` of them, then "and N more".
@@ -325,7 +316,8 @@ list_rows(struct buf *b, sqlite3_stmt *st, int two, int max)
 		const char *c = two ? (const char *)sqlite3_column_text(st,
 		    1) : NULL;
 
-		list_sep(b, i++, n, max);
+		if (i++)
+			buf_adds(b, i == n && n <= max ? " and " : ", ");
 		buf_adds(b, a ? a : "");
 		if (two) {
 			buf_addc(b, ':');
@@ -380,7 +372,7 @@ static int
 find_series(struct q *q, const struct history_series_q *s, int64_t *sid)
 {
 	sqlite3_stmt *st;
-	char pct[HISTORY_NUM_MAX], head[512];
+	char pct[HISTORY_NUM_MAX], head[1024];
 	int r, n = 0;
 
 	if (q_prepare(q, "SELECT b.id FROM hist_symbols s "
@@ -419,15 +411,15 @@ find_series(struct q *q, const struct history_series_q *s, int64_t *sid)
 	    s->market ? s->market : "", s->symbol);
 	r = why_with_list(q, head, "SELECT venue, market FROM hist_symbols "
 	    "WHERE symbol = ?1 ORDER BY venue, market", s->symbol, 1, "");
-	if (r < 0)
-		return -1;
-	if (r == 0 && why_with_list(q, "", "SELECT DISTINCT symbol FROM "
-	    "hist_symbols ORDER BY symbol", NULL, 0, "") >= 0) {
-		/* Unknown: the symbols there are, to pick from. */
+	/* Unknown: the symbols there are, to pick from. */
+	if (r == 0 && (r = why_with_list(q, "", "SELECT DISTINCT symbol "
+	    "FROM hist_symbols ORDER BY symbol", NULL, 0, "")) >= 0) {
 		snprintf(head, sizeof head, "%s", q->why);
 		snprintf(q->why, q->whylen, "unknown symbol '%s': the "
 		    "journal has %s", s->symbol, head);
 	}
+	if (r < 0)
+		return -1;
 	errno = ENOENT;
 	return -1;
 }
