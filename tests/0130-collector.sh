@@ -43,6 +43,12 @@ is "$(mkt-replay "$T/j" --type bands | wc -l | tr -d ' ')" \
 	"mkt-diff passes the bands on: all of them are in the journal"
 check "there are minute bands" test "$(grep -c '"type":"bands"' "$T/out")" -ge 24
 
+# The history tables and every query equal a brute-force recomputation
+# from the events (the sums included).
+check "tables and queries equal a recomputation" \
+	python3 "$TOP/tests/tools/check-history.py" "$T/j/index.db" "$T/out" \
+	--query "mkt-journal query $T/j"
+
 # symbols: three symbols and three sums in each market.
 mkt-journal query "$T/j" symbols >"$T/symbols"
 is "$?" 0 "query symbols: exit 0"
