@@ -7,7 +7,10 @@
 # baselines (cat and `jq -c .`) and the mkt programs reading it with
 # `< FILE` (not through a pipe), each writing to /dev/null.  Fast commands
 # run BENCH_RUNS times (default 3) and the median is reported; jq runs
-# once.  Last, the memory one 5000-level book costs in mkt-book and
+# once.  What --keep costs (the raw stream passed on, for a journal
+# downstream): mkt-depth --interval 1m with and without it, alone and
+# with mkt-diff --aggregate behind it, and the ratios of their events/s.
+# Last, the memory one 5000-level book costs in mkt-book and
 # mkt-depth: peak RSS on a 5000-level stream minus peak RSS on empty input.
 #
 # The table goes to standard output and to bench/out/results.txt.  Then
@@ -227,6 +230,52 @@ bench() {
 	row "$_label" "$_res"
 }
 
+# keep_cost: mkt-depth --interval 1m without and with --keep, alone and
+# with mkt-diff --aggregate behind it (the pipe and the next stage's
+# reading are what passing the raw stream on costs there), then the
+# events/s with --keep as a share of those without, from this one run.
+# The four commands take turns, run by run, so that a change in the
+# machine's load falls on all of them alike.
+keep_cost() {
+	_pipe="$BIN/mkt-depth --interval 1m"
+	_diff="| $BIN/mkt-diff --aggregate"
+	_w0='' _w1='' _w2='' _w3='' _i=0
+	while [ "$_i" -lt "$RUNS" ]; do
+		_w0="$_w0 $(measure "" 1 "$BIN/mkt-depth" --interval 1m)"
+		_w1="$_w1 $(measure "" 1 "$BIN/mkt-depth" --interval 1m --keep)"
+		_w2="$_w2 $(measure "" 1 sh -c "$_pipe $_diff")"
+		_w3="$_w3 $(measure "" 1 sh -c "$_pipe --keep $_diff")"
+		_i=$((_i + 1))
+	done
+	case "$_w0$_w1$_w2$_w3" in
+	*FAIL*)	failed=1
+		printf '%-44s   FAILED\n' "mkt-depth --interval 1m [--keep]" | out
+		return ;;
+	esac
+	_r0=$(median_pairs "$_w0") _r1=$(median_pairs "$_w1")
+	_r2=$(median_pairs "$_w2") _r3=$(median_pairs "$_w3")
+	row "mkt-depth --interval 1m" "$_r0"
+	row "mkt-depth --interval 1m --keep" "$_r1"
+	row "  ... | mkt-diff --aggregate" "$_r2"
+	row "  ... --keep | mkt-diff --aggregate" "$_r3"
+	# shellcheck disable=SC2086 # "WALL RSS" pairs, split on purpose
+	set -- $_r0 $_r1 $_r2 $_r3
+	awk -v a="$1" -v b="$3" -v c="$5" -v d="$7" 'BEGIN {
+		printf "--keep: events/s x%.2f of those without (mkt-depth", a / b
+		printf " alone), x%.2f (mkt-diff behind it)\n", c / d
+	}' | out
+}
+
+# median_pairs "W R W R ...": the median wall and the largest RSS, as
+# "WALL RSS" (RSS "-" when any is).
+median_pairs() {
+	# shellcheck disable=SC2086 # a list of numbers, split on purpose
+	printf '%s %s\n' $1 | sort -n | awk '
+	{ w[NR] = $1; if ($2 == "-" || r == "-") r = "-"
+	  else if ($2 + 0 > r + 0) r = $2 }
+	END { print w[int((NR + 1) / 2)], r }'
+}
+
 # rss_of INPUT CMD...: peak RSS in KiB of one run, or "-" when it failed.
 rss_of() {
 	_in=$1
@@ -312,7 +361,7 @@ bench "mkt-book --levels 20 --interval 1s" "$RUNS" \
 	"$BIN/mkt-book" --levels 20 --interval 1s
 bench "mkt-book --levels 1" "$RUNS" "$BIN/mkt-book" --levels 1
 bench "mkt-depth (bands after every event)" "$RUNS" "$BIN/mkt-depth"
-bench "mkt-depth --interval 1m" "$RUNS" "$BIN/mkt-depth" --interval 1m
+keep_cost
 echo | out
 book_mem "mkt-book --levels 1 --interval 1h" \
 	"$BIN/mkt-book" --levels 1 --interval 1h

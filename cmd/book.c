@@ -35,6 +35,8 @@ usage(void)
 	    "  --interval DUR   one book per changed symbol per window of "
 	    "event time\n"
 	    "                   (0: after every update, the default)\n"
+	    "  --keep           also pass through the events consumed\n"
+	    "                   (snapshot, depth), after what they caused\n"
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -55,10 +57,11 @@ parse_count(const char *s, const char *opt)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_LEVELS = 256, OPT_INTERVAL };
+	enum { OPT_LEVELS = 256, OPT_INTERVAL, OPT_KEEP };
 	static const struct option longopts[] = {
 		{ "levels", required_argument, NULL, OPT_LEVELS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "keep", no_argument, NULL, OPT_KEEP },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -75,6 +78,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_INTERVAL:
 			o->interval = run_duration(optarg, "--interval");
+			break;
+		case OPT_KEEP:
+			o->run.keep = 1;
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

@@ -39,6 +39,9 @@ usage(void)
 	    "of event\n"
 	    "                   time, aligned to multiples of DUR\n"
 	    "                   (0: after every update, the default)\n"
+	    "  --keep           also pass through the events consumed\n"
+	    "                   (snapshot, depth, book), after what they "
+	    "caused\n"
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -46,10 +49,11 @@ usage(void)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_BANDS = 256, OPT_INTERVAL };
+	enum { OPT_BANDS = 256, OPT_INTERVAL, OPT_KEEP };
 	static const struct option longopts[] = {
 		{ "bands", required_argument, NULL, OPT_BANDS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "keep", no_argument, NULL, OPT_KEEP },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +74,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_INTERVAL:
 			o->interval = run_duration(optarg, "--interval");
+			break;
+		case OPT_KEEP:
+			o->run.keep = 1;
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

@@ -28,6 +28,7 @@ struct opts {
 /* One band of a bands event, as read. */
 struct band_in {
 	struct fx pct, bid_qty, ask_qty, bid_value, ask_value;
+	int complete;
 };
 
 /* The latest bands of one symbol, kept for the aggregates. */
@@ -111,6 +112,7 @@ read_bands(const struct event *ev, struct sym_bands *out, char *why,
     size_t whylen)
 {
 	const struct json_span *arr = json_get(&ev->obj, "bands");
+	const struct json_span *c;
 	struct json_iter it;
 	struct json_span el;
 	struct json_obj o;
@@ -147,6 +149,8 @@ read_bands(const struct event *ev, struct sym_bands *out, char *why,
 		    get_decimal(&o, "ask_value", &b->ask_value, i, why,
 		    whylen) < 0)
 			return -1;
+		c = json_get(&o, "complete");
+		b->complete = c && c->type == JSON_TRUE;
 		out->n++;
 	}
 	return 0;
@@ -294,6 +298,7 @@ render_total(struct buf *out, const struct group *g, const char *name,
 {
 	const struct sym_bands *first = NULL;
 	struct fx bid[BANDS_MAX], ask[BANDS_MAX];
+	int complete[BANDS_MAX];
 	size_t i;
 	int j, n = 0, overflow = 0;
 
@@ -308,6 +313,7 @@ render_total(struct buf *out, const struct group *g, const char *name,
 			for (j = 0; j < sb->n; j++) {
 				bid[j] = sb->b[j].bid_value;
 				ask[j] = sb->b[j].ask_value;
+				complete[j] = sb->b[j].complete;
 			}
 			n = 1;
 			continue;
@@ -320,6 +326,7 @@ render_total(struct buf *out, const struct group *g, const char *name,
 			if (fx_add(bid[j], sb->b[j].bid_value, &bid[j]) < 0 ||
 			    fx_add(ask[j], sb->b[j].ask_value, &ask[j]) < 0)
 				overflow = 1;
+			complete[j] &= sb->b[j].complete;
 		}
 	}
 	if (!first || overflow)
@@ -346,7 +353,8 @@ render_total(struct buf *out, const struct group *g, const char *name,
 		add_field(out, "ask_value", ask[j]);
 		add_field(out, "value_diff", vd);
 		add_ratio(out, "value_ratio", ratio(bid[j], ask[j]));
-		buf_addc(out, '}');
+		buf_adds(out, complete[j] ? ",\"complete\":true}" :
+		    ",\"complete\":false}");
 	}
 	buf_adds(out, "]}\n");
 }
@@ -363,12 +371,41 @@ emit_group(struct buf *out, struct group *g)
 }
 
 /*
- * Keep a symbol's latest bands.  When the group's time moves on, the
- * aggregates of the time that ended are written first.
+ * An event of time t has come: the sums of every earlier time are
+ * complete.  mkt-depth --interval writes a window's bands together and
+ * then, with --keep, the event that closed the window, so the sums come
+ * right after the bands of their own window, not with the next one.
  */
 static void
+aggregate_until(struct aggregator *ag, int64_t t, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < ag->groups.n; i++) {
+		struct group *g = ag->groups.e[i].val;
+
+		if (g->dirty && g->have_time && g->time < t)
+			emit_group(out, g);
+	}
+}
+
+/* The time of any event, for aggregate_until(); 0 when it has none. */
+static int
+event_time(const struct event *ev, int64_t *t)
+{
+	const struct json_span *v = ev->field[EVF_TIME];
+
+	if (ev->has & EV_HAS_TIME) {
+		*t = ev->time;
+		return 1;
+	}
+	return v && v->type == JSON_NUMBER && json_int64(v, t) == 0;
+}
+
+/* Keep a symbol's latest bands for the sums of its group. */
+static void
 aggregate(struct aggregator *ag, const struct event *ev,
-    const struct sym_bands *sb, struct buf *out)
+    const struct sym_bands *sb)
 {
 	struct group *g = find_group(ag, ev);
 	struct sym_bands *mine;
@@ -376,8 +413,6 @@ aggregate(struct aggregator *ag, const struct event *ev,
 
 	if (!g || base < 0)
 		return;
-	if ((ev->has & EV_HAS_TIME) && g->have_time && ev->time > g->time)
-		emit_group(out, g);
 	if (ev->has & EV_HAS_TIME) {
 		g->time = ev->time;
 		g->have_time = 1;
@@ -431,6 +466,7 @@ main(int argc, char **argv)
 	struct aggregator ag;
 	const char *line;
 	size_t len, mark;
+	int64_t t;
 	char why[256];
 
 	err_init("mkt-diff");
@@ -444,6 +480,8 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (ev.type != EV_BANDS) {
+			if (o.aggregate && event_time(&ev, &t))
+				aggregate_until(&ag, t, &r.ob);
 			run_pass(&r, line, len);
 			continue;
 		}
@@ -452,14 +490,19 @@ main(int argc, char **argv)
 			err_line(run_lineno(&r), "%s", why);
 			continue;
 		}
-		if (o.aggregate)
-			aggregate(&ag, &ev, &sb, &r.ob);
+		if (o.aggregate) {
+			if (event_time(&ev, &t))
+				aggregate_until(&ag, t, &r.ob);
+			aggregate(&ag, &ev, &sb);
+		}
 		mark = r.ob.len;
 		if (render_imbalance(&r.ob, &ev, &sb) < 0) {
 			r.ob.len = mark;
 			err_line(run_lineno(&r), "imbalance out of range");
 		}
-		run_flush_events(&r);
+		/* The bands go on too: a journal builds its history from
+		 * them, and the imbalance only annotates them. */
+		run_pass(&r, line, len);
 	}
 	if (o.aggregate)
 		aggregate_finish(&ag, &r.ob);

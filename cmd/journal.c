@@ -268,6 +268,7 @@ parse_query_opt(struct opts *o, int c, const char *arg)
 			    "bid_value, ask_value, imbalance or "
 			    "value_imbalance", arg);
 		o->q.field = v;
+		o->q.field_set = 1;
 		return 1;
 	case OPT_FROM:
 	case OPT_TO:

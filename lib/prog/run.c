@@ -92,6 +92,14 @@ run_pass(struct run *r, const char *line, size_t len)
 	run_flush_events(r);
 }
 
+void
+run_keep(struct run *r, const char *line, size_t len)
+{
+	buf_add(&r->ob, line, len);
+	buf_addc(&r->ob, '\n');
+	run_flush_events(r);
+}
+
 int
 run_next(struct run *r, const char **line, size_t *len)
 {
@@ -145,6 +153,7 @@ void
 run_opts_init(struct run_opts *o)
 {
 	o->pass = 1;
+	o->keep = 0;
 	o->input = o->output = NULL;
 	/* Unknown options are reported here, in the house format. */
 	opterr = 0;
@@ -233,6 +242,7 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 	const char *line;
 	size_t len;
 	char why[256];
+	int bad;
 
 	run_open(r, ro->input, ro->output, ro->pass);
 	bookset_init(bs, source, interval, render, ctx);
@@ -252,14 +262,18 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 			err_line(run_lineno(r), "%s", why);
 			continue;
 		}
-		if (bookset_feed(bs, &ev, &r->ob, why, sizeof why) < 0) {
+		bad = bookset_feed(bs, &ev, &r->ob, why, sizeof why) < 0;
+		if (bad) {
 			if (errno == ENOMEM)
 				die_nomem();
 			err_line(run_lineno(r), "%s", why);
 		}
-		/* Tickers are checked, not consumed. */
+		/* Tickers are checked, not consumed; with --keep the good
+		 * consumed events go on too, for a journal downstream. */
 		if (ev.type == EV_TICKER)
 			run_pass(r, line, len);
+		else if (ro->keep && !bad)
+			run_keep(r, line, len);
 		run_flush_events(r);
 	}
 	bookset_finish(bs, &r->ob);

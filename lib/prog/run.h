@@ -45,10 +45,11 @@ enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION };
 
 struct run_opts {
 	int pass;
+	int keep;	/* --keep: pass the consumed events through too */
 	const char *input, *output;
 };
 
-/* Defaults: standard input and output, pass-through on. */
+/* Defaults: standard input and output, pass-through on, --keep off. */
 void run_opts_init(struct run_opts *o);
 
 /*
@@ -120,6 +121,12 @@ void run_flush_events(struct run *r);
 /* Pass an input line through (unless --no-pass). */
 void run_pass(struct run *r, const char *line, size_t len);
 
+/*
+ * Pass a consumed input line through (--keep: whatever --no-pass says),
+ * after the events it caused, which must already be in r->ob.
+ */
+void run_keep(struct run *r, const char *line, size_t len);
+
 /* Flush, close the output, report the bad-line summary; dies on error. */
 void run_close(struct run *r);
 
@@ -129,7 +136,8 @@ void run_close(struct run *r);
  * interval, render and ctx; each venue's sync rule), read every line,
  * feed the event types in `consumes` (a mask of EV_BIT) and tickers to
  * it, pass the rest through, write what it renders, and at the end the
- * pending windows; then close.
+ * pending windows; then close.  With ro->keep, each consumed event goes
+ * out too, after what it caused (a window it closed, a status, its book).
  */
 void run_books(const struct run_opts *ro, const char *source,
     int64_t interval, bookset_render_fn *render, void *ctx,

@@ -190,6 +190,8 @@ struct history_series_q {
 	const char *symbol;
 	double pct;
 	enum history_field field;
+	int field_set;		/* 0: field is the default (bid_qty; of
+				 * mkt-diff's TOTAL sums, bid_value) */
 	enum history_res res;
 	enum history_agg agg;	/* for hour and day; minutes are values */
 	int64_t from, to;	/* epoch ms, inclusive; INT64_MIN, INT64_MAX:
@@ -202,7 +204,11 @@ struct history_series_q {
  * ms), and a bucket is in when it overlaps [from, to].  *used (when not
  * NULL) gets the resolution used.  An unknown symbol or band is an error
  * (ENOENT), as is an ambiguous one (EINVAL) or an aggregate the field
- * does not have; why gets the reason.  0, or -1 with errno and why.
+ * does not have; why gets the reason, with what to ask instead: every
+ * venue and market holding the symbol, or the symbols there are.  Of
+ * mkt-diff's sums (TOTAL, TOTAL1, TOTAL2) only the value fields are
+ * kept: field_set 0 means bid_value for them, and a quantity field is
+ * an error (EINVAL).  0, or -1 with errno and why.
  */
 int history_series(sqlite3 *db, const struct history_series_q *q,
     struct history_out *out, enum history_res *used, char *why,

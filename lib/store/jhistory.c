@@ -30,7 +30,10 @@ keeps_history(const struct event *ev)
 {
 	const struct json_span *t = ev->field[EVF_TYPE];
 
+	/* Of the imbalance events, mkt-diff's sums (TOTAL...), which carry
+	 * "symbols": what no bands event holds. */
 	return ev->type == EV_BANDS || ev->type == EV_TRADE ||
+	    (ev->type == EV_IMBALANCE && json_get(&ev->obj, "symbols")) ||
 	    (ev->type == EV_OTHER && (json_str_is(t, "fill") ||
 	    json_str_is(t, "order")));
 }

@@ -4,7 +4,9 @@
  * every 500), then history_flush(); no line may be a database error, and
  * afterwards every hourly row must count the minute rows of its hour and
  * every daily row the minutes of its hours.  The latest and symbols
- * queries must write valid JSON objects.
+ * queries must write valid JSON objects; a series query of mkt-diff's
+ * TOTAL sum (and of a symbol that may be ambiguous or unknown) answers
+ * with valid lines or fails with a reason.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +62,25 @@ check_lines(const struct buf *b)
 	}
 }
 
+/* A series of the 1.5% band of symbol: lines, or a reason. */
+static void
+series(struct history_out *out, const char *symbol)
+{
+	struct history_series_q q;
+	char why[1024];
+
+	memset(&q, 0, sizeof q);
+	q.symbol = symbol;
+	q.pct = 1.5;
+	q.from = INT64_MIN;
+	q.to = INT64_MAX;
+	buf_reset(out->buf);
+	if (history_series(db, &q, out, NULL, why, sizeof why) == 0)
+		check_lines(out->buf);
+	else
+		check(why[0] != '\0');
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -109,6 +130,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(history_symbols(db, NULL, NULL, NULL, &out, why, sizeof why) ==
 	    0);
 	check_lines(&b);
+	series(&out, "TOTAL");
+	series(&out, "BTCUSDT");
 	buf_free(&b);
 	return 0;
 }

@@ -111,6 +111,9 @@ class Model:
             return
         if t == "bands":
             self.add_bands(ev, key, time)
+        elif t == "imbalance" and "symbols" in ev:
+            # mkt-diff's sums: values only, quantities 0.
+            self.add_bands(ev, key, time, values_only=True)
         elif t == "trade":
             self.add_trade(ev, key, time)
         elif t == "fill":
@@ -118,7 +121,7 @@ class Model:
         elif t == "order":
             self.add_order(ev, key, time)
 
-    def add_bands(self, ev, key, time):
+    def add_bands(self, ev, key, time, values_only=False):
         bands = ev.get("bands")
         if time is None or not isinstance(bands, list):
             return
@@ -127,7 +130,8 @@ class Model:
             if not isinstance(b, dict):
                 return
             pct = num(b.get("pct"))
-            vals = [num(b.get(f)) for f in FIELDS]
+            vals = [0.0 if values_only and f.endswith("_qty") else
+                    num(b.get(f)) for f in FIELDS]
             c = b.get("complete", False)
             if pct is None or not pct > 0 or None in vals or \
                     not isinstance(c, bool):
@@ -405,6 +409,13 @@ def check_series(cmd, kept, rolls, cutoff, tol):
             (s, FIELDS[i % 4], "auto", "avg", first, first + 3 * DAY),
             (s, FIELDS[i % 4], "auto", "max", first, first + 91 * DAY),
         ]
+    # mkt-diff's sums have values only: a quantity field of them is an
+    # error, so their cases ask for the matching value field.
+    value_of = {"bid_qty": "bid_value", "ask_qty": "ask_value",
+                "imbalance": "value_imbalance"}
+    sums = ("TOTAL", "TOTAL1", "TOTAL2")
+    cases = [(c[0], value_of.get(c[1], c[1]) if c[0][2] in sums else c[1])
+             + c[2:] for c in cases]
     n = 0
     for s, field, res, agg, lo, hi in cases:
         if lo > hi:

@@ -545,6 +545,7 @@ do_query(const char *path, int argc, char **argv)
 				q.symbol = o.symbol;
 				q.pct = o.pct;
 				q.field = o.field;
+				q.field_set = 1;
 				q.res = o.res;
 				q.agg = o.agg;
 				q.from = o.from;

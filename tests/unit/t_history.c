@@ -578,8 +578,8 @@ test_queries(void)
 	tap_eq_i(err, 0, "an unambiguous one needs no venue");
 	tap_eq_s(run_series("XRPUSDT", "binance", HISTORY_BID_QTY,
 	    HISTORY_MINUTE, HISTORY_AVG, 0, 1, HISTORY_NDJSON, &used, &err),
-	    "error: no bands of 1.5% in binance:spot for symbol 'XRPUSDT'",
-	    "an unknown symbol");
+	    "error: unknown symbol 'XRPUSDT': the journal has A,B, BTCUSDT "
+	    "and ETHUSDT", "an unknown symbol: the known ones listed");
 	tap_eq_i(err, ENOENT, "ENOENT");
 
 	buf_reset(&b);

@@ -457,8 +457,14 @@ event_time(struct history *h, struct event *ev, int64_t *t, int *has)
 	return 0;
 }
 
+/*
+ * A bands event, or (values_only) the imbalance event of one of
+ * mkt-diff's sums (TOTAL, TOTAL1, TOTAL2): its bands have values and no
+ * quantities, which are summed across symbols only as values; their
+ * quantities are stored as 0.
+ */
 static int
-add_bands(struct history *h, struct event *ev)
+add_bands(struct history *h, struct event *ev, int values_only)
 {
 	struct band_in *bands = h->bands;
 	const struct json_span *arr = json_get(&ev->obj, "bands");
@@ -494,7 +500,8 @@ add_bands(struct history *h, struct event *ev)
 		    !(b->pct > 0))
 			return skip(h, "band field '%s' missing or not a "
 			    "positive number", "pct");
-		for (f = 0; f < NF; f++)
+		b->v[0] = b->v[1] = 0;
+		for (f = values_only ? 2 : 0; f < NF; f++)
 			if (span_double(json_get(&h->band, hist_field_col[f]),
 			    &b->v[f]) < 0)
 				return skip(h, "band field '%s' missing or "
@@ -725,7 +732,13 @@ history_add_event(struct history *h, struct event *ev)
 
 	switch (ev->type) {
 	case EV_BANDS:
-		return add_bands(h, ev);
+		return add_bands(h, ev, 0);
+	case EV_IMBALANCE:
+		/* The sums carry "symbols"; a symbol's imbalance is derived
+		 * from bands the tables hold already. */
+		if (json_get(&ev->obj, "symbols"))
+			return add_bands(h, ev, 1);
+		return 0;
 	case EV_TRADE:
 		return add_trade(h, ev);
 	case EV_OTHER:

@@ -294,16 +294,88 @@ minute_value(const double *v, enum history_field f)
 	return v[f];
 }
 
-/* Find the series: 0, or -1 with ENOENT / EINVAL and why. */
+/*
+ * Append the text column 0 (and 1, joined by ':', when two) of each row
+ * of st to b, as "a, b and c"; at most `max` of them, then "and N more".
+ * The rows are counted first (a second step through st).  Returns the
+ * number of rows, or -1 (the statement failed).
+ */
+static int
+list_rows(struct buf *b, sqlite3_stmt *st, int two, int max)
+{
+	char more[40];
+	int n = 0, i = 0, r;
+
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		n++;
+	if (r != SQLITE_DONE)
+		return -1;
+	sqlite3_reset(st);
+	while (i < max && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *c = two ? (const char *)sqlite3_column_text(st,
+		    1) : NULL;
+
+		if (i++)
+			buf_adds(b, i == n && n <= max ? " and " : ", ");
+		buf_adds(b, a ? a : "");
+		if (two) {
+			buf_addc(b, ':');
+			buf_adds(b, c ? c : "");
+		}
+	}
+	if (i < max && r != SQLITE_DONE)
+		return -1;
+	if (n > max) {
+		snprintf(more, sizeof more, " and %d more", n - max);
+		buf_adds(b, more);
+	}
+	return n;
+}
+
+/* The reason in why: a list of rows of sql (with the symbol as ?1). */
+static int
+why_with_list(struct q *q, const char *head, const char *sql,
+    const char *symbol, int two, const char *tail)
+{
+	struct buf b;
+	sqlite3_stmt *st;
+	int n;
+
+	if (q_prepare(q, sql, &st) < 0)
+		return -1;
+	if (symbol)
+		sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	buf_init(&b, 1 << 16);
+	buf_adds(&b, head);
+	n = list_rows(&b, st, two, 12);
+	sqlite3_finalize(st);
+	if (n < 0) {
+		buf_free(&b);
+		return q_dbfail(q, "query");
+	}
+	if (n == 0)
+		buf_adds(&b, "none");
+	buf_adds(&b, tail);
+	snprintf(q->why, q->whylen, "%.*s", buf_failed(&b) ? 0 :
+	    (int)b.len, b.p);
+	buf_free(&b);
+	return n;
+}
+
+/*
+ * Find the series: 0, or -1 with ENOENT / EINVAL and why.  An error
+ * says what to type instead: every venue and market holding the symbol,
+ * or the symbols there are.
+ */
 static int
 find_series(struct q *q, const struct history_series_q *s, int64_t *sid)
 {
 	sqlite3_stmt *st;
-	char first[256] = "";
-	char pct[HISTORY_NUM_MAX];
+	char pct[HISTORY_NUM_MAX], head[1024];
 	int r, n = 0;
 
-	if (q_prepare(q, "SELECT b.id, s.venue, s.market FROM hist_symbols s "
+	if (q_prepare(q, "SELECT b.id FROM hist_symbols s "
 	    "JOIN bands_series b ON b.symbol_id = s.id WHERE s.symbol = ?1 "
 	    "AND (?2 IS NULL OR s.venue = ?2) AND (?3 IS NULL OR "
 	    "s.market = ?3) AND b.pct = ?4 ORDER BY s.venue, s.market",
@@ -315,35 +387,41 @@ find_series(struct q *q, const struct history_series_q *s, int64_t *sid)
 	if (s->market)
 		sqlite3_bind_text(st, 3, s->market, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 4, s->pct);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, 1);
-		const char *m = (const char *)sqlite3_column_text(st, 2);
-
-		if (n++ == 0) {
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if (n++ == 0)
 			*sid = sqlite3_column_int64(st, 0);
-			snprintf(first, sizeof first, "%s:%s", v, m);
-		} else {
-			snprintf(q->why, q->whylen, "symbol '%s' is in %s and "
-			    "%s:%s: give the venue and market", s->symbol,
-			    first, v, m);
-			sqlite3_finalize(st);
-			errno = EINVAL;
-			return -1;
-		}
-	}
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return q_dbfail(q, "query");
-	if (n == 0) {
-		history_fmt_num(pct, s->pct);
-		snprintf(q->why, q->whylen, "no bands of %s%%%s%s%s%s for "
-		    "symbol '%s'", pct, s->venue ? " in " : "",
-		    s->venue ? s->venue : "", s->market ? ":" : "",
-		    s->market ? s->market : "", s->symbol);
-		errno = ENOENT;
+	if (n == 1)
+		return 0;
+	history_fmt_num(pct, s->pct);
+	if (n > 1) {
+		snprintf(head, sizeof head, "symbol '%s' is in ", s->symbol);
+		if (why_with_list(q, head, "SELECT venue, market FROM "
+		    "hist_symbols WHERE symbol = ?1 ORDER BY venue, market",
+		    s->symbol, 1, ": give the venue and market") < 0)
+			return -1;
+		errno = EINVAL;
 		return -1;
 	}
-	return 0;
+	snprintf(head, sizeof head, "no bands of %s%%%s%s%s%s for symbol "
+	    "'%s'; it is in ", pct, s->venue ? " in " : "",
+	    s->venue ? s->venue : "", s->market ? ":" : "",
+	    s->market ? s->market : "", s->symbol);
+	r = why_with_list(q, head, "SELECT venue, market FROM hist_symbols "
+	    "WHERE symbol = ?1 ORDER BY venue, market", s->symbol, 1, "");
+	/* Unknown: the symbols there are, to pick from. */
+	if (r == 0 && (r = why_with_list(q, "", "SELECT DISTINCT symbol "
+	    "FROM hist_symbols ORDER BY symbol", NULL, 0, "")) >= 0) {
+		snprintf(head, sizeof head, "%s", q->why);
+		snprintf(q->why, q->whylen, "unknown symbol '%s': the "
+		    "journal has %s", s->symbol, head);
+	}
+	if (r < 0)
+		return -1;
+	errno = ENOENT;
+	return -1;
 }
 
 /* The resolution for HISTORY_AUTO, by the range as far as the series
@@ -386,12 +464,41 @@ auto_res(struct q *q, int64_t sid, int64_t from, int64_t to,
 	return 0;
 }
 
+/* mkt-diff's sums (its --aggregate): values of many symbols, whose
+ * quantities are not kept (mkt-journal(1)). */
+static int
+is_aggregate(const char *symbol)
+{
+	return strcmp(symbol, "TOTAL") == 0 || strcmp(symbol, "TOTAL1") == 0 ||
+	    strcmp(symbol, "TOTAL2") == 0;
+}
+
+/* An aggregate has values only: bid_value unless a field was asked for,
+ * and a quantity field is an error.  0, or -1 with why. */
+static int
+aggregate_field(struct history_series_q *s, char *why, size_t whylen)
+{
+	if (!is_aggregate(s->symbol) || s->field == HISTORY_BID_VALUE ||
+	    s->field == HISTORY_ASK_VALUE ||
+	    s->field == HISTORY_VALUE_IMBALANCE)
+		return 0;
+	if (!s->field_set) {
+		s->field = HISTORY_BID_VALUE;
+		return 0;
+	}
+	snprintf(why, whylen, "'%s' sums values, not quantities: use "
+	    "--field bid_value, ask_value or value_imbalance", s->symbol);
+	errno = EINVAL;
+	return -1;
+}
+
 int
-history_series(sqlite3 *db, const struct history_series_q *s,
+history_series(sqlite3 *db, const struct history_series_q *sq,
     struct history_out *out, enum history_res *used, char *why,
     size_t whylen)
 {
 	struct q q = { .db = db, .out = out, .why = why, .whylen = whylen };
+	struct history_series_q sc = *sq, *s = &sc;
 	sqlite3_stmt *st = NULL;
 	enum history_res res = s->res;
 	int64_t sid = 0, from = s->from, to = s->to, cutoff, unit;
@@ -399,6 +506,8 @@ history_series(sqlite3 *db, const struct history_series_q *s,
 	char sql[256];
 
 	why[0] = '\0';
+	if (aggregate_field(s, why, whylen) < 0)
+		return -1;
 	if ((s->field == HISTORY_IMBALANCE ||
 	    s->field == HISTORY_VALUE_IMBALANCE) && (s->agg == HISTORY_MIN ||
 	    s->agg == HISTORY_MAX || s->agg == HISTORY_SUM) &&
