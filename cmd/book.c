@@ -16,7 +16,8 @@
 #define CONSUMES (EV_BIT(EV_SNAPSHOT) | EV_BIT(EV_DEPTH))
 
 static const char usage_text[] =
-    "usage: mkt-book [--levels N] [--interval DUR] [--no-pass]\n"
+    "usage: mkt-book [--levels N] [--interval DUR] [--checkpoint DUR]\n"
+    "                [--no-pass]\n"
     "                [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
@@ -35,6 +36,10 @@ usage(void)
 	    "  --interval DUR   one book per changed symbol per window of "
 	    "event time\n"
 	    "                   (0: after every update, the default)\n"
+	    "  --checkpoint DUR a full snapshot of each changed book every "
+	    "DUR of event\n"
+	    "                   time, beside the snapshot and depth events "
+	    "(for journals)\n"
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -55,10 +60,11 @@ parse_count(const char *s, const char *opt)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_LEVELS = 256, OPT_INTERVAL };
+	enum { OPT_LEVELS = 256, OPT_INTERVAL, OPT_CHECKPOINT };
 	static const struct option longopts[] = {
 		{ "levels", required_argument, NULL, OPT_LEVELS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -75,6 +81,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_INTERVAL:
 			o->interval = run_duration(optarg, "--interval");
+			break;
+		case OPT_CHECKPOINT:
+			o->run.checkpoint = run_duration(optarg,
+			    "--checkpoint");
+			if (!o->run.checkpoint)
+				die_usage("bad --checkpoint '%s': want a "
+				    "duration above 0", optarg);
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

@@ -712,6 +712,19 @@ book_render(struct buf *out, const struct book *b, size_t levels)
 	buf_adds(out, "}\n");
 }
 
+void
+book_render_snapshot(struct buf *out, const struct book *b)
+{
+	book_render_head(out, b, "snapshot");
+	buf_adds(out, ",\"last_id\":");
+	buf_addi(out, b->last_id);
+	buf_adds(out, ",\"bids\":");
+	render_side(out, b, &b->bid, 0, 0);
+	buf_adds(out, ",\"asks\":");
+	render_side(out, b, &b->ask, 1, 0);
+	buf_adds(out, ",\"checkpoint\":true}\n");
+}
+
 static void
 add_price(struct buf *out, const char *name, fx_i128 m, int s)
 {

@@ -146,6 +146,7 @@ run_opts_init(struct run_opts *o)
 {
 	o->pass = 1;
 	o->input = o->output = NULL;
+	o->checkpoint = 0;
 	/* Unknown options are reported here, in the house format. */
 	opterr = 0;
 }
@@ -223,6 +224,15 @@ run_no_operands(int argc, char **argv)
 		die_usage("unexpected argument '%s'", argv[optind]);
 }
 
+/* A consumed line written out, whatever --no-pass says. */
+static void
+keep_line(struct run *r, const char *line, size_t len)
+{
+	buf_add(&r->ob, line, len);
+	buf_addc(&r->ob, '\n');
+	run_flush_events(r);
+}
+
 void
 run_books(const struct run_opts *ro, const char *source, int64_t interval,
     bookset_render_fn *render, void *ctx, unsigned consumes)
@@ -237,6 +247,7 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 	run_open(r, ro->input, ro->output, ro->pass);
 	bookset_init(bs, source, interval, render, ctx);
 	bookset_rules(bs, venue_seq_rule);
+	bookset_checkpoints(bs, ro->checkpoint);
 
 	while (run_next(r, &line, &len)) {
 		if (event_parse_for(line, len, &ev, consumes, why,
@@ -252,6 +263,9 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 			err_line(run_lineno(r), "%s", why);
 			continue;
 		}
+		/* Checkpoints go out before the event that follows them. */
+		bookset_checkpoint_due(bs, &ev, &r->ob);
+		run_flush_events(r);
 		if (bookset_feed(bs, &ev, &r->ob, why, sizeof why) < 0) {
 			if (errno == ENOMEM)
 				die_nomem();
@@ -260,6 +274,8 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 		/* Tickers are checked, not consumed. */
 		if (ev.type == EV_TICKER)
 			run_pass(r, line, len);
+		else if (ro->checkpoint)
+			keep_line(r, line, len);
 		run_flush_events(r);
 	}
 	bookset_finish(bs, &r->ob);

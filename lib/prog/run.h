@@ -46,6 +46,10 @@ enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION };
 struct run_opts {
 	int pass;
 	const char *input, *output;
+	/* run_books: checkpoint period in ms (mkt-book --checkpoint); the
+	 * consumed events then pass too, since a checkpoint is of use only
+	 * beside the stream it continues.  0: none. */
+	int64_t checkpoint;
 };
 
 /* Defaults: standard input and output, pass-through on. */
