@@ -126,7 +126,10 @@ anchor_plan(struct jreader *jr, const struct jr_query *q, int64_t from,
 		die("%s", jr_error(jr));
 	rq.keys[JR_TYPE] = NULL;
 	rq.nkeys[JR_TYPE] = 0;
-	rq.by_time = 0;
+	/* Frames past --to are not read; before --from, all are. */
+	rq.by_time = to != INT64_MAX;
+	rq.from_time = INT64_MIN;
+	rq.to_time = to;
 	rq.want_time = 1;
 	/* Nothing at or after T yet: the reader starts past the end. */
 	rq.from_seq = a->start == INT64_MAX ? INT64_MAX / 2 : a->start;
