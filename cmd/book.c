@@ -83,11 +83,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->interval = run_duration(optarg, "--interval");
 			break;
 		case OPT_CHECKPOINT:
-			o->run.checkpoint = run_duration(optarg,
-			    "--checkpoint");
-			if (!o->run.checkpoint)
-				die_usage("bad --checkpoint '%s': want a "
-				    "duration above 0", optarg);
+			run_checkpoint_option(optarg, &o->run);
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

@@ -17,8 +17,8 @@
 #define CONSUMES (EV_BIT(EV_SNAPSHOT) | EV_BIT(EV_DEPTH) | EV_BIT(EV_BOOK))
 
 static const char usage_text[] =
-    "usage: mkt-depth [--bands LIST] [--interval DUR] [--no-pass]\n"
-    "                 [-i INPUT] [-o OUTPUT]\n";
+    "usage: mkt-depth [--bands LIST] [--interval DUR] [--checkpoint DUR]\n"
+    "                 [--no-pass] [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
 	struct bands_cfg bands;
@@ -39,6 +39,10 @@ usage(void)
 	    "of event\n"
 	    "                   time, aligned to multiples of DUR\n"
 	    "                   (0: after every update, the default)\n"
+	    "  --checkpoint DUR a full snapshot of each changed book every "
+	    "DUR of event\n"
+	    "                   time, beside the snapshot and depth events "
+	    "(for journals)\n"
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -46,10 +50,11 @@ usage(void)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_BANDS = 256, OPT_INTERVAL };
+	enum { OPT_BANDS = 256, OPT_INTERVAL, OPT_CHECKPOINT };
 	static const struct option longopts[] = {
 		{ "bands", required_argument, NULL, OPT_BANDS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +75,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_INTERVAL:
 			o->interval = run_duration(optarg, "--interval");
+			break;
+		case OPT_CHECKPOINT:
+			run_checkpoint_option(optarg, &o->run);
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

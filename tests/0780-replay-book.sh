@@ -5,7 +5,8 @@
 # line and gives, from T on, the very books of `mkt-replay J | mkt-book`.
 # Real Binance spot, USD-M futures and Bybit v5 captures
 # (tests/data/cryptofeed), with and without mkt-book --checkpoint in
-# front of the journal.
+# front of the journal; and mkt-depth's bands, coverage included, with
+# mkt-depth --checkpoint.
 . "$(dirname "$0")/lib.sh"
 
 for tool in python3 jq zstd; do
@@ -30,6 +31,13 @@ python3 "$TOOLS/capture2events.py" bybit "$CF/BYBIT.jsonl.zst" >"$T/bybit.ev"
 # books FILE T: the book events of FILE at or after T.
 books() {
 	grep '^{"type":"book"' "$1" |
+		awk -v t="$2" 'match($0, /"time":[0-9]+/) &&
+			substr($0, RSTART + 7, RLENGTH - 7) + 0 >= t'
+}
+
+# bands FILE T: the bands events of FILE at or after T.
+bands() {
+	grep '^{"type":"bands"' "$1" |
 		awk -v t="$2" 'match($0, /"time":[0-9]+/) &&
 			substr($0, RSTART + 7, RLENGTH - 7) + 0 >= t'
 }
@@ -76,7 +84,33 @@ anchored() {
 	check "$name: books were anchored ($anch)" [ "$anch" -gt 5 ]
 }
 
+# anchored_bands NAME J EVENTS: the same with mkt-depth, whose bands
+# also say how far each book is known (the checkpoints carry it).
+anchored_bands() {
+	name=$1 j=$2 ev=$3
+	mkt-replay "$j" | mkt-depth >"$T/full"
+	a=$(jq -r 'select(.time) | .time' "$ev" | sort -n | head -n 1)
+	z=$(jq -r 'select(.time) | .time' "$ev" | sort -n | tail -n 1)
+	same=0 total=0
+	for k in 1 3 5; do
+		t=$((a + (z - a) * k / 6))
+		mkt-replay "$j" --from "$t" --book 2>/dev/null | mkt-depth \
+		    >"$T/anch"
+		bands "$T/full" "$t" >"$T/want"
+		bands "$T/anch" "$t" >"$T/got"
+		cmp -s "$T/got" "$T/want" && same=$((same + 1))
+		total=$((total + $(wc -l <"$T/want")))
+	done
+	is "$same" 3 "$name: from 3 times, mkt-depth's bands equal the whole replay's"
+	check "$name: there were bands to compare ($total)" [ "$total" -gt 100 ]
+}
+
 for v in spot futures bybit; do
+	# Checkpoints from mkt-depth, as a collector of bands writes them.
+	mkt-depth --checkpoint 2s --interval 1m <"$T/$v.ev" |
+		mkt-journal append "$T/jd-$v"
+	anchored_bands "$v, mkt-depth checkpoints" "$T/jd-$v" "$T/$v.ev"
+
 	# A collector's journal: checkpoints every 2 s of event time.
 	mkt-book --checkpoint 2s --interval 1m <"$T/$v.ev" |
 		mkt-journal append "$T/jc-$v"

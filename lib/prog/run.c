@@ -218,6 +218,15 @@ run_size(const char *arg, const char *opt, uint64_t min, uint64_t max)
 }
 
 void
+run_checkpoint_option(const char *arg, struct run_opts *o)
+{
+	o->checkpoint = run_duration(arg, "--checkpoint");
+	if (!o->checkpoint)
+		die_usage("bad --checkpoint '%s': want a duration above 0",
+		    arg);
+}
+
+void
 run_no_operands(int argc, char **argv)
 {
 	if (optind < argc)
