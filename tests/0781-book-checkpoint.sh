@@ -87,6 +87,17 @@ for j in jc j; do
 	cmp_file "$T/got" "$T/want" "$j: from the anchor, the books of the whole replay"
 done
 
+# A book whose last snapshot is more than an hour before T: said, once.
+gen-depth --events 40000 --levels 50 >"$T/long"
+mkt-journal append "$T/jl" <"$T/long"
+t0=$(head -n 1 "$T/long" | jq .time)
+mkt-replay "$T/jl" --from "$((t0 + 3700000))" --book >"$T/out" 2>"$T/err"
+is "$?" 0 "an old snapshot: exit 0"
+is "$(grep -c 'binance:spot:BTCUSDT: the last snapshot before --from is at' \
+    "$T/err")" 1 "an old snapshot: the long scan is said once"
+is "$(head -n 1 "$T/out" | jq -r '.type, .checkpoint' | tr '\n' ' ')" \
+    "snapshot true " "an old snapshot: the book still comes first"
+
 # Usage.
 mkt-book --checkpoint 0 </dev/null 2>"$T/err"
 is "$?" 2 "--checkpoint 0: exit 2"
