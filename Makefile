@@ -79,7 +79,7 @@ LIB_STORE = zframe journal/index journal/keys journal/open journal/scan \
 	journal/tail journal/query journal/show jreader history/tables \
 	history/ingest history/query jhistory
 LIB_SIM = simmarket simreplay
-LIB_PROG = err run
+LIB_PROG = err run anchor
 LIB_MODULES = $(LIB_BASE:%=base/%) $(LIB_IO:%=io/%) $(LIB_EVENT:%=event/%) \
 	$(LIB_MARKET:%=market/%) $(LIB_NET:%=net/%) $(LIB_VENUE:%=venue/%) \
 	$(LIB_FEED:%=feed/%) $(LIB_STORE:%=store/%) $(LIB_SIM:%=sim/%) \
@@ -231,8 +231,9 @@ torture: all
 	MKT_TORTURE=$(MKT_TORTURE) MKT_BIN=$(CURDIR)/build/bin \
 		MKT_TOOLS=$(CURDIR)/build/tools $(PROVE) tests/0710-journal-crash.sh
 
-# bench/run.sh runs bench/feed.sh and bench/journal.sh after its own;
-# BENCH_FEED=0 or BENCH_JOURNAL=0 skips one, BENCH_DAYS scales the
+# bench/run.sh runs bench/feed.sh, bench/journal.sh and bench/anchor.sh
+# after its own;
+# BENCH_FEED=0, BENCH_JOURNAL=0 or BENCH_ANCHOR=0 skips one, BENCH_DAYS scales the
 # journal's minute-bands stream (7 days).
 bench: all
 	bench/run.sh
@@ -241,6 +242,11 @@ bench: all
 # the history tables and bench/history.sh on the same stream.
 bench-journal: all
 	bench/journal.sh
+
+# mkt-replay --from T --book against the plain seek, in the middle of a
+# journal of BENCH_ANCHOR_GB (1) GB with mkt-book --checkpoint 1m.
+bench-anchor: all
+	bench/anchor.sh
 
 # mkt-journal's history tables against plain rows in SQLite and
 # PostgreSQL 15 (when installed); BENCH_DAYS scales the stream (30).
@@ -266,7 +272,7 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 .PHONY: all check check-san check-load lint-man fuzz fuzz-check torture bench \
-	bench-journal bench-parsers bench-history install clean
+	bench-journal bench-parsers bench-history bench-anchor install clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)

@@ -28,7 +28,9 @@
 # BENCH_RUNS (3), BENCH_JQ=0 to skip jq (no ratio column then),
 # BENCH_PIPE=0 to skip bench/pipeline.sh,
 # BENCH_FEED=0 to skip bench/feed.sh (see it for its own variables),
-# BENCH_JOURNAL=0 to skip bench/journal.sh.
+# BENCH_JOURNAL=0 to skip bench/journal.sh,
+# BENCH_ANCHOR=0 to skip bench/anchor.sh (mkt-replay --book against the
+# plain seek; see there for BENCH_ANCHOR_GB and the rest).
 # Exit status: 0, or 1 when a program failed or a stream could not be made.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -382,5 +384,9 @@ if [ "${BENCH_JOURNAL:-1}" != 0 ]; then
 	echo
 	MKT_BIN=$BIN MKT_TOOLS=$TOOLS BENCH_RUNS=$RUNS BENCH_EVENTS=$EVENTS \
 		bench/journal.sh || failed=1
+fi
+if [ "${BENCH_ANCHOR:-1}" != 0 ]; then
+	echo
+	MKT_BIN=$BIN MKT_TOOLS=$TOOLS bench/anchor.sh || failed=1
 fi
 exit "$failed"

@@ -16,7 +16,8 @@
 #define CONSUMES (EV_BIT(EV_SNAPSHOT) | EV_BIT(EV_DEPTH))
 
 static const char usage_text[] =
-    "usage: mkt-book [--levels N] [--interval DUR] [--no-pass]\n"
+    "usage: mkt-book [--levels N] [--interval DUR] [--checkpoint DUR]\n"
+    "                [--no-pass]\n"
     "                [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
@@ -37,6 +38,10 @@ usage(void)
 	    "                   (0: after every update, the default)\n"
 	    "  --keep           also pass through the events consumed\n"
 	    "                   (snapshot, depth), after what they caused\n"
+	    "  --checkpoint DUR a full snapshot of each changed book every "
+	    "DUR of event\n"
+	    "                   time, beside the snapshot and depth events "
+	    "(for journals)\n"
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -57,11 +62,13 @@ parse_count(const char *s, const char *opt)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_LEVELS = 256, OPT_INTERVAL, OPT_KEEP };
+	enum { OPT_LEVELS = 256, OPT_INTERVAL, OPT_KEEP,
+		OPT_CHECKPOINT };
 	static const struct option longopts[] = {
 		{ "levels", required_argument, NULL, OPT_LEVELS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,6 +88,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_KEEP:
 			o->run.keep = 1;
+			break;
+		case OPT_CHECKPOINT:
+			run_checkpoint_option(optarg, &o->run);
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

@@ -17,8 +17,8 @@
 #define CONSUMES (EV_BIT(EV_SNAPSHOT) | EV_BIT(EV_DEPTH) | EV_BIT(EV_BOOK))
 
 static const char usage_text[] =
-    "usage: mkt-depth [--bands LIST] [--interval DUR] [--no-pass]\n"
-    "                 [-i INPUT] [-o OUTPUT]\n";
+    "usage: mkt-depth [--bands LIST] [--interval DUR] [--checkpoint DUR]\n"
+    "                 [--no-pass] [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
 	struct bands_cfg bands;
@@ -42,6 +42,10 @@ usage(void)
 	    "  --keep           also pass through the events consumed\n"
 	    "                   (snapshot, depth, book), after what they "
 	    "caused\n"
+	    "  --checkpoint DUR a full snapshot of each changed book every "
+	    "DUR of event\n"
+	    "                   time, beside the snapshot and depth events "
+	    "(for journals)\n"
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -49,11 +53,13 @@ usage(void)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_BANDS = 256, OPT_INTERVAL, OPT_KEEP };
+	enum { OPT_BANDS = 256, OPT_INTERVAL, OPT_KEEP,
+		OPT_CHECKPOINT };
 	static const struct option longopts[] = {
 		{ "bands", required_argument, NULL, OPT_BANDS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -77,6 +83,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_KEEP:
 			o->run.keep = 1;
+			break;
+		case OPT_CHECKPOINT:
+			run_checkpoint_option(optarg, &o->run);
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

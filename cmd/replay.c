@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "prog/anchor.h"
 #include "prog/err.h"
 #include "event/jqfilter.h"
 #include "store/journal.h"
@@ -33,7 +34,7 @@
 static const char usage_text[] =
     "usage: mkt-replay DIR [--from T] [--to T] [--symbol S]... [--type T]...\n"
     "                  [--venue V]... [--market M]... [--filter JQ]\n"
-    "                  [--speed X|max] [--follow] [--cursor NAME]\n"
+    "                  [--speed X|max] [--follow] [--cursor NAME] [--book]\n"
     "                  [--duration DUR] [-v] [-o OUTPUT]\n";
 
 /* One repeatable option's values. */
@@ -54,6 +55,7 @@ struct opts {
 	int64_t duration;	/* ms; 0: until the end (or for ever) */
 	int verbose;
 	const char *output;
+	int book;		/* --book: each book starts with its snapshot */
 };
 
 static void
@@ -76,6 +78,8 @@ usage(void)
 	    "  --cursor NAME      resume where reader NAME stopped; remember "
 	    "where it stops\n"
 	    "  --duration DUR     stop after DUR of wall time\n"
+	    "  --book             start each book with a snapshot of it at "
+	    "--from\n"
 	    "  -v, --verbose      say how many frames were read, at the end\n"
 	    "  -o, --output SPEC  write to a file or unix:PATH (default stdout)\n"
 	    "  -h, --help         this text\n"
@@ -121,12 +125,24 @@ parse_speed(const char *s)
 	return v;
 }
 
+/* --book anchors the books at --from; a cursor resumes by position. */
+static void
+check_book_opts(const struct opts *o)
+{
+	if (!o->book)
+		return;
+	if (!o->has_from)
+		die_usage("--book needs --from");
+	if (o->cursor)
+		die_usage("--book and --cursor cannot go together");
+}
+
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_FROM = 256, OPT_TO, OPT_SYMBOL, OPT_TYPE, OPT_VENUE,
 		OPT_MARKET, OPT_FILTER, OPT_SPEED, OPT_FOLLOW, OPT_CURSOR,
-		OPT_DURATION, OPT_VERSION };
+		OPT_DURATION, OPT_VERSION, OPT_BOOK };
 	static const struct option longopts[] = {
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
@@ -139,6 +155,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
 		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "book", no_argument, NULL, OPT_BOOK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -196,6 +213,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'v':
 			o->verbose = 1;
 			break;
+		case OPT_BOOK:
+			o->book = 1;
+			break;
 		case OPT_VERSION:
 			run_option(RUN_OPT_VERSION, argv, &ro, usage);
 			break;
@@ -212,6 +232,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (o->has_from && o->has_to && o->to <= o->from)
 		die_usage("--to must be later than --from");
+	check_book_opts(o);
 }
 
 /* The state of one run. */
@@ -220,6 +241,7 @@ struct replay {
 	struct jreader *jr;
 	struct out *out;
 	struct jqf *jqf;
+	struct anchor *anchor;	/* --book */
 	struct buf fb;		/* the filter's outputs for one event */
 	int64_t undelivered;	/* seq of an event not written (EPIPE), or -1 */
 	int64_t cursor_at;	/* monotonic ms of the last cursor store */
@@ -386,6 +408,11 @@ plan(struct replay *r)
 		q.keys[k] = o->keys[k].v;
 		q.nkeys[k] = o->keys[k].n;
 	}
+	if (o->book) {
+		r->anchor = anchor_plan(r->jr, &q, o->from,
+		    o->has_to ? o->to : INT64_MAX);
+		return;
+	}
 	if (jr_query(r->jr, &q) < 0)
 		die("%s", jr_error(r->jr));
 }
@@ -397,7 +424,8 @@ run(struct replay *r)
 	unsigned tick = 0;
 
 	while (!must_stop(r)) {
-		switch (jr_next_run(r->jr, &ev, r->run_max)) {
+		switch (r->anchor ? anchor_next(r->anchor, &ev) :
+		    jr_next_run(r->jr, &ev, r->run_max)) {
 		case JR_EVENT:
 			/* Stopped while pacing, or the reader left: these
 			 * events are not delivered. */
@@ -478,7 +506,7 @@ main(int argc, char **argv)
 	 * one that failed -- the cursor stays exact.  Each event goes alone
 	 * when it is filtered or paced.
 	 */
-	if (!r.jqf && !o.speed)
+	if (!r.jqf && !o.speed && !o.book)
 		r.run_max = PIPE_BUF;
 	r.cursor_at = time_mono_ms();
 	if (o.duration)
@@ -494,6 +522,7 @@ main(int argc, char **argv)
 		warn("frames read: %lu, bytes: %" PRIu64 ", next seq: %" PRId64,
 		    jr_frames_read(r.jr), jr_bytes_read(r.jr),
 		    jr_position(r.jr));
+	anchor_free(r.anchor);
 	jr_close(r.jr);
 	jqf_free(r.jqf);
 	buf_free(&r.fb);

@@ -549,6 +549,28 @@ book_check_ticker(struct book *b, const struct event *ev,
 	return BOOK_APPLIED;
 }
 
+/*
+ * A checkpoint's "deepest_bid"/"deepest_ask": the coverage of the book
+ * it was taken from.  Absent or unusable (not a price at the book's
+ * scale): the snapshot's own deepest level stands.
+ */
+static void
+side_coverage(const struct book *b, struct book_side *s,
+    const struct event *ev, const char *name, int neg)
+{
+	const struct json_span *v = json_get(&ev->obj, name);
+	struct fx px;
+	fx_i128 k;
+
+	if (!v || (v->type != JSON_NUMBER &&
+	    (v->type != JSON_STRING || v->escaped)) ||
+	    fx_parse(v->p, v->n, &px) != FX_OK ||
+	    fx_at_scale(px, b->ps, &k) < 0 || k <= 0 || k > INT64_MAX)
+		return;
+	s->deepest = neg ? -(int64_t)k : (int64_t)k;
+	s->has_deepest = 1;
+}
+
 int
 book_snapshot(struct book *b, const struct event *ev,
     const struct levels *bids, const struct levels *asks,
@@ -572,6 +594,8 @@ book_snapshot(struct book *b, const struct event *ev,
 	if (side_load(&b->bid, b->tmp, bids->n) < 0 ||
 	    side_load(&b->ask, b->tmp + bids->n, asks->n) < 0)
 		return book_nomem(b);
+	side_coverage(b, &b->bid, ev, "deepest_bid", 0);
+	side_coverage(b, &b->ask, ev, "deepest_ask", 1);
 	b->last_id = st->got_last_id;
 	if (crossed(b))
 		return book_break(b, st, "crossed");
@@ -711,6 +735,30 @@ book_render(struct buf *out, const struct book *b, size_t levels)
 	buf_adds(out, ",\"asks\":");
 	render_side(out, b, &b->ask, 1, levels);
 	buf_adds(out, "}\n");
+}
+
+void
+book_render_snapshot(struct buf *out, const struct book *b)
+{
+	book_render_head(out, b, "snapshot");
+	buf_adds(out, ",\"last_id\":");
+	buf_addi(out, b->last_id);
+	buf_adds(out, ",\"bids\":");
+	render_side(out, b, &b->bid, 0, 0);
+	buf_adds(out, ",\"asks\":");
+	render_side(out, b, &b->ask, 1, 0);
+	/* How deep the book is known: the venue snapshot's reach, not the
+	 * deepest level now (depth events may have added levels past it,
+	 * with unknown ones between). */
+	if (b->bid.has_deepest) {
+		buf_adds(out, ",\"deepest_bid\":");
+		buf_add_ms(out, b->bid.deepest, b->ps);
+	}
+	if (b->ask.has_deepest) {
+		buf_adds(out, ",\"deepest_ask\":");
+		buf_add_ms(out, -b->ask.deepest, b->ps);
+	}
+	buf_adds(out, ",\"checkpoint\":true}\n");
 }
 
 static void

@@ -152,6 +152,7 @@ struct book {
 	int nticks;
 	/* Free for the program: interval bookkeeping. */
 	int pending;
+	int ckpt_dirty;		/* changed since its last checkpoint */
 	/* Scratch for converting an event's levels. */
 	struct book_level *tmp;
 	size_t tmpcap;
@@ -221,6 +222,13 @@ int64_t book_best_ask(const struct book *b);
  * program.  Errors are the buffer's (buf_failed).
  */
 void book_render(struct buf *out, const struct book *b, size_t levels);
+/*
+ * A checkpoint: the whole book as a `snapshot` event marked
+ * "checkpoint":true, with the book's last_id, time and recv, so that a
+ * reader that starts from it continues the stream under the venue's
+ * rule: the next depth event follows last_id as it followed the book.
+ */
+void book_render_snapshot(struct buf *out, const struct book *b);
 void book_render_status(struct buf *out, const struct book *b,
     const char *source, const struct book_status *st);
 void book_render_synced(struct buf *out, const struct book *b,

@@ -172,8 +172,10 @@ handle_verdict(struct bookset *bs, struct book *b, int v,
 		return 0;
 	case BOOK_RESTORED:
 		book_render_synced(out, b, bs->source);
+		b->ckpt_dirty = 1;
 		return mark_changed(bs, b, out);
 	case BOOK_APPLIED:
+		b->ckpt_dirty = 1;
 		return mark_changed(bs, b, out);
 	default:
 		return 0;
@@ -225,4 +227,38 @@ void
 bookset_finish(struct bookset *bs, struct buf *out)
 {
 	flush_window(bs, out);
+}
+
+void
+bookset_checkpoints(struct bookset *bs, int64_t every)
+{
+	bs->ckpt_every = every;
+}
+
+void
+bookset_checkpoint_due(struct bookset *bs, const struct event *ev,
+    struct buf *out)
+{
+	int64_t w;
+	size_t i;
+
+	if (!bs->ckpt_every || !(ev->has & EV_HAS_TIME))
+		return;
+	w = ev->time / bs->ckpt_every - (ev->time % bs->ckpt_every < 0);
+	if (bs->have_ckpt_window && w <= bs->ckpt_window)
+		return;
+	/* The first period starts with the stream: nothing to save yet. */
+	if (bs->have_ckpt_window)
+		for (i = 0; i < bs->map.n; i++) {
+			struct book *b = bs->map.e[i].val;
+
+			/* A fresh book's snapshot is in the stream already:
+			 * it is the anchor. */
+			if (b->state != BOOK_LIVE || !b->ckpt_dirty)
+				continue;
+			book_render_snapshot(out, b);
+			b->ckpt_dirty = 0;
+		}
+	bs->ckpt_window = w;
+	bs->have_ckpt_window = 1;
 }

@@ -38,6 +38,9 @@ struct bookset {
 	bookset_render_fn *render;
 	void *ctx;
 	seq_rule_fn *rule_of;		/* NULL: seq_rule_default for all */
+	int64_t ckpt_every;		/* checkpoint period, ms; 0: none */
+	int64_t ckpt_window;		/* current checkpoint period index */
+	int have_ckpt_window;
 };
 
 void bookset_init(struct bookset *bs, const char *source, int64_t interval,
@@ -59,6 +62,24 @@ int bookset_wants(enum ev_type t);
  */
 int bookset_feed(struct bookset *bs, struct event *ev, struct buf *out,
     char *why, size_t whylen) WUR;
+
+/*
+ * Checkpoints (mkt-book --checkpoint): every `every` ms of event time
+ * (0: never), a `snapshot` event marked "checkpoint":true of each book
+ * that is live and changed since its last checkpoint, so that a journal
+ * of the stream holds a full book at least once a period and a reader
+ * can start there (mkt-replay --book).
+ */
+void bookset_checkpoints(struct bookset *bs, int64_t every);
+
+/*
+ * Call with each event that has a time before feeding it: when its time
+ * opens a new period, append the checkpoints of the books as they stand
+ * before it.  They must reach the output before the event itself, so
+ * that the next depth event continues the checkpoint's last_id.
+ */
+void bookset_checkpoint_due(struct bookset *bs, const struct event *ev,
+    struct buf *out);
 
 /* End of input: render what the current window holds. */
 void bookset_finish(struct bookset *bs, struct buf *out);

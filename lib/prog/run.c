@@ -155,6 +155,7 @@ run_opts_init(struct run_opts *o)
 	o->pass = 1;
 	o->keep = 0;
 	o->input = o->output = NULL;
+	o->checkpoint = 0;
 	/* Unknown options are reported here, in the house format. */
 	opterr = 0;
 }
@@ -226,6 +227,15 @@ run_size(const char *arg, const char *opt, uint64_t min, uint64_t max)
 }
 
 void
+run_checkpoint_option(const char *arg, struct run_opts *o)
+{
+	o->checkpoint = run_duration(arg, "--checkpoint");
+	if (!o->checkpoint)
+		die_usage("bad --checkpoint '%s': want a duration above 0",
+		    arg);
+}
+
+void
 run_no_operands(int argc, char **argv)
 {
 	if (optind < argc)
@@ -247,6 +257,7 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 	run_open(r, ro->input, ro->output, ro->pass);
 	bookset_init(bs, source, interval, render, ctx);
 	bookset_rules(bs, venue_seq_rule);
+	bookset_checkpoints(bs, ro->checkpoint);
 
 	while (run_next(r, &line, &len)) {
 		if (event_parse_for(line, len, &ev, consumes, why,
@@ -262,6 +273,9 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 			err_line(run_lineno(r), "%s", why);
 			continue;
 		}
+		/* Checkpoints go out before the event that follows them. */
+		bookset_checkpoint_due(bs, &ev, &r->ob);
+		run_flush_events(r);
 		bad = bookset_feed(bs, &ev, &r->ob, why, sizeof why) < 0;
 		if (bad) {
 			if (errno == ENOMEM)
@@ -272,7 +286,7 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 		 * consumed events go on too, for a journal downstream. */
 		if (ev.type == EV_TICKER)
 			run_pass(r, line, len);
-		else if (ro->keep && !bad)
+		else if ((ro->keep || ro->checkpoint) && !bad)
 			run_keep(r, line, len);
 		run_flush_events(r);
 	}

@@ -47,6 +47,10 @@ struct run_opts {
 	int pass;
 	int keep;	/* --keep: pass the consumed events through too */
 	const char *input, *output;
+	/* run_books: checkpoint period in ms (mkt-book --checkpoint); the
+	 * consumed events then pass too, since a checkpoint is of use only
+	 * beside the stream it continues.  0: none. */
+	int64_t checkpoint;
 };
 
 /* Defaults: standard input and output, pass-through on, --keep off. */
@@ -70,6 +74,10 @@ int64_t run_duration_eg(const char *arg, const char *examples,
  */
 uint64_t run_size(const char *arg, const char *opt, uint64_t min,
     uint64_t max);
+
+/* --checkpoint DUR (mkt-book, mkt-depth): a duration above 0 into
+ * o->checkpoint; anything else is a usage error. */
+void run_checkpoint_option(const char *arg, struct run_opts *o);
 
 /* After the options: any operand left is a usage error. */
 void run_no_operands(int argc, char **argv);

@@ -716,3 +716,90 @@ jr_cursor_put(struct jreader *jr, const char *name, int64_t seq)
 		return dberr(jr);
 	return 0;
 }
+
+/* ---- anchors (mkt-replay --book) ---- */
+
+/* Is s one of the n values of list (n 0: any)? */
+static int
+in_list(const char *s, const char *const *list, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+jr_books(struct jreader *jr, const struct jr_query *q, jr_book_fn *fn,
+    void *ctx)
+{
+	static const char step[] = "cannot list the books";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(jr->db, "SELECT DISTINCT venue, market, symbol FROM "
+	    "keys WHERE type IN ('snapshot', 'depth') AND symbol != '' "
+	    "ORDER BY venue, market, symbol", 0, &st, step, &jr->dbe) < 0)
+		return dberr(jr);
+	while ((rc = db_step(st, step, &jr->dbe)) > 0) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		const char *m = (const char *)sqlite3_column_text(st, 1);
+		const char *sy = (const char *)sqlite3_column_text(st, 2);
+
+		if (!v || !m || !sy ||
+		    !in_list(v, q->keys[JR_VENUE], q->nkeys[JR_VENUE]) ||
+		    !in_list(m, q->keys[JR_MARKET], q->nkeys[JR_MARKET]) ||
+		    !in_list(sy, q->keys[JR_SYMBOL], q->nkeys[JR_SYMBOL]))
+			continue;
+		if (fn(ctx, v, m, sy) < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? dberr(jr) : 0;
+}
+
+int
+jr_anchor(struct jreader *jr, const char *venue, const char *market,
+    const char *symbol, int64_t t, int64_t *seq, int64_t *time)
+{
+	static const char step[] = "cannot find a snapshot";
+	sqlite3_stmt *st;
+	int rc;
+
+	/* frame_keys_key walks the book's snapshot frames from the last. */
+	if (db_prepare(jr->db, "SELECT f.first_seq, fk.min_time FROM keys k "
+	    "JOIN frame_keys fk ON fk.key = k.id JOIN frames f ON f.id = "
+	    "fk.frame WHERE k.venue = ?1 AND k.market = ?2 AND k.symbol = ?3 "
+	    "AND k.type = 'snapshot' AND fk.min_time < ?4 "
+	    "ORDER BY fk.frame DESC LIMIT 1", 0, &st, step, &jr->dbe) < 0)
+		return dberr(jr);
+	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, market, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, t);
+	rc = db_step(st, step, &jr->dbe);
+	if (rc > 0) {
+		*seq = sqlite3_column_int64(st, 0);
+		*time = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? dberr(jr) : rc;
+}
+
+int
+jr_seq_at(struct jreader *jr, int64_t t, int64_t *seq)
+{
+	int64_t id;
+	int r = first_frame_from(jr, t, &id);
+
+	if (r <= 0)
+		return r;
+	return query_int(jr, "SELECT first_seq FROM frames WHERE id = ?1",
+	    id, seq);
+}

@@ -117,4 +117,32 @@ uint64_t jr_bytes_read(const struct jreader *jr);
 int jr_cursor_get(struct jreader *jr, const char *name, int64_t *seq) WUR;
 int jr_cursor_put(struct jreader *jr, const char *name, int64_t seq) WUR;
 
+/*
+ * Anchors, for a replay that starts each book with a full snapshot
+ * (mkt-replay --book).  Snapshots -- the venue's, and the checkpoints
+ * mkt-book --checkpoint writes -- are found through frame_keys, whose
+ * rows say per frame which (venue, market, symbol, "snapshot") it holds
+ * and at what times.
+ *
+ * jr_books: call fn once per book of the journal -- each (venue,
+ * market, symbol) with snapshot or depth events -- that q's venue,
+ * market and symbol lists select (its type list is not looked at).
+ * fn returns 0, or -1 to stop (the result is then -1 and fn has said
+ * why).  0, or -1 (jr_error()).
+ *
+ * jr_anchor: the last frame that holds a snapshot of the book with a
+ * time before t: 1 with *seq its first seq and *time the earliest time
+ * of those snapshots in it, 0 when there is none, -1 (jr_error()).
+ *
+ * jr_seq_at: the first seq of the first frame with an event at or
+ * after t: 1 with *seq, 0 when there is none, -1.
+ */
+typedef int jr_book_fn(void *ctx, const char *venue, const char *market,
+    const char *symbol);
+int jr_books(struct jreader *jr, const struct jr_query *q, jr_book_fn *fn,
+    void *ctx) WUR;
+int jr_anchor(struct jreader *jr, const char *venue, const char *market,
+    const char *symbol, int64_t t, int64_t *seq, int64_t *time) WUR;
+int jr_seq_at(struct jreader *jr, int64_t t, int64_t *seq) WUR;
+
 #endif

@@ -4,8 +4,9 @@
  * event_parse() and event_parse_for(), which must agree on what is
  * valid JSON; the scanner's invariants are checked on what it accepted;
  * the fields and level arrays are decoded, and book events feed two
- * booksets (every update, and 1-second windows) whose render callback
- * prints books and bands.  Every line they produce must itself be a
+ * booksets (every update, and 1-second windows with checkpoints every
+ * second, whose snapshots read back their coverage) whose render
+ * callback prints books and bands.  Every line they produce must itself be a
  * valid JSON object.
  */
 #include <errno.h>
@@ -227,6 +228,7 @@ one_line(const char *p, size_t n, struct bookset *bs, int nbs,
 	for (i = 0; i < nbs; i++) {
 		buf_reset(out);
 		from = out->len;
+		bookset_checkpoint_due(&bs[i], &ev, out);
 		if (bookset_feed(&bs[i], &ev, out, why, sizeof why) < 0)
 			check(errno != ENOMEM);
 		check(!buf_failed(out));
@@ -254,6 +256,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The venues' sync rules, as mkt-book takes them. */
 	bookset_rules(&bs[0], venue_seq_rule);
 	bookset_rules(&bs[1], venue_seq_rule);
+	bookset_checkpoints(&bs[1], 1000);
 	buf_init(&out, 1 << 24);
 
 	/* The whole input as one line, then line by line. */
