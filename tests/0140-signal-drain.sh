@@ -53,8 +53,9 @@ wrote_all() {
 
 # start NAME SCRIPT: run the sh SCRIPT (which may use $T) in a session
 # of its own, as a terminal would run a pipeline; the shell ignores the
-# stop signals (each program installs its own) so that it can write
-# each stage's exit status to $T/NAME.STAGE.  Sets $sid and $job.
+# stop signals so that it can write each stage's exit status to
+# $T/NAME.STAGE.  Each program installs its own handlers, so the signal
+# is sent once they run (a file written).  Sets $sid and $job.
 start() {
 	rm -f "$T/$1.sid"
 	setsid sh -c 'trap "" INT TERM; echo $$ >"$T/'"$1"'.sid"; '"$2" &
@@ -82,6 +83,7 @@ start three '
 wait_for pgrep -s "$sid" -x mkt-replay >/dev/null
 replay=$(pgrep -s "$sid" -x mkt-replay)
 wait_for wrote_all "$replay" "$size"
+wait_file "$T/three.out"
 stop_group
 for s in replay depth diff; do
 	is "$(cat "$T/three.$s" 2>/dev/null)" 0 "three stages: mkt-$s exits 0"
@@ -93,10 +95,13 @@ start four '
 { mkt-replay "$T/J" --follow; echo $? >"$T/four.replay"; } |
 { mkt-depth --interval 1m; echo $? >"$T/four.depth"; } |
 { mkt-diff --aggregate; echo $? >"$T/four.diff"; } |
-{ mkt-journal append "$T/J4"; echo $? >"$T/four.journal"; }'
+{ mkt-journal append --ack "$T/four.ack" "$T/J4"
+  echo $? >"$T/four.journal"; }'
 wait_for pgrep -s "$sid" -x mkt-replay >/dev/null
 replay=$(pgrep -s "$sid" -x mkt-replay)
 wait_for wrote_all "$replay" "$size"
+# The first minutes are durable: every stage is in its read loop.
+wait_lines "$T/four.ack" 2
 stop_group
 for s in replay depth diff journal; do
 	is "$(cat "$T/four.$s" 2>/dev/null)" 0 "four stages: mkt-$s exits 0"
@@ -115,6 +120,9 @@ start grace '
 { mkt-depth --interval 1m; echo $? >"$T/grace.depth"; } |
 { mkt-diff --aggregate; echo $? >"$T/grace.diff"; } >"$T/grace.out"'
 wait_for test -e "$T/grace.written"
+# Both stages are in their read loops (the first minutes are through):
+# before, they would inherit the shell's ignored SIGINT.
+wait_file "$T/grace.out"
 kill -INT -"$sid"
 wait_for test -e "$T/grace.diff"
 is "$(cat "$T/grace.depth" 2>/dev/null)" 0 "grace: mkt-depth stops, exit 0"
