@@ -552,23 +552,27 @@ print_stats(struct appender *a, int64_t now)
  * cannot slip in between the check of the flag and the wait.
  */
 static void
-wait_input(int fd, int64_t timeout_ms)
+wait_input(struct in *in, int64_t timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
 	struct timespec ts, *tp = NULL;
 	sigset_t block, old;
+	int64_t grace = in_grace_ms(in);
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &block, &old) < 0)
 		die_errno("cannot block signals");
+	/* Draining after a stop signal: not past the grace. */
+	if (grace >= 0 && (timeout_ms < 0 || grace < timeout_ms))
+		timeout_ms = grace;
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 		tp = &ts;
 	}
-	if (!sig_stop_requested() && ppoll(&p, 1, tp, &old) < 0 &&
+	if (!in_stop_due(in) && ppoll(&p, 1, tp, &old) < 0 &&
 	    errno != EINTR)
 		die_errno("cannot wait for input");
 	if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
@@ -658,7 +662,8 @@ cmd_append(const struct opts *o)
 		size_t len;
 		int r;
 
-		if (sig_stop_requested())
+		/* The stop rule of mkt(7): a pipe is read to its end. */
+		if (in_stop_due(&in))
 			break;
 		now = time_mono_ms();
 		if (pending && now >= next_sync) {
@@ -672,7 +677,7 @@ cmd_append(const struct opts *o)
 		if (poll_first && !in_pending(&in)) {
 			struct pollfd p = { .fd = in.fd, .events = POLLIN };
 
-			wait_input(in.fd, wait_ms(o, pending, next_sync,
+			wait_input(&in, wait_ms(o, pending, next_sync,
 			    next_stats, now));
 			if (poll(&p, 1, 0) <= 0)
 				continue;
@@ -711,7 +716,7 @@ cmd_append(const struct opts *o)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			die_errno("read error");
-		wait_input(in.fd, wait_ms(o, pending, next_sync, next_stats,
+		wait_input(&in, wait_ms(o, pending, next_sync, next_stats,
 		    now));
 	}
 

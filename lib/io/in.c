@@ -15,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/timeutil.h"
 #include "in.h"
+#include "sig.h"
 
 /* First allocation; large enough that one read(2) brings many lines. */
 #define IN_INIT_CAP (256u << 10)
@@ -58,8 +61,13 @@ unix_connect(const char *path)
 int
 in_fdopen(struct in *in, int fd, int own_fd, size_t max_line)
 {
+	struct stat st;
+
 	memset(in, 0, sizeof *in);
 	in->fd = fd;
+	/* Only a pipe or socket has a writer that may still flush. */
+	in->stream = fstat(fd, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	in->own_fd = own_fd;
 	in->max_line = max_line ? max_line : IN_MAX_LINE;
 	if (in->max_line > SIZE_MAX / 4) {
@@ -297,6 +305,71 @@ in_pending(const struct in *in)
 	if (nl && in->skipping)
 		nl = memchr(nl + 1, '\n', e - nl - 1);
 	return nl ? (size_t)(e - p) : 0;
+}
+
+int
+in_stop_due(struct in *in)
+{
+	int n = sig_stop_count();
+
+	if (n == 0)
+		return 0;
+	if (!in->stream)
+		return 1;
+	if (!in->draining) {
+		in->draining = 1;
+		in->drain_sigs = n;
+		in->drain_until = time_mono_ms() + IN_GRACE_MS;
+		sig_drain();
+		return 0;
+	}
+	return n > in->drain_sigs || time_mono_ms() >= in->drain_until;
+}
+
+int
+in_draining(const struct in *in)
+{
+	return in->draining;
+}
+
+int64_t
+in_grace_ms(const struct in *in)
+{
+	int64_t left;
+
+	if (!in->draining)
+		return -1;
+	left = in->drain_until - time_mono_ms();
+	return left > 0 ? left : 0;
+}
+
+int
+in_wait(struct in *in, int64_t timeout_ms)
+{
+	struct pollfd pfd[2];
+	int64_t grace = in_grace_ms(in);
+	nfds_t n = 1;
+	int r;
+
+	if (grace >= 0 && (timeout_ms < 0 || grace < timeout_ms))
+		timeout_ms = grace;
+	if (timeout_ms > 60000)
+		timeout_ms = 60000;
+	pfd[0].fd = in->fd;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	/* The self-pipe: a stop signal that comes just before the poll
+	 * still ends the wait. */
+	if (sig_fd() >= 0) {
+		pfd[1].fd = sig_fd();
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		n = 2;
+	}
+	r = poll(pfd, n, (int)timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -1;
+	return pfd[0].revents != 0;
 }
 
 void

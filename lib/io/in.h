@@ -12,11 +12,15 @@
 #define MKT_IN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/attr.h"
 
 /* Default cap on one input line: an overlong line is a bad line. */
 #define IN_MAX_LINE (8u << 20)
+
+/* How long a pipe or socket is read on after a stop signal (mkt(7)). */
+#define IN_GRACE_MS 5000
 
 enum in_result {
 	IN_LINE = 1,	/* *line, *len: the next line, without its '\n' */
@@ -37,6 +41,10 @@ struct in {
 	long lineno;		/* number of the line last returned */
 	int eof;
 	int skipping;		/* inside an overlong line */
+	int stream;		/* a pipe or socket: drained on a stop signal */
+	int draining;		/* reading on after a stop signal */
+	int drain_sigs;		/* sig_stop_count() when the drain began */
+	int64_t drain_until;	/* monotonic ms: the grace ends */
 };
 
 /*
@@ -76,6 +84,34 @@ int in_next_nowait(struct in *in, const char **line, size_t *len) WUR;
  * end of input was seen): nonzero means in_next() won't block.
  */
 size_t in_pending(const struct in *in);
+
+/*
+ * The stop rule of every program that reads events (mkt(7), SIGNALS):
+ * nonzero when the reader should stop reading now, 0 to read on.
+ * Before any SIGINT or SIGTERM (sig.h): 0.  After one, a file or a
+ * terminal stops at once; a pipe or socket is drained -- read on until
+ * end of input, so that what the stages upstream flush as they stop
+ * still arrives -- for at most IN_GRACE_MS, and a second stop signal
+ * ends the drain at once.  The first call that sees the signal starts
+ * the drain (and empties sig's self-pipe, so that in_wait() can wait
+ * for the second).  Call it before every read.
+ */
+int in_stop_due(struct in *in);
+
+/* Reading on after a stop signal: waits must be bounded (in_wait). */
+int in_draining(const struct in *in);
+
+/* Milliseconds left of the grace while draining (0: over), else -1. */
+int64_t in_grace_ms(const struct in *in);
+
+/*
+ * Wait until the input is readable, a stop signal comes, or timeout_ms
+ * passed (-1: no bound; while draining, never past the grace).  For a
+ * program that reads with in_next_nowait() and got IN_AGAIN.  1 when
+ * the input is readable, 0 otherwise (check in_stop_due() and call
+ * again), -1 with errno.
+ */
+int in_wait(struct in *in, int64_t timeout_ms) WUR;
 
 /* Free the buffer and close the descriptor if it is ours (not stdin). */
 void in_close(struct in *in);

@@ -10,7 +10,10 @@
  * program calls out_idle() before it waits: one write(2) then carries
  * many events while input keeps coming, and an idle stream still gets
  * each event at once.  A file's block is written at least once a second
- * while events flow (OUT_FILE_MS).  Write errors are sticky:
+ * while events flow (OUT_FILE_MS): by the out_write() that finds it due,
+ * or by out_tick() from a program that waits no longer than
+ * out_wait_ms() says, so the last events before a pause are not held
+ * until the next ones come.  Write errors are sticky:
  * once a write failed, every later call, out_close() included, fails with
  * the same errno, so an error the caller missed still reaches the exit
  * status.
@@ -611,13 +614,37 @@ out_idle(struct out *o)
 	return 0;
 }
 
+/* A file's block whose oldest event has waited OUT_FILE_MS. */
+static int
+file_due(const struct out *o, int64_t now)
+{
+	return o->block && o->len && now - o->first >= OUT_FILE_MS;
+}
+
 int
 out_tick(struct out *o)
 {
-	if (!o->hold || o->len == 0 ||
-	    time_coarse_ms() - o->first < OUT_HOLD_MS)
+	int64_t now;
+
+	if (!o->len)
+		return 0;
+	now = time_coarse_ms();
+	if (file_due(o, now))
+		return flush_buf(o);
+	if (!o->hold || now - o->first < OUT_HOLD_MS)
 		return 0;
 	return out_idle(o);
+}
+
+int64_t
+out_wait_ms(const struct out *o)
+{
+	int64_t left;
+
+	if (!o->block || !o->len)
+		return -1;
+	left = o->first + OUT_FILE_MS - time_coarse_ms();
+	return left > 0 ? left : 0;
 }
 
 size_t

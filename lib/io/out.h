@@ -4,7 +4,9 @@
  *
  * Standard output or a file: fstat() picks the policy -- a regular file
  * (or /dev/null-like character device that is not a tty) gets large
- * blocks, written at least once a second while events flow; a pipe,
+ * blocks, written at least once a second while events flow (and never
+ * later than a second after an event, for a program that waits as
+ * out_wait_ms() says); a pipe,
  * socket or tty gets each event written at once, or, once the program
  * asked for coalescing (out_coalesce), batched while the program is busy
  * and pushed before it waits.  Partial writes and EINTR are handled.
@@ -26,6 +28,7 @@
 #define MKT_OUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/attr.h"
 
@@ -90,11 +93,21 @@ void out_coalesce(struct out *o);
 int out_idle(struct out *o) WUR;
 
 /*
- * out_idle() when the oldest event held back has waited OUT_HOLD_MS,
+ * out_idle() when the oldest event held back has waited OUT_HOLD_MS, and
+ * a file's block written once its oldest event has waited a second;
  * else nothing: for a loop that reads lines producing no output while
- * output is held.  0, or -1 with errno as for out_write().
+ * output is held, and for any program's wait (see out_wait_ms()).  0,
+ * or -1 with errno as for out_write().
  */
 int out_tick(struct out *o) WUR;
+
+/*
+ * How long the program may wait before it must call out_tick(), in ms
+ * (0: now): a file's block holding events is written within a second
+ * (mkt(7): timely files) even when no further event comes.  -1 when
+ * nothing waits for time.  Coalescing outputs are out_idle()'s business.
+ */
+int64_t out_wait_ms(const struct out *o);
 
 /* Bytes held back by coalescing now (0 when none, or not coalescing). */
 size_t out_held(const struct out *o);

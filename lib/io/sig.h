@@ -17,6 +17,12 @@ int sig_init(void) WUR;
 int sig_stop_requested(void);
 
 /*
+ * How many stop signals arrived (capped at 1000): a reader that reads
+ * on after the first (in_stop_due) stops at the next.
+ */
+int sig_stop_count(void);
+
+/*
  * The read end of the self-pipe (non-blocking, close-on-exec): readable
  * once a stop signal has come; -1 before sig_init().  sig_drain() empties
  * it.

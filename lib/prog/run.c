@@ -83,21 +83,43 @@ run_flush_events(struct run *r)
 }
 
 void
-run_pass(struct run *r, const char *line, size_t len)
+run_keep(struct run *r, const char *line, size_t len)
 {
-	if (!r->pass)
-		return;
 	buf_add(&r->ob, line, len);
 	buf_addc(&r->ob, '\n');
 	run_flush_events(r);
 }
 
 void
-run_keep(struct run *r, const char *line, size_t len)
+run_pass(struct run *r, const char *line, size_t len)
 {
-	buf_add(&r->ob, line, len);
-	buf_addc(&r->ob, '\n');
-	run_flush_events(r);
+	if (r->pass)
+		run_keep(r, line, len);
+}
+
+/*
+ * Read the next line, waiting only as long as the output and the stop
+ * rule allow: a file's block that must be written (out_wait_ms) and a
+ * drain after a stop signal bound the wait; otherwise a plain blocking
+ * read, the cheapest.
+ */
+static int
+read_line(struct run *r, const char **line, size_t *len)
+{
+	int64_t due = out_wait_ms(r->out);
+	int st;
+
+	if (!out_held(r->out) && due < 0 && !in_draining(&r->in))
+		return in_next(&r->in, line, len);
+	st = in_next_nowait(&r->in, line, len);
+	if (st != IN_AGAIN)
+		return st;
+	run_idle(r);
+	if (due >= 0 || in_draining(&r->in)) {
+		if (in_wait(&r->in, due) < 0)
+			die_errno("cannot wait for input");
+	}
+	return IN_AGAIN;
 }
 
 int
@@ -108,22 +130,15 @@ run_next(struct run *r, const char **line, size_t *len)
 		r->coalescing = 1;
 	}
 	for (;;) {
-		int st;
-
-		if (sig_stop_requested())
+		/* The stop rule of mkt(7): a pipe is read to its end. */
+		if (in_stop_due(&r->in))
 			return 0;
 		if (out_tick(r->out) < 0)
 			write_failed();
-		/* Only with output held back is a wait worth a poll(2). */
-		if (out_held(r->out))
-			st = in_next_nowait(&r->in, line, len);
-		else
-			st = in_next(&r->in, line, len);
-		switch (st) {
+		switch (read_line(r, line, len)) {
 		case IN_LINE:
 			return 1;
 		case IN_AGAIN:
-			run_idle(r);
 			continue;
 		case IN_EOF:
 			return 0;

@@ -97,15 +97,21 @@ void run_open(struct run *r, const char *input, const char *output,
 
 /*
  * The next input line: 1 with the line and its length set, 0 at end of
- * input or when a stop signal came.  Overlong lines are reported and
- * skipped here.
+ * input or when the stop rule below ends the reading.  Overlong lines
+ * are reported and skipped here.
  *
  * From its first call on, the output coalesces (out_coalesce): events
  * written while more input is already waiting are held back and go out
  * in large writes, and run_next() pushes them before it would wait for
  * input (and when the oldest has waited OUT_HOLD_MS), so an idle stream
  * gets each event at once.  A program that waits for anything else
- * between calls calls run_idle() first.
+ * between calls calls run_idle() first.  A file's block is written
+ * within a second: run_next() waits no longer than that.
+ *
+ * The stop rule is in_stop_due()'s (mkt(7), Signals): after SIGINT or
+ * SIGTERM, a pipe or socket is read on to its end (IN_GRACE_MS at most),
+ * so that the caller writes its pending windows after those of the
+ * stage before it; a file or terminal ends at the signal.
  */
 int run_next(struct run *r, const char **line, size_t *len);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "io/in.h"
+#include "io/sig.h"
 #include "tap.h"
 
 static void
@@ -478,6 +479,49 @@ test_unix(void)
 	rmdir(dir);
 }
 
+/*
+ * The stop rule: after a stop signal a file stops at once; a pipe is
+ * read on (its writer may still flush) until its end, the grace or a
+ * second signal; in_wait() returns for the signal.  Last: the signal
+ * count cannot be taken back.
+ */
+static void
+test_stop_rule(void)
+{
+	struct in fin, pin;
+	const char *line;
+	size_t len;
+	int pfd[2], r;
+
+	if (sig_init() < 0 || pipe(pfd) < 0) {
+		tap_ok(0, "stop rule: set up");
+		return;
+	}
+	write_full(pfd[1], "a\n", 2);
+	r = in_fdopen(&pin, pfd[0], 1, 0);
+	tap_ok(r == 0 && in_open(&fin, "/dev/null", 0) == 0, "stop rule: open");
+	tap_ok(!in_stop_due(&pin) && !in_stop_due(&fin) &&
+	    in_grace_ms(&pin) == -1, "stop rule: no signal, no stop");
+	raise(SIGINT);
+	tap_ok(in_stop_due(&fin), "stop rule: a file stops at the signal");
+	tap_ok(!in_stop_due(&pin) && in_draining(&pin),
+	    "stop rule: a pipe drains");
+	tap_ok(in_grace_ms(&pin) > 0 && in_grace_ms(&pin) <= IN_GRACE_MS,
+	    "stop rule: within the grace");
+	tap_ok(in_wait(&pin, -1) == 1 && in_next_nowait(&pin, &line, &len) ==
+	    IN_LINE && len == 1, "stop rule: the pipe is read on");
+	tap_ok(in_next_nowait(&pin, &line, &len) == IN_AGAIN,
+	    "stop rule: nothing more yet");
+	tap_ok(!in_stop_due(&pin), "stop rule: still draining");
+	raise(SIGTERM);
+	tap_ok(in_wait(&pin, -1) == 0,
+	    "stop rule: in_wait returns for a signal");
+	tap_ok(in_stop_due(&pin), "stop rule: a second signal stops the drain");
+	in_close(&pin);
+	in_close(&fin);
+	close(pfd[1]);
+}
+
 int
 main(void)
 {
@@ -491,5 +535,6 @@ main(void)
 	test_pending();
 	test_nowait();
 	test_unix();
+	test_stop_rule();
 	return tap_done();
 }

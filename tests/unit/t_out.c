@@ -16,8 +16,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/timeutil.h"
 #include "io/out.h"
 #include "io/sig.h"
 #include "tap.h"
@@ -239,6 +241,43 @@ test_coalesce_file(void)
 	tap_eq_i(out_held(o), 0, "file: nothing counted as held");
 	tap_ok(out_close(o) == 0 && stat(path, &st) == 0 && st.st_size == 8,
 	    "file: written at close");
+	unlink(path);
+}
+
+/*
+ * A file's block is written within a second even when no event follows:
+ * out_wait_ms() says how long the program may wait, out_tick() writes.
+ */
+static void
+test_file_timely(void)
+{
+	char path[64];
+	struct out *o;
+	struct stat st;
+	int64_t w, end;
+	int written = 0;
+
+	snprintf(path, sizeof path, "%s/timely", dir);
+	tap_ok(out_open(&o, path, 0) == 0, "out_open file");
+	tap_eq_i(out_wait_ms(o), -1, "timely: nothing to wait for");
+	tap_ok(out_write(o, "{\"n\":1}\n", 8) == 0, "timely: write");
+	w = out_wait_ms(o);
+	tap_ok(w >= 0 && w <= 1000, "timely: due within a second");
+	/* Not a measure of the second: a bound that turns a hang into a
+	 * failure on a loaded machine. */
+	end = time_mono_ms() + 60000;
+	while (!written && time_mono_ms() < end) {
+		struct timespec ts = { 0, 20 * 1000000 };
+
+		if (out_tick(o) < 0)
+			break;
+		written = stat(path, &st) == 0 && st.st_size == 8;
+		if (!written)
+			nanosleep(&ts, NULL);
+	}
+	tap_ok(written, "timely: out_tick writes the block when due");
+	tap_eq_i(out_wait_ms(o), -1, "timely: then nothing to wait for");
+	tap_ok(out_close(o) == 0, "timely: close");
 	unlink(path);
 }
 
@@ -501,6 +540,7 @@ main(void)
 	test_epipe();
 	test_coalesce();
 	test_coalesce_file();
+	test_file_timely();
 	test_coalesce_epipe();
 	test_unix();
 	test_stale();
