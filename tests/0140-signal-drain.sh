@@ -34,8 +34,8 @@ mkt-journal append "$T/J" <"$T/events" || exit 1
 # What the stages write when their input simply ends.
 mkt-depth --interval 1m <"$T/events" | mkt-diff --aggregate >"$T/want"
 last=$((t0 + 160000))
-is "$(grep -c "\"time\":$last" "$T/want")" 12 \
-    "the last minute: 6 symbols' imbalance and 6 aggregates"
+is "$(grep -c "\"time\":$last" "$T/want")" 18 \
+    "the last minute: 6 symbols' bands and imbalance, and 6 aggregates"
 
 # session_procs SID: the processes of session SID still running.
 session_procs() {
