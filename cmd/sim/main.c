@@ -64,7 +64,7 @@ usage(void)
 	    "  --rate N             depth updates per second per market "
 	    "(default 10;\n"
 	    "                       0: as fast as the readers take them)\n"
-	    "  --levels N           levels a side (default 1000)\n"
+	    "  --levels N           levels a side (default 8000)\n"
 	    "  --messages N         stop the markets after N updates, keep "
 	    "serving\n"
 	    "  --wait-clients N     start the markets once N WebSockets have "
@@ -275,7 +275,7 @@ opts_defaults(struct opts *o)
 	o->markets = (1u << MK_COUNT) - 1;
 	o->seed = 1;
 	o->rate = 10;
-	o->levels = 1000;
+	o->levels = 8000;
 	o->ping_ms = 20000;
 	o->pong_ms = 60000;
 	o->retry_after = 1;
