@@ -7,7 +7,8 @@
  * and updates, inserts or deletes 5 to 30 levels near the top; the book
  * is never crossed.  The levels thin out away from the best price, as on
  * a venue: level i of a side lies about 19 % * (i / 5000)^1.5 of the
- * price from the mid (level 1000 at 1.7 %, 5000 at 19 %, 8000 at 38 %),
+ * price from the mid, give or take 10 % (level 1000 near 1.8 %, 5000
+ * near 21 %, 8000 near 42 %),
  * at least a tick beyond the one before, never past half the price;
  * level sizes shrink with the distance too.  Now and then the deep end
  * is refilled or trimmed back to `levels`, a change far from the top.  Each step gets an update id range [first_id, last_id]
