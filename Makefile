@@ -78,7 +78,7 @@ LIB_STORE = zframe journal/index journal/keys journal/open journal/scan \
 	journal/recover journal/append journal/maint journal/verify \
 	journal/tail journal/query journal/show jreader history/tables \
 	history/ingest history/query jhistory
-LIB_SIM = simmarket simreplay
+LIB_SIM = simmarket simgen simreplay
 LIB_PROG = err run anchor
 LIB_MODULES = $(LIB_BASE:%=base/%) $(LIB_IO:%=io/%) $(LIB_EVENT:%=event/%) \
 	$(LIB_MARKET:%=market/%) $(LIB_NET:%=net/%) $(LIB_VENUE:%=venue/%) \

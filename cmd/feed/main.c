@@ -34,7 +34,7 @@ usage(void)
 	fputs(usage_text, stdout);
 	fputs("\n"
 	    "  --streams LIST     depth,trade,ticker (default depth)\n"
-	    "  --depth-limit N    levels of REST snapshots (default 1000)\n"
+	    "  --depth-limit N    levels of REST snapshots (default 5000)\n"
 	    "  --rest             poll REST snapshots instead of streaming\n"
 	    "  --once             with --rest: one round, then exit\n"
 	    "  --interval DUR     with --rest: poll every DUR (default 1m)\n"
@@ -103,7 +103,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->streams = VENUE_DEPTH;
-	o->depth_limit = 1000;
+	o->depth_limit = 5000;
 	o->interval = 60000;
 	o->max_message = WS_MESSAGE_MAX;
 	run_opts_init(&o->run);

@@ -29,8 +29,8 @@
 static const char usage_text[] =
     "usage: mkt-sim [--port N] [--port-file FILE] [--tls] [--cert-file FILE]\n"
     "               [--symbols LIST] [--markets LIST] [--seed S] [--rate N]\n"
-    "               [--levels N] [--messages N] [--wait-clients N]\n"
-    "               [--wait-snapshots N]\n"
+    "               [--levels N] [--offset MARKET=BPS] [--messages N]\n"
+    "               [--wait-clients N] [--wait-snapshots N]\n"
     "               [--duration DUR] [--truth FILE]\n"
     "               [--replay FILE] [--replay-speed X]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
@@ -64,7 +64,11 @@ usage(void)
 	    "  --rate N             depth updates per second per market "
 	    "(default 10;\n"
 	    "                       0: as fast as the readers take them)\n"
-	    "  --levels N           levels a side (default 1000)\n"
+	    "  --levels N           levels a side (default 8000)\n"
+	    "  --offset MARKET=BPS  prices of MARKET (binance:spot ...) BPS "
+	    "basis points\n"
+	    "                       above the others' (-5000 to 5000; "
+	    "repeatable)\n"
 	    "  --messages N         stop the markets after N updates, keep "
 	    "serving\n"
 	    "  --wait-clients N     start the markets once N WebSockets have "
@@ -187,6 +191,34 @@ parse_symbols(struct opts *o, char *list)
 		die_usage("--symbols: no symbol given");
 }
 
+/* --offset MARKET=BPS: a --markets token, a whole number of basis
+ * points, -5000 to 5000. */
+static void
+parse_offset(struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *end;
+	long v;
+	int i;
+
+	for (i = 0; eq && i < MK_COUNT; i++)
+		if (strlen(mk_info[i].name) == (size_t)(eq - arg) &&
+		    strncmp(arg, mk_info[i].name, (size_t)(eq - arg)) == 0)
+			break;
+	if (!eq || i == MK_COUNT)
+		die_usage("bad --offset '%s': want MARKET=BPS, MARKET one of "
+		    "binance:spot, binance:futures, bybit:linear, bybit:spot",
+		    arg);
+	errno = 0;
+	v = strtol(eq + 1, &end, 10);
+	if (errno || end == eq + 1 || *end || eq[1] == ' ' || eq[1] == '+' ||
+	    v < -5000 || v > 5000)
+		die_usage("bad --offset '%s': want basis points from -5000 to "
+		    "5000", arg);
+	o->offset_bps[i] = (int)v;
+	o->offset_given = 1;
+}
+
 static void
 parse_markets(struct opts *o, char *list)
 {
@@ -219,7 +251,7 @@ enum {
 	OPT_CERT_FILE,
 	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED, OPT_LIMIT_GRACE,
 	OPT_SHUTDOWN_GRACE, OPT_SHUTDOWN_LAG,
-	OPT_HOLD_AT,
+	OPT_HOLD_AT, OPT_OFFSET,
 };
 
 static const struct option longopts[] = {
@@ -230,6 +262,7 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "levels", required_argument, NULL, OPT_LEVELS },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
 	{ "messages", required_argument, NULL, OPT_MESSAGES },
 	{ "wait-clients", required_argument, NULL, OPT_WAIT_CLIENTS },
 	{ "wait-snapshots", required_argument, NULL, OPT_WAIT_SNAPSHOTS },
@@ -275,7 +308,7 @@ opts_defaults(struct opts *o)
 	o->markets = (1u << MK_COUNT) - 1;
 	o->seed = 1;
 	o->rate = 10;
-	o->levels = 1000;
+	o->levels = 8000;
 	o->ping_ms = 20000;
 	o->pong_ms = 60000;
 	o->retry_after = 1;
@@ -386,6 +419,9 @@ parse_opt(struct opts *o, int c, char *arg)
 			die_usage("bad --levels '0': want at least 1");
 		o->levels_given = 1;
 		break;
+	case OPT_OFFSET:
+		parse_offset(o, arg);
+		break;
 	case OPT_REPLAY:
 		o->replay = arg;
 		break;
@@ -451,8 +487,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		die_usage("--cert-file needs --tls");
 	if (o->replay && (!*o->replay || strcmp(o->replay, "-") == 0))
 		die_usage("--replay wants a file (it is read twice)");
-	if (o->replay && (o->seed_given || o->levels_given))
-		die_usage("--seed and --levels do not apply to --replay");
+	if (o->replay && (o->seed_given || o->levels_given ||
+	    o->offset_given))
+		die_usage("--seed, --levels and --offset do not apply to "
+		    "--replay");
 	if (o->replay_speed && !o->replay)
 		die_usage("--replay-speed needs --replay");
 	if (o->replay_speed && o->rate_given)

@@ -190,6 +190,8 @@ sim_markets(struct sim *s)
 			    mk_info[mk].market, o->symbols[i], o->levels,
 			    o->seed) < 0)
 				die("bad symbol '%s'", o->symbols[i]);
+			if (simmarket_offset(&p, o->offset_bps[mk]) < 0)
+				die("--offset: cannot move %s", mk_info[mk].name);
 			in->mk = (enum mk)mk;
 			in->sm = simmarket_new(&p);
 			if (!in->sm)

@@ -68,10 +68,10 @@ publish_binance(struct conn *c, struct sub *sub)
 		if (!top_changed(in->sm))
 			return;
 		bn_render_ticker(wrap_begin(c, sub), in, &(struct sr_ticker){
-		    .bid = in->sm->bid.lv[0].px,
-		    .bid_qty = in->sm->bid.lv[0].qty,
-		    .ask = in->sm->ask.lv[0].px,
-		    .ask_qty = in->sm->ask.lv[0].qty,
+		    .bid = sm_at(&in->sm->bid, 0)->px,
+		    .bid_qty = sm_at(&in->sm->bid, 0)->qty,
+		    .ask = sm_at(&in->sm->ask, 0)->px,
+		    .ask_qty = sm_at(&in->sm->ask, 0)->qty,
 		});
 		wrap_end(c);
 		break;

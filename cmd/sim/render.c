@@ -47,18 +47,41 @@ put_qty(struct buf *b, const struct inst *in, int64_t qty)
 	buf_addc(b, '"');
 }
 
-static void
-put_levels(struct buf *b, const struct inst *in, const struct sm_level *lv,
-    size_t n)
+/* Levels best first: n of them from first, stride apart (a diff is
+ * stored best first, a side best last). */
+struct run {
+	const struct sm_level *first;
+	size_t n;
+	ptrdiff_t stride;
+};
+
+static struct run
+run_of(const struct sm_level *lv, size_t n)
 {
+	return (struct run){ lv, n, 1 };
+}
+
+/* The top n levels of a side. */
+static struct run
+run_top(const struct sm_side *s, size_t n)
+{
+	if (!s->n)
+		return (struct run){ s->lv, 0, 1 };
+	return (struct run){ sm_at(s, 0), n < s->n ? n : s->n, -1 };
+}
+
+static void
+put_levels(struct buf *b, const struct inst *in, struct run r)
+{
+	const struct sm_level *lv = r.first;
 	size_t i;
 
 	buf_addc(b, '[');
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < r.n; i++, lv += r.stride) {
 		buf_adds(b, i ? ",[" : "[");
-		put_px(b, in, lv[i].px);
+		put_px(b, in, lv->px);
 		buf_addc(b, ',');
-		put_qty(b, in, lv[i].qty);
+		put_qty(b, in, lv->qty);
 		buf_addc(b, ']');
 	}
 	buf_addc(b, ']');
@@ -69,7 +92,7 @@ void
 put_top(struct buf *b, const struct inst *in, const struct sm_side *side,
     size_t n)
 {
-	put_levels(b, in, side->lv, n < side->n ? n : side->n);
+	put_levels(b, in, run_top(side, n));
 }
 
 /* The time of what is served: a replayed event's own, else now. */
@@ -96,8 +119,8 @@ put_symbol(struct buf *b, const char *key, const struct inst *in)
 /* depthUpdate with the given levels (a diff, or the top for partial
  * futures streams). */
 static void
-bn_depth_body(struct buf *b, const struct inst *in, const struct sm_level *bid,
-    size_t nbid, const struct sm_level *ask, size_t nask)
+bn_depth_body(struct buf *b, const struct inst *in, struct run bid,
+    struct run ask)
 {
 	const struct simmarket *m = in->sm;
 	int64_t now = ev_time(m->time);
@@ -111,9 +134,9 @@ bn_depth_body(struct buf *b, const struct inst *in, const struct sm_level *bid,
 	if (in->mk == MK_BN_FUT)
 		put_key_int(b, ",\"pu\":", (int64_t)m->prev_id);
 	buf_adds(b, ",\"b\":");
-	put_levels(b, in, bid, nbid);
+	put_levels(b, in, bid);
 	buf_adds(b, ",\"a\":");
-	put_levels(b, in, ask, nask);
+	put_levels(b, in, ask);
 	buf_addc(b, '}');
 }
 
@@ -123,25 +146,24 @@ bn_render_depth(struct buf *b, struct inst *in)
 	struct sm_diff d;
 
 	simmarket_diff(in->sm, 0, &d);
-	bn_depth_body(b, in, d.bid, d.nbid, d.ask, d.nask);
+	bn_depth_body(b, in, run_of(d.bid, d.nbid), run_of(d.ask, d.nask));
 }
 
 void
 bn_render_partial(struct buf *b, struct inst *in, size_t depth)
 {
 	const struct simmarket *m = in->sm;
-	size_t nb = depth < m->bid.n ? depth : m->bid.n;
-	size_t na = depth < m->ask.n ? depth : m->ask.n;
 
 	if (in->mk == MK_BN_FUT) {
-		bn_depth_body(b, in, m->bid.lv, nb, m->ask.lv, na);
+		bn_depth_body(b, in, run_top(&m->bid, depth),
+		    run_top(&m->ask, depth));
 		return;
 	}
 	put_key_int(b, "{\"lastUpdateId\":", (int64_t)m->last_id);
 	buf_adds(b, ",\"bids\":");
-	put_levels(b, in, m->bid.lv, nb);
+	put_top(b, in, &m->bid, depth);
 	buf_adds(b, ",\"asks\":");
-	put_levels(b, in, m->ask.lv, na);
+	put_top(b, in, &m->ask, depth);
 	buf_addc(b, '}');
 }
 
@@ -158,8 +180,8 @@ top_changed(const struct simmarket *m)
 
 		if (!cur->n || !old->n)
 			return cur->n != old->n;
-		if (cur->lv[0].px != old->lv[0].px ||
-		    cur->lv[0].qty != old->lv[0].qty)
+		if (sm_at(cur, 0)->px != sm_at(old, 0)->px ||
+		    sm_at(cur, 0)->qty != sm_at(old, 0)->qty)
 			return 1;
 	}
 	return 0;
@@ -252,9 +274,9 @@ by_render_book(struct buf *b, struct inst *in, const struct sub *sub,
 	} else {
 		simmarket_diff(m, sub->depth, &d);
 		buf_adds(b, ",\"b\":");
-		put_levels(b, in, d.bid, d.nbid);
+		put_levels(b, in, run_of(d.bid, d.nbid));
 		buf_adds(b, ",\"a\":");
-		put_levels(b, in, d.ask, d.nask);
+		put_levels(b, in, run_of(d.ask, d.nask));
 	}
 	put_key_int(b, ",\"u\":", (int64_t)m->last_id);
 	put_key_int(b, ",\"seq\":", (int64_t)m->seq);

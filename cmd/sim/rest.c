@@ -93,6 +93,19 @@ parse_limit(const char *v, long dflt)
 	return i && n > 0 ? n : -1;
 }
 
+/* USD-M futures takes these limits only; anything else is -1130. */
+static int
+fut_limit_ok(long limit)
+{
+	static const long ok[] = { 5, 10, 20, 50, 100, 500, 1000 };
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (limit == ok[i])
+			return 1;
+	return 0;
+}
+
 static int64_t
 bn_weight(int api, long limit)
 {
@@ -125,7 +138,7 @@ bn_depth(struct sim *s, struct lws *wsi, struct conn *c, int api,
     int64_t *weight)
 {
 	enum mk mk = api == API_SPOT ? MK_BN_SPOT : MK_BN_FUT;
-	long limit, max = api == API_SPOT ? 5000 : 1000;
+	long limit;
 	const char *sym = url_arg(s, wsi, "symbol=");
 	struct inst *in;
 
@@ -140,8 +153,11 @@ bn_depth(struct sim *s, struct lws *wsi, struct conn *c, int api,
 	if (limit < 0)
 		return bn_bad_request(c, -1100, "Illegal characters found in "
 		    "parameter 'limit'; legal range is '^[0-9]{1,20}$'.");
-	if (limit > max)
-		limit = max;
+	if (api == API_FUT && !fut_limit_ok(limit))
+		return bn_bad_request(c, -1130, "Data sent for parameter "
+		    "'limit' is not valid.");
+	if (limit > 5000)
+		limit = 5000;	/* spot: up to 5000, more returns 5000 */
 	*weight = bn_weight(api, limit);
 	put_key_int(&c->body, "{\"lastUpdateId\":",
 	    (int64_t)in->sm->last_id);

@@ -63,6 +63,8 @@ struct opts {
 	uint64_t seed;
 	long rate;		/* steps per second; 0: as fast as read */
 	size_t levels;
+	int offset_bps[MK_COUNT];	/* --offset, per market */
+	int offset_given;
 	uint64_t messages;	/* steps per market; 0: no limit */
 	int64_t duration;	/* ms; 0: until a signal */
 	const char *truth;

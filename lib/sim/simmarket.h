@@ -5,7 +5,13 @@
  * A book of about `levels` price levels a side moves one step at a time:
  * each step walks the mid price, consumes the levels it crosses (trades),
  * and updates, inserts or deletes 5 to 30 levels near the top; the book
- * is never crossed.  Each step gets an update id range [first_id, last_id]
+ * is never crossed.  The levels thin out away from the best price, as on
+ * a venue: level i of a side lies about 19 % * (i / 5000)^1.5 of the
+ * price from the mid, give or take 10 % (level 1000 near 1.8 %, 5000
+ * near 21 %, 8000 near 42 %),
+ * at least a tick beyond the one before, never past half the price;
+ * level sizes shrink with the distance too.  Now and then the deep end
+ * is refilled or trimmed back to `levels`, a change far from the top.  Each step gets an update id range [first_id, last_id]
  * in the venue's style (Binance spot contiguous, Binance futures with
  * skips linked by prev_id, Bybit one id per step).  Everything is exact
  * integer arithmetic: prices in ticks, quantities in units of 1e-8.  The
@@ -31,6 +37,8 @@
 #define SM_QTY_DP 8
 /* Most levels a side; more is refused by simmarket_params(). */
 #define SM_LEVELS_MAX 100000
+/* The deepest view simmarket_diff() gives of a generated market. */
+#define SM_VIEW_MAX 1000
 
 /* How update ids advance from step to step. */
 enum sm_ids {
@@ -54,18 +62,40 @@ struct sm_params {
 	int given;		/* steps are given (simmarket_apply) */
 };
 
+/*
+ * Move the start price of p by bps basis points (1/100 of a percent,
+ * -5000 to 5000), rounded to a tick: one venue's prices a set amount
+ * above another's.  0, or -1 with errno EINVAL (out of range, or a
+ * given market).
+ */
+int simmarket_offset(struct sm_params *p, int bps) WUR;
+
 /* One price level: price in ticks, quantity in 1e-8 (0: removed). */
 struct sm_level {
 	int64_t px;
 	int64_t qty;
 };
 
-/* One side, best first: bids descending, asks ascending. */
+/*
+ * One side, best LAST (bids ascending, asks descending), so that the
+ * changes near the top move few levels; sm_at() reads it best first.
+ */
 struct sm_side {
 	struct sm_level *lv;
 	size_t n;
 	size_t cap;
 };
+
+/* The i-th best level of s (0: the best); i < s->n. */
+static inline const struct sm_level *
+sm_at(const struct sm_side *s, size_t i)
+{
+	return &s->lv[s->n - 1 - i];
+}
+
+/* A level a generated step touched, with its quantity before the step
+ * (0: none), in the order touched (simmarket.c). */
+struct sm_touch;
 
 /* Longest trade id kept as text (Bybit's are UUIDs), with its NUL. */
 #define SM_TRADE_ID_MAX 48
@@ -90,8 +120,15 @@ struct simmarket {
 	uint64_t rng;
 	int64_t mid;		/* ticks; bids < mid < asks */
 	struct sm_side bid, ask;
-	struct sm_side prev_bid, prev_ask;	/* before the last step */
+	/* Before the last step: the whole book of a given market, the best
+	 * SM_VIEW_MAX levels of a generated one. */
+	struct sm_side prev_bid, prev_ask;
 	struct sm_side dbid, dask;		/* scratch for diffs */
+	/* What the last generated step touched, per side (the whole-book
+	 * diff comes from these, not from a copy of the book). */
+	struct sm_touch *tbid, *task;
+	size_t ntbid, ntask, tcap;
+	int64_t scale;		/* the first mid, in ticks: the profile's */
 	uint64_t steps;		/* steps taken */
 	uint64_t first_id;	/* the last step's id range */
 	uint64_t last_id;
@@ -185,7 +222,8 @@ int simmarket_apply(struct simmarket *m, const struct sm_step *st) WUR;
 
 /*
  * The changed levels of the last step as seen through the top `depth`
- * levels of each side (0: the whole book): levels whose quantity changed
+ * levels of each side (0: the whole book; a generated market's view
+ * stops at SM_VIEW_MAX levels): levels whose quantity changed
  * or that entered that view carry their new quantity, levels that left
  * it carry 0.  Best first.  For the whole book of a given market after a
  * step that was not a snapshot, the step's changes exactly as given
