@@ -59,11 +59,12 @@ check_side(const struct sm_side *s, int bid)
 {
 	size_t i;
 
+	/* Stored best last; sm_at reads it best first. */
 	for (i = 0; i < s->n; i++) {
-		check(s->lv[i].qty > 0);
+		check(sm_at(s, i)->qty > 0);
 		if (i)
-			check(bid ? s->lv[i].px < s->lv[i - 1].px :
-			    s->lv[i].px > s->lv[i - 1].px);
+			check(bid ? sm_at(s, i)->px < sm_at(s, i - 1)->px :
+			    sm_at(s, i)->px > sm_at(s, i - 1)->px);
 	}
 }
 
