@@ -500,6 +500,9 @@ send_ack(struct appender *a)
 		buf_adds(&a->ab, ",\"last_recv\":");
 		buf_addi(&a->ab, st.last_recv);
 	}
+	/* A status carries the local clock's time, as every status does. */
+	buf_adds(&a->ab, ",\"time\":");
+	buf_addi(&a->ab, time_now_ms());
 	buf_adds(&a->ab, "}\n");
 	if (buf_failed(&a->ab))
 		die_nomem();

@@ -30,6 +30,8 @@ nseg=$(ls "$J" | grep -c '^seg-[0-9]*\.zst$')
 check "many segments ($nseg)" test "$nseg" -ge 20
 is "$(tail -1 "$T/ack" | jq -c '[.seq, .count, .rejected]')" \
 	"[$N,$N,0]" "the last ack: every event durable"
+is "$(jq -c 'select((.time | type) != "number" or .time < 1700000000000)' \
+	"$T/ack")" "" "every ack, a status, carries the local clock's time"
 check "verify passes" mkt-journal verify "$J"
 python3 "$CHECK" frames "$J" >"$T/frames"
 is "$(awk -v s=0 '$6 != s { bad = 1 } { s += $5 } END { print bad + 0, s }' \
