@@ -62,13 +62,11 @@ parse_count(const char *s, const char *opt)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_LEVELS = 256, OPT_INTERVAL, OPT_KEEP,
-		OPT_CHECKPOINT };
+	enum { OPT_LEVELS = 256, OPT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "levels", required_argument, NULL, OPT_LEVELS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "keep", no_argument, NULL, OPT_KEEP },
-		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+		RUN_BOOKS_LONGOPTS,
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -85,12 +83,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_INTERVAL:
 			o->interval = run_duration(optarg, "--interval");
-			break;
-		case OPT_KEEP:
-			o->run.keep = 1;
-			break;
-		case OPT_CHECKPOINT:
-			run_checkpoint_option(optarg, &o->run);
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

@@ -53,13 +53,11 @@ usage(void)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_BANDS = 256, OPT_INTERVAL, OPT_KEEP,
-		OPT_CHECKPOINT };
+	enum { OPT_BANDS = 256, OPT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "bands", required_argument, NULL, OPT_BANDS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "keep", no_argument, NULL, OPT_KEEP },
-		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+		RUN_BOOKS_LONGOPTS,
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -80,12 +78,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_INTERVAL:
 			o->interval = run_duration(optarg, "--interval");
-			break;
-		case OPT_KEEP:
-			o->run.keep = 1;
-			break;
-		case OPT_CHECKPOINT:
-			run_checkpoint_option(optarg, &o->run);
 			break;
 		default:
 			run_option(c, argv, &o->run, usage);

@@ -205,10 +205,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->cursor = optarg;
 			break;
 		case OPT_DURATION:
-			o->duration = run_duration(optarg, "--duration");
-			if (o->duration <= 0)
-				die_usage("bad --duration '%s': must be above 0",
-				    optarg);
+			o->duration = run_duration_above0(optarg, "--duration");
 			break;
 		case 'v':
 			o->verbose = 1;

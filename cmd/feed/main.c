@@ -133,10 +133,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->once = 1;
 			break;
 		case OPT_INTERVAL:
-			o->interval = run_duration(optarg, "--interval");
-			if (o->interval <= 0)
-				die_usage("bad --interval '%s': must be above 0",
-				    optarg);
+			o->interval = run_duration_above0(optarg, "--interval");
 			break;
 		case OPT_CA:
 			o->ca = optarg;
@@ -145,10 +142,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->stats = run_duration(optarg, "--stats");
 			break;
 		case OPT_DURATION:
-			o->duration = run_duration(optarg, "--duration");
-			if (o->duration <= 0)
-				die_usage("bad --duration '%s': must be above 0",
-				    optarg);
+			o->duration = run_duration_above0(optarg, "--duration");
 			break;
 		case OPT_MAX_MESSAGE:
 			o->max_message = run_size(optarg, "--max-message", 4096,

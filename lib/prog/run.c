@@ -194,6 +194,12 @@ run_option(int c, char **argv, struct run_opts *o, void (*usage)(void))
 	case RUN_OPT_VERSION:
 		printf("%s %s\n", err_progname(), MKT_VERSION);
 		exit(0);
+	case RUN_OPT_KEEP:
+		o->keep = 1;
+		break;
+	case RUN_OPT_CHECKPOINT:
+		o->checkpoint = run_duration_above0(optarg, "--checkpoint");
+		break;
 	default:
 		die_usage("unknown or incomplete option '%s'",
 		    argv[optind - 1]);
@@ -241,13 +247,14 @@ run_size(const char *arg, const char *opt, uint64_t min, uint64_t max)
 	return (uint64_t)v << shift;
 }
 
-void
-run_checkpoint_option(const char *arg, struct run_opts *o)
+int64_t
+run_duration_above0(const char *arg, const char *opt)
 {
-	o->checkpoint = run_duration(arg, "--checkpoint");
-	if (!o->checkpoint)
-		die_usage("bad --checkpoint '%s': want a duration above 0",
-		    arg);
+	int64_t ms = run_duration(arg, opt);
+
+	if (ms <= 0)
+		die_usage("bad %s '%s': must be above 0", opt, arg);
+	return ms;
 }
 
 void

@@ -26,7 +26,8 @@
  * getopt_long table, RUN_SHORTOPTS in its short options, and hands every
  * option it does not know itself to run_option().
  */
-enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION };
+enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION, RUN_OPT_KEEP,
+	RUN_OPT_CHECKPOINT };
 #define RUN_SHORTOPTS "hi:o:"
 #define RUN_LONGOPTS \
 	{ "no-pass", no_argument, NULL, RUN_OPT_NO_PASS }, \
@@ -34,6 +35,10 @@ enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION };
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, RUN_OPT_VERSION }
+/* And those of the stages that keep books (run_books). */
+#define RUN_BOOKS_LONGOPTS \
+	{ "keep", no_argument, NULL, RUN_OPT_KEEP }, \
+	{ "checkpoint", required_argument, NULL, RUN_OPT_CHECKPOINT }
 
 /* Their lines in a program's --help text. */
 #define RUN_USAGE \
@@ -64,6 +69,8 @@ void run_option(int c, char **argv, struct run_opts *o, void (*usage)(void));
 
 /* A duration option's value in ms; anything else is a usage error. */
 int64_t run_duration(const char *arg, const char *opt);
+/* The same for an option that 0 would make meaningless. */
+int64_t run_duration_above0(const char *arg, const char *opt);
 /* The same, with the examples the usage error gives ("250ms, 1s, 1m"). */
 int64_t run_duration_eg(const char *arg, const char *examples,
     const char *opt);
@@ -74,10 +81,6 @@ int64_t run_duration_eg(const char *arg, const char *examples,
  */
 uint64_t run_size(const char *arg, const char *opt, uint64_t min,
     uint64_t max);
-
-/* --checkpoint DUR (mkt-book, mkt-depth): a duration above 0 into
- * o->checkpoint; anything else is a usage error. */
-void run_checkpoint_option(const char *arg, struct run_opts *o);
 
 /* After the options: any operand left is a usage error. */
 void run_no_operands(int argc, char **argv);
