@@ -12,15 +12,18 @@
 #                        line `# load: 3` (shell) or `/* load: 3 */` (C unit
 #                        test), or that LOAD3_LISTED names: those that talk
 #                        over a socket or wait on another process
-#   make torture         the journal's crash test with 1000 kills (MKT_TORTURE)
+#   make torture         the crash tests with 1000 kills (MKT_TORTURE): the
+#                        journal's and mkt-exec's
 #   make bench           benchmarks against baselines run in the same command
 #   make fuzz            build the libFuzzer harnesses (clang)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make install-units  the systemd units alone (into UNITDIR)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+WWWDIR ?= $(PREFIX)/share/mkt/www
 VERSION = 0.1.0
 
 CC ?= cc
@@ -50,7 +53,8 @@ $(call need_pkg,openssl,libssl-dev)
 $(call need_pkg,sqlite3,libsqlite3-dev)
 $(call need_pkg,libzstd,libzstd-dev)
 $(call need_pkg,libuv,libuv1-dev)
-PKGS = libwebsockets libcurl openssl sqlite3 libzstd libuv
+$(call need_pkg,libsystemd,libsystemd-dev)
+PKGS = libwebsockets libcurl openssl sqlite3 libzstd libuv libsystemd
 override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS))
 
@@ -65,36 +69,43 @@ LDLIBS += -ljq
 # The library, one directory per layer and one module per concern; a
 # layer may include base/, itself and the layers lib/README names on its
 # line (tests/0001-layers.sh checks it).
-LIB_BASE = buf fixed json keymap timeutil fsutil
+LIB_BASE = buf fixed json keymap timeutil fsutil qs
 LIB_IO = in out sig loop db
-LIB_EVENT = event jqfilter
+LIB_EVENT = event tevent tbody instrument candle jqfilter
 LIB_MARKET = book bands bookset sync
-LIB_NET = lwsloop ws rest budget
+LIB_NET = lwsloop ws rest restxfer budget secret
 # Each venue's directory, lib/venue/NAME/, whole.
-LIB_VENUE = venue norm $(sort $(patsubst lib/venue/%.c,%,\
+LIB_VENUE = venue norm trade vinstr vlist $(sort $(patsubst lib/venue/%.c,%,\
 	$(wildcard lib/venue/*/*.c)))
 LIB_FEED = stream
 LIB_STORE = zframe journal/index journal/keys journal/open journal/scan \
 	journal/recover journal/append journal/maint journal/verify \
 	journal/tail journal/query journal/show jreader history/tables \
-	history/ingest history/query jhistory
-LIB_SIM = simmarket simgen simreplay
-LIB_PROG = err run anchor
+	history/ingest history/query history/candles jhistory state state_batch state_fills \
+	state_report state_risk state_reconcile state_strat jreplay
+LIB_SIM = simmarket simgen simreplay simorders
+LIB_TRADE = oms roundtrip limits risk reconcile
+LIB_PROG = err run anchor tradekeys notify metrics
 LIB_MODULES = $(LIB_BASE:%=base/%) $(LIB_IO:%=io/%) $(LIB_EVENT:%=event/%) \
 	$(LIB_MARKET:%=market/%) $(LIB_NET:%=net/%) $(LIB_VENUE:%=venue/%) \
 	$(LIB_FEED:%=feed/%) $(LIB_STORE:%=store/%) $(LIB_SIM:%=sim/%) \
-	$(LIB_PROG:%=prog/%)
+	$(LIB_TRADE:%=trade/%) $(LIB_PROG:%=prog/%)
 LIB_OBJ = $(LIB_MODULES:%=$(B)/lib/%.o)
 
 # The programs: cmd/NAME.c, or the parts cmd/NAME/*.c of a larger one,
 # -> bin/mkt-NAME; cmd/mkt.c -> bin/mkt.
-PROGS = book depth diff feed journal replay sim
-BINS = $(B)/bin/mkt $(PROGS:%=$(B)/bin/mkt-%)
+PROGS = alert book candles depth diff exec feed journal reconcile replay report \
+	risk serve sim
+# Example strategies (contrib/strategy/strat-NAME.c -> bin/mkt-strat-NAME,
+# each with strat.c, the loop they share).
+CONTRIB_PROGS = strat-arb strat-tri strat-hedge
+BINS = $(B)/bin/mkt $(PROGS:%=$(B)/bin/mkt-%) $(CONTRIB_PROGS:%=$(B)/bin/mkt-%)
 prog_objs = $(patsubst cmd/%.c,$(B)/cmd/%.o,$(or $(wildcard cmd/$(1).c),\
 	$(sort $(wildcard cmd/$(1)/*.c))))
 
 # C unit tests: tests/unit/NAME.c, TAP on stdout.
-UNIT = $(patsubst tests/unit/%.c,%,$(filter-out tests/unit/tap.c,$(wildcard tests/unit/*.c)))
+UNIT = $(patsubst tests/unit/%.c,%,$(filter-out tests/unit/tap.c \
+	tests/unit/tvt.c,$(wildcard tests/unit/*.c)))
 UNIT_BINS = $(UNIT:%=$(B)/tests/%)
 
 # Helpers the tests and benchmarks run (generators, a test producer).
@@ -103,7 +114,20 @@ TOOL_BINS = $(TOOLS:%=$(B)/tools/%)
 
 MAN = $(wildcard man/*.[157])
 
-all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
+# The systemd units (systemd/README.md): they say /usr/local/bin, and
+# make install writes $(BINDIR) there.
+UNITS = $(wildcard systemd/*.service systemd/*.socket systemd/*.timer)
+
+# The chart page (www/): its files and the one script of the npm package
+# it pins (www/package.json, www/package-lock.json; npm ci installs
+# exactly the lockfile's), assembled flat in $(B)/www, where an
+# uninstalled mkt-serve finds them ($(B)/bin/../www).
+WWW_SRC = index.html app.js style.css NOTICE
+WWW_LIB = lightweight-charts.standalone.production.js
+WWW_NPM = www/node_modules/lightweight-charts/dist/$(WWW_LIB)
+WWW = $(WWW_SRC:%=$(B)/www/%) $(B)/www/$(WWW_LIB)
+
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(WWW)
 ifndef SANITIZE
 	@mkdir -p bin && for f in $(BINS); do ln -sf ../$$f bin/; done
 endif
@@ -115,6 +139,32 @@ $(B)/lib/%.o: lib/%.c
 $(B)/cmd/%.o: cmd/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/contrib/%.o: contrib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(CONTRIB_PROGS:%=$(B)/bin/mkt-%): $(B)/bin/mkt-strat-%: \
+    $(B)/contrib/strategy/strat-%.o \
+    $(B)/contrib/strategy/strat.o $(B)/contrib/strategy/recover.o \
+    $(B)/libmkt.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(WWW_NPM): www/package.json www/package-lock.json
+	@command -v npm >/dev/null || { echo 'npm not found: apt-get install nodejs npm'; exit 1; }
+	cd www && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+$(B)/www/$(WWW_LIB): $(WWW_NPM)
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(B)/www/%: www/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(B)/cmd/serve/www.o: override CFLAGS += -DMKT_WWW_DIR='"$(WWWDIR)"'
 
 $(B)/libmkt.a: $(LIB_OBJ)
 	rm -f $@
@@ -135,7 +185,7 @@ $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
-$(B)/tests/%: $(B)/tests/%.o $(B)/tests/tap.o $(B)/libmkt.a
+$(B)/tests/%: $(B)/tests/%.o $(B)/tests/tap.o $(B)/tests/tvt.o $(B)/libmkt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tools/%.o: tests/tools/%.c
@@ -146,21 +196,26 @@ $(B)/tools/%: $(B)/tools/%.o $(B)/libmkt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Shell tests find the programs through MKT_BIN and the helpers through
-# MKT_TOOLS; the sanitizer pass points both at build-san.
+# MKT_TOOLS; the sanitizer pass points both at build-san.  make check runs
+# CHECK_JOBS tests at a time: every test must pass on a busy machine
+# (make check-load), and two at a time keep both passes within half an
+# hour on two cores.  check-load runs them one at a time beside its own
+# busy loops.
 PROVE = prove --exec '' --timer
+CHECK_JOBS ?= 2
 SHELL_TESTS = $(sort $(wildcard tests/[0-9]*.sh))
 
 # The fuzz run comes first so that prove's summary closes the output.
 check: all lint-man
 	$(MAKE) fuzz-check
 	MKT_BIN=$(CURDIR)/build/bin MKT_TOOLS=$(CURDIR)/build/tools \
-		$(PROVE) $(UNIT_BINS) $(SHELL_TESTS)
+		$(PROVE) -j$(CHECK_JOBS) $(UNIT_BINS) $(SHELL_TESTS)
 	$(MAKE) SANITIZE=address,undefined check-san
 
 check-san: all
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	MKT_BIN=$(CURDIR)/build-san/bin MKT_TOOLS=$(CURDIR)/build-san/tools \
-	MKT_SANITIZED=1 $(PROVE) $(UNIT_BINS) $(SHELL_TESTS)
+	MKT_SANITIZED=1 $(PROVE) -j$(CHECK_JOBS) $(UNIT_BINS) $(SHELL_TESTS)
 
 # check-load: see the header.  A test that passes only on a quiet machine
 # is a broken test; CI machines have 2 cores and are not always idle.
@@ -225,18 +280,30 @@ fuzz-check:
 		done; \
 	else echo 'clang not found: fuzzing skipped (apt-get install clang)'; fi
 
-# mkt-journal killed at random moments, 1000 times instead of check's 100.
+# mkt-journal and mkt-exec killed at random moments, 1000 times instead of
+# check's 100.
 MKT_TORTURE ?= 1000
 torture: all
 	MKT_TORTURE=$(MKT_TORTURE) MKT_BIN=$(CURDIR)/build/bin \
-		MKT_TOOLS=$(CURDIR)/build/tools $(PROVE) tests/0710-journal-crash.sh
+		MKT_TOOLS=$(CURDIR)/build/tools $(PROVE) tests/0710-journal-crash.sh \
+		tests/0910-exec-kill.sh tests/1090-recovery.sh
 
-# bench/run.sh runs bench/feed.sh, bench/journal.sh and bench/anchor.sh
-# after its own;
-# BENCH_FEED=0, BENCH_JOURNAL=0 or BENCH_ANCHOR=0 skips one, BENCH_DAYS scales the
-# journal's minute-bands stream (7 days).
+# bench/run.sh runs bench/feed.sh, bench/journal.sh, bench/anchor.sh,
+# bench/exec.sh and bench/risk.sh after its own; BENCH_FEED=0,
+# BENCH_JOURNAL=0, BENCH_ANCHOR=0, BENCH_EXEC=0 or BENCH_RISK=0 skips one,
+# BENCH_DAYS scales the journal's minute-bands stream (7 days).
 bench: all
 	bench/run.sh
+
+# mkt-exec alone: intent to signed request on the wire against mkt-sim
+# (p50/p99 beside a minimal C client), intents/s through the paper venue
+# (beside the library alone and mkt-book); see bench/exec.sh.
+bench-exec: all
+	bench/exec.sh
+
+# mkt-risk alone, against the same checks in jq and Python.
+bench-risk: all
+	bench/risk.sh
 
 # The journal alone: append, compression against zstd(1), replay, seeks,
 # the history tables and bench/history.sh on the same stream.
@@ -262,17 +329,26 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(WWWDIR)
+	install -m 644 $(WWW) $(DESTDIR)$(WWWDIR)
 	for m in $(MAN); do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
-	if ls systemd/*.service >/dev/null 2>&1; then \
-		install -d $(DESTDIR)$(UNITDIR) && \
-		install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR); fi
+	$(MAKE) install-units
+
+# The units alone: no build (tests/1130-systemd-units.sh runs it).
+install-units:
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(UNITS); do \
+		sed 's#/usr/local/bin/#$(BINDIR)/#g' $$u \
+			>$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
 
 clean:
 	rm -rf build build-san build-fuzz bin
 
 .PHONY: all check check-san check-load lint-man fuzz fuzz-check torture bench \
-	bench-journal bench-parsers bench-history bench-anchor install clean
+	bench-journal bench-parsers bench-history bench-anchor bench-exec \
+	bench-risk install install-units clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)

@@ -30,7 +30,11 @@
 # BENCH_FEED=0 to skip bench/feed.sh (see it for its own variables),
 # BENCH_JOURNAL=0 to skip bench/journal.sh,
 # BENCH_ANCHOR=0 to skip bench/anchor.sh (mkt-replay --book against the
-# plain seek; see there for BENCH_ANCHOR_GB and the rest).
+# plain seek; see there for BENCH_ANCHOR_GB and the rest),
+# BENCH_EXEC=0 to skip bench/exec.sh (mkt-exec: intent to request on
+# the wire against mkt-sim, intents/s on the paper venue; see there),
+# BENCH_RISK=0 to skip bench/risk.sh (mkt-risk against the same checks
+# in jq and in Python).
 # Exit status: 0, or 1 when a program failed or a stream could not be made.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -388,5 +392,14 @@ fi
 if [ "${BENCH_ANCHOR:-1}" != 0 ]; then
 	echo
 	MKT_BIN=$BIN MKT_TOOLS=$TOOLS bench/anchor.sh || failed=1
+fi
+if [ "${BENCH_EXEC:-1}" != 0 ]; then
+	echo
+	MKT_BIN=$BIN MKT_TOOLS=$TOOLS BENCH_RUNS=$RUNS bench/exec.sh ||
+		failed=1
+fi
+if [ "${BENCH_RISK:-1}" != 0 ]; then
+	echo
+	MKT_BIN=$BIN BENCH_RUNS=$RUNS bench/risk.sh || failed=1
 fi
 exit "$failed"

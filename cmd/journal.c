@@ -25,6 +25,8 @@
 
 #include "base/buf.h"
 #include "prog/err.h"
+#include "prog/metrics.h"
+#include "prog/notify.h"
 #include "event/event.h"
 #include "store/history.h"
 #include "io/in.h"
@@ -38,8 +40,8 @@
 static const char usage_text[] =
     "usage: mkt-journal append [-i SPEC] [--sync DUR] [--frame-size BYTES]\n"
     "                          [--segment-size BYTES] [--segment-time DUR]\n"
-    "                          [--level N] [--ack SPEC] [--stats DUR] [-v] "
-    "DIR\n"
+    "                          [--level N] [--ack SPEC] [--stats DUR]\n"
+    "                          [--metrics FILE] [-v] DIR\n"
     "       mkt-journal ls [--json] DIR\n"
     "       mkt-journal stats [--json] DIR\n"
     "       mkt-journal verify [--no-recover] [-v] DIR\n"
@@ -50,6 +52,10 @@ static const char usage_text[] =
     "       mkt-journal query DIR series --symbol S --pct P [--venue V]\n"
     "                         [--market M] [--field F] [--from T] [--to T]\n"
     "                         [--resolution R] [--agg A] [--format F]\n"
+    "       mkt-journal query DIR candles --symbol S [--venue V] "
+    "[--market M]\n"
+    "                         [--from T] [--to T] [--resolution R] "
+    "[--format F]\n"
     "       mkt-journal query DIR latest|symbols [--venue V] [--market M]\n"
     "                         [--symbol S] [--format F]\n"
     "       mkt-journal -h | --help | --version\n";
@@ -71,6 +77,10 @@ usage(void)
 	    "  --ack SPEC             a status line after each sync to a file,\n"
 	    "                         - (stdout) or unix:PATH\n"
 	    "  --stats DUR            a progress line on stderr this often\n"
+	    "  --metrics FILE         counters in Prometheus text format, "
+	    "rewritten\n"
+	    "                         every --stats DUR (15s without it) and "
+	    "at exit\n"
 	    "ls, stats: segments; counts and time ranges per symbol\n"
 	    "  --json                 NDJSON instead of a table\n"
 	    "verify: check every frame against the index (exit 1 on damage)\n"
@@ -82,15 +92,16 @@ usage(void)
 	    "  --keep-minutes DUR     minute rows of the history tables\n"
 	    "  --now TIME             the time to count back from "
 	    "(default now)\n"
-	    "query: chart series, latest bands, symbols of the history "
-	    "tables\n"
+	    "query: chart series, candles, latest bands, symbols of the "
+	    "history tables\n"
 	    "  --venue V, --market M, --symbol S   which instrument(s)\n"
 	    "  --pct P                the band (series)\n"
 	    "  --field F              bid_qty (default), ask_qty, bid_value,\n"
 	    "                         ask_value, imbalance, value_imbalance\n"
 	    "  --from T, --to T       the range, inclusive (epoch ms or "
 	    "RFC 3339)\n"
-	    "  --resolution R         minute, hour, day or auto (default)\n"
+	    "  --resolution R         minute (1m), hour (1h), day (1d) or "
+	    "auto (default)\n"
 	    "  --agg A                avg (default), min, max, last, sum, "
 	    "count\n"
 	    "  --format F             ndjson (default) or csv\n"
@@ -102,8 +113,8 @@ usage(void)
 
 enum {
 	OPT_SYNC = 256, OPT_FRAME_SIZE, OPT_SEGMENT_SIZE, OPT_SEGMENT_TIME,
-	OPT_LEVEL, OPT_ACK, OPT_STATS, OPT_JSON, OPT_KEEP, OPT_KEEP_RAW,
-	OPT_KEEP_MINUTES, OPT_NOW, OPT_VERSION, OPT_VENUE, OPT_MARKET,
+	OPT_LEVEL, OPT_ACK, OPT_STATS, OPT_METRICS, OPT_JSON, OPT_KEEP,
+	OPT_KEEP_RAW, OPT_KEEP_MINUTES, OPT_NOW, OPT_VERSION, OPT_VENUE, OPT_MARKET,
 	OPT_SYMBOL, OPT_PCT, OPT_FIELD, OPT_FROM, OPT_TO, OPT_RESOLUTION,
 	OPT_AGG, OPT_FORMAT, OPT_NO_RECOVER
 };
@@ -117,6 +128,7 @@ static const struct option longopts[] = {
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "ack", required_argument, NULL, OPT_ACK },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "keep-raw", required_argument, NULL, OPT_KEEP_RAW },
@@ -143,6 +155,8 @@ struct opts {
 	const char *cmd, *dir;
 	const char *input, *ack;
 	int64_t sync, stats;		/* ms; stats -1: none */
+	const char *metrics;		/* append --metrics FILE */
+	int64_t period;			/* ms of --stats/--metrics; -1 */
 	struct journal_opts j;
 	int json, verbose;
 	int no_recover;			/* verify: change nothing */
@@ -171,6 +185,7 @@ allowed(const char *cmd, int c)
 	case OPT_LEVEL:
 	case OPT_ACK:
 	case OPT_STATS:
+	case OPT_METRICS:
 		return strcmp(cmd, "append") == 0;
 	case OPT_JSON:
 		return strcmp(cmd, "ls") == 0 || strcmp(cmd, "stats") == 0;
@@ -280,7 +295,7 @@ parse_query_opt(struct opts *o, int c, const char *arg)
 	case OPT_RESOLUTION:
 		if ((v = history_res_parse(arg)) < 0)
 			die_usage("bad --resolution '%s': want minute, hour, "
-			    "day or auto", arg);
+			    "day (1m, 1h, 1d) or auto", arg);
 		o->q.res = v;
 		return 1;
 	case OPT_AGG:
@@ -362,6 +377,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 				die_usage("bad --stats '0': want a duration "
 				    "above 0");
 			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
 		case OPT_JSON:
 			o->json = 1;
 			break;
@@ -394,18 +412,24 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (optind >= argc)
 		die_usage("'%s' needs a journal directory", o->cmd);
 	o->dir = argv[optind++];
+	o->period = o->stats > 0 ? o->stats :
+	    o->metrics ? METRICS_DEFAULT_MS : -1;
 	if (strcmp(o->cmd, "query") == 0) {
 		if (optind >= argc)
-			die_usage("query: series, latest or symbols?");
+			die_usage("query: series, candles, latest or "
+			    "symbols?");
 		o->what = argv[optind++];
 		if (strcmp(o->what, "series") == 0 &&
 		    (!o->q.symbol || !o->has_pct))
 			die_usage("query series needs --symbol and --pct");
+		if (strcmp(o->what, "candles") == 0 && !o->q.symbol)
+			die_usage("query candles needs --symbol");
 		if (strcmp(o->what, "series") != 0 &&
+		    strcmp(o->what, "candles") != 0 &&
 		    strcmp(o->what, "latest") != 0 &&
 		    strcmp(o->what, "symbols") != 0)
-			die_usage("unknown query '%s': want series, latest or "
-			    "symbols", o->what);
+			die_usage("unknown query '%s': want series, candles, "
+			    "latest or symbols", o->what);
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
@@ -446,7 +470,7 @@ hist_open(const struct opts *o, struct journal *j)
 	if (r < 0)
 		die("'%s': %s", o->dir, why);
 	if (r > 0 && (n || o->verbose))
-		warn("'%s': history tables caught up with %" PRIu64
+		note("'%s': history tables caught up with %" PRIu64
 		    " event%s from seq %lld", o->dir, n, n == 1 ? "" : "s",
 		    (long long)from);
 	return h;
@@ -467,6 +491,11 @@ struct appender {
 	int64_t started;		/* mono ms */
 	uint64_t stats_events;		/* at the last --stats line */
 	int64_t stats_at;
+	struct notify sd;		/* systemd's READY and watchdog */
+	struct metrics ms;		/* --metrics */
+	long lines;			/* input lines read */
+	unsigned long syncs;
+	int64_t sync_us, last_sync_us;	/* in all; the last one */
 };
 
 static void
@@ -522,14 +551,60 @@ send_ack(struct appender *a)
 static void
 sync_or_die(struct appender *a)
 {
+	struct journal_status st;
+	int64_t t0 = time_mono_us();
 	int r = journal_sync(a->j);
 
 	if (r < 0 && jhistory_error(a->hist)[0])
 		die("'%s': %s", a->o->dir, jhistory_error(a->hist));
 	if (r < 0)
 		die_errno("%s", journal_error(a->j));
-	if (r > 0)
+	if (r > 0) {
+		a->syncs++;
+		a->last_sync_us = time_mono_us() - t0;
+		a->sync_us += a->last_sync_us;
 		send_ack(a);
+		journal_status(a->j, &st);
+		/* systemctl status shows where the journal stands. */
+		notify_status(&a->sd, "durable below seq %" PRIu64 ", %lu "
+		    "rejected", st.durable_seq, a->rejected);
+	}
+}
+
+/* --metrics: the journal's counters, written whole. */
+static void
+write_metrics(struct appender *a)
+{
+	struct metrics_opts mo = { 0, a->o->metrics };
+	struct journal_status st;
+	int rc = 0;
+
+	if (!mo.file)
+		return;
+	journal_status(a->j, &st);
+#define C(name, help, v) rc |= metrics_set(&a->ms, METRIC_COUNTER, name, \
+	    help, NULL, NULL, (double)(v))
+	C("mkt_events_in_total", "Input lines read.", a->lines);
+	C("mkt_bad_lines_total", "Input lines refused as bad.", a->rejected);
+	C("mkt_journal_events_total", "Events appended.", st.appended);
+	C("mkt_journal_durable_events_total", "Events appended and synced.",
+	    st.durable);
+	C("mkt_journal_raw_bytes_total", "Bytes of the events appended.",
+	    st.raw_bytes);
+	C("mkt_journal_bytes_total", "Compressed bytes written.", st.bytes);
+	C("mkt_journal_syncs_total", "Syncs that made events durable.",
+	    a->syncs);
+	C("mkt_journal_sync_seconds_total", "Time spent in those syncs.",
+	    a->sync_us / 1e6);
+#undef C
+	rc |= metrics_set(&a->ms, METRIC_GAUGE, "mkt_journal_last_sync_seconds",
+	    "Duration of the last sync.", NULL, NULL, a->last_sync_us / 1e6);
+	rc |= metrics_set(&a->ms, METRIC_GAUGE, "mkt_journal_next_seq",
+	    "Sequence number of the next event.", NULL, NULL,
+	    (double)st.next_seq);
+	if (rc)
+		die_nomem();
+	metrics_tick(&a->ms, &mo, NULL);
 }
 
 static void
@@ -539,7 +614,7 @@ print_stats(struct appender *a, int64_t now)
 	double secs = (now - a->stats_at) / 1000.0;
 
 	journal_status(a->j, &st);
-	warn("seq %" PRIu64 ", %" PRIu64 " events (%.0f/s), %lu rejected, "
+	note("seq %" PRIu64 ", %" PRIu64 " events (%.0f/s), %lu rejected, "
 	    "%" PRIu64 " durable, %.1f MB raw in %.1f MB (%.2fx)",
 	    st.next_seq, st.appended,
 	    secs > 0 ? (st.appended - a->stats_events) / secs : 0.0,
@@ -585,16 +660,17 @@ wait_input(struct in *in, int64_t timeout_ms)
 /* How long the input may be waited for: until the next sync when events
  * wait for one, the next --stats line, or (-1) for ever. */
 static int64_t
-wait_ms(const struct opts *o, int pending, int64_t next_sync,
+wait_ms(const struct appender *a, int pending, int64_t next_sync,
     int64_t next_stats, int64_t now)
 {
-	int64_t t = -1;
+	const struct opts *o = a->o;
+	int64_t t = notify_wait_ms(&a->sd, now);
 
-	if (pending)
+	if (pending && (t < 0 || next_sync - now < t))
 		t = next_sync - now;
-	if (o->stats > 0 && (t < 0 || next_stats - now < t))
+	if (o->period > 0 && (t < 0 || next_stats - now < t))
 		t = next_stats - now;
-	if (t < 0 && (pending || o->stats > 0))
+	if (t < 0 && (pending || o->period > 0))
 		t = 0;
 	return t;
 }
@@ -640,6 +716,7 @@ cmd_append(const struct opts *o)
 
 	memset(&a, 0, sizeof a);
 	a.o = o;
+	metrics_init(&a.ms, "mkt-journal");
 	buf_init(&a.ab, 0);
 	if (sig_init() < 0)
 		die_errno("cannot install signal handlers");
@@ -658,7 +735,11 @@ cmd_append(const struct opts *o)
 	/* Where the journal stands before anything is read. */
 	send_ack(&a);
 	a.started = a.stats_at = time_mono_ms();
-	next_stats = a.started + o->stats;
+	next_stats = a.started + o->period;
+	journal_status(a.j, &st);
+	notify_init(&a.sd);
+	notify_ready(&a.sd, "appending to '%s' at seq %" PRIu64, o->dir,
+	    st.next_seq);
 
 	for (;;) {
 		const char *line;
@@ -669,23 +750,28 @@ cmd_append(const struct opts *o)
 		if (in_stop_due(&in))
 			break;
 		now = time_mono_ms();
+		notify_tick(&a.sd, now);
 		if (pending && now >= next_sync) {
 			sync_or_die(&a);
 			pending = 0;
 		}
-		if (o->stats > 0 && now >= next_stats) {
-			print_stats(&a, now);
-			next_stats = now + o->stats;
+		if (o->period > 0 && now >= next_stats) {
+			if (o->stats > 0)
+				print_stats(&a, now);
+			write_metrics(&a);
+			next_stats = now + o->period;
 		}
 		if (poll_first && !in_pending(&in)) {
 			struct pollfd p = { .fd = in.fd, .events = POLLIN };
 
-			wait_input(&in, wait_ms(o, pending, next_sync,
+			wait_input(&in, wait_ms(&a, pending, next_sync,
 			    next_stats, now));
 			if (poll(&p, 1, 0) <= 0)
 				continue;
 		}
 		r = in_next(&in, &line, &len);
+		if (r == IN_LINE || r == IN_TOOLONG)
+			a.lines = in.lineno;
 		if (r == IN_LINE) {
 			if (event_parse(line, len, &ev, why, sizeof why) < 0) {
 				a.rejected++;
@@ -719,17 +805,20 @@ cmd_append(const struct opts *o)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			die_errno("read error");
-		wait_input(&in, wait_ms(o, pending, next_sync, next_stats,
+		wait_input(&in, wait_ms(&a, pending, next_sync, next_stats,
 		    now));
 	}
 
 	/* End of input or a stop signal: everything read becomes durable,
 	 * and a last ack says so (rejected lines may have come since). */
+	notify_stopping(&a.sd);
 	sync_or_die(&a);
 	send_ack(&a);
+	write_metrics(&a);
+	metrics_free(&a.ms);
 	journal_status(a.j, &st);
 	if (o->verbose)
-		warn("'%s': %" PRIu64 " events appended, seq %" PRIu64
+		note("'%s': %" PRIu64 " events appended, seq %" PRIu64
 		    ", %.1f MB raw in %.1f MB", o->dir, st.appended,
 		    st.next_seq, st.raw_bytes / 1e6, st.bytes / 1e6);
 	jhistory_close(a.hist);

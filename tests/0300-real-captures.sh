@@ -10,13 +10,7 @@
 
 # The tools this test needs are installed by .ci/run; a missing one is a
 # failure, never a skip.
-for tool in python3 jq zstd; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "not ok 1 - $tool is installed (apt-get install $tool)"
-		echo "1..1"
-		exit 1
-	fi
-done
+need_tools python3 jq zstd
 
 CF=$DATA/cryptofeed
 TOOLS=$TOP/tests/tools

@@ -10,13 +10,7 @@
 # venue would show it; prices keep the file's decimals; bad input.
 . "$(dirname "$0")/lib.sh"
 
-for tool in python3 jq zstd; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "not ok 1 - $tool is installed (apt-get install $tool)"
-		echo "1..1"
-		exit 1
-	fi
-done
+need_tools python3 jq zstd
 
 pids=
 cleanup() {

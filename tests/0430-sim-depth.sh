@@ -132,7 +132,7 @@ check "without --offset, futures and spot start at the same price" \
 mkt-sim --offset bybit:inverse=5 2>"$T/u1"
 is "$?" 2 "--offset: an unknown market is a usage error"
 is "$(head -n 1 "$T/u1")" \
-	"mkt-sim: bad --offset 'bybit:inverse=5': want MARKET=BPS, MARKET one of binance:spot, binance:futures, bybit:linear, bybit:spot" \
+	"mkt-sim: bad --offset 'bybit:inverse=5': want MARKET[:SYMBOL]=BPS, MARKET one of binance:spot, binance:futures, bybit:linear, bybit:spot" \
 	"... naming the markets"
 mkt-sim --offset binance:spot=5001 2>"$T/u2"
 is "$?" 2 "--offset: beyond 5000 basis points is a usage error"

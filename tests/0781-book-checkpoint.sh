@@ -4,13 +4,7 @@
 # mkt-replay --from T --book replay at most about one period.
 . "$(dirname "$0")/lib.sh"
 
-for tool in python3 jq; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "not ok 1 - $tool is installed (apt-get install $tool)"
-		echo "1..1"
-		exit 1
-	fi
-done
+need_tools python3 jq
 
 # Two symbols, about 10 events a second each, 1000 s of event time.
 gen-depth --events 20000 --levels 200 --symbols 2 >"$T/ev"

@@ -121,6 +121,18 @@ _has_lines() {
 	[ "$(nlines "$1")" -ge "$2" ]
 }
 
+# need_tools TOOL...: a test that cannot run without these fails as one
+# test that says which package to install, rather than skipping.
+need_tools() {
+	for _tool in "$@"; do
+		if ! command -v "$_tool" >/dev/null 2>&1; then
+			echo "not ok 1 - $_tool is installed (apt-get install $_tool)"
+			echo "1..1"
+			exit 1
+		fi
+	done
+}
+
 done_testing() {
 	echo "1..$_n"
 	[ "$_failed" -eq 0 ]

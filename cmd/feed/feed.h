@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
+#include "io/loop.h"
+#include "net/rest.h"
+#include "prog/metrics.h"
 #include "prog/run.h"
 #include "venue/venue.h"
 
@@ -20,12 +24,19 @@ struct opts {
 	unsigned streams;
 	int depth_limit;
 	int rest, once;
-	int64_t interval, stats;
+	/* --instruments, --instruments-only, --instruments-cache and
+	 * --instruments-max-age (ms) */
+	int instruments, instruments_only;
+	const char *instruments_cache;
+	int64_t instruments_max_age;
+	int64_t interval;
+	struct metrics_opts mo;	/* --stats, --metrics */
 	int64_t duration;	/* --duration, ms; 0: run until stopped */
 	const char *ca;
 	size_t max_message;
 	char **targets;
 	int ntargets;
+	const char *symbols_file;	/* re-read on SIGHUP */
 	struct run_opts run;
 };
 
@@ -38,5 +49,16 @@ void feed_raw(struct opts *o);
  * --once did not collect every book (named on standard error), else 0.
  */
 int feed_live(struct opts *o);
+
+/*
+ * --instruments: one instrument event per target appended to out (the
+ * events to be written), from the fresh cache file or the venues' lists
+ * fetched through rest on loop (attached, its budgets set); the cache
+ * rewritten after a fetch.  0; -1 when a stop signal came first (out
+ * then untouched).  A failure is reported and exits 1, before anything
+ * is appended (instr.c).
+ */
+int feed_instruments(struct opts *o, struct rest *rest, struct loop *loop,
+    struct buf *out);
 
 #endif

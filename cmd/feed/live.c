@@ -21,7 +21,7 @@
 #include "base/timeutil.h"
 #include "venue/venue.h"
 #include "net/ws.h"
-#include "feed.h"
+#include "live.h"
 
 /*
  * Live.  A target is one symbol of one venue and market; a group is the
@@ -41,71 +41,12 @@
 /*
  * A connection that keeps failing the same way is reported on standard
  * error once a minute, with how often it failed meanwhile; the status
- * events say it every time.  The causes a group remembers at once.
+ * events say it every time (the causes remembered: REPORT_CAUSES).
  */
 #define REPORT_EVERY_MS 60000
-#define REPORT_CAUSES 4
 
-/* One cause of failure of a group's connection, as last reported. */
-struct cause {
-	char why[512];
-	int64_t reported;	/* monotonic ms; 0: slot unused */
-	unsigned long repeats;	/* failures since, not reported */
-};
-
-struct live;
-
-struct target {
-	struct venue_target t;
-	struct live *lv;
-	struct group *g;
-	struct rest_req req;
-	int pending;		/* req is with the scheduler */
-	int polled;		/* --rest --once: answered */
-	int collected;		/* a book (snapshot) came out for it */
-	int64_t last_resub;
-};
-
-struct group {
-	struct live *lv;
-	const struct venue_market *m;
-	int part;		/* of the market's parts; 0 carries the book */
-	struct ws_conn *conn;
-	struct ws_conn *old;	/* being replaced by conn: see handover() */
-	const char *again;	/* a handover asked for during one: its why */
-	char *url;
-	struct target **t;
-	size_t n, cap;
-	int64_t last_ping;
-	struct buf subs;	/* the plan's messages, each ended by '\0' */
-	size_t next_sub;	/* offset of the next to send */
-	int64_t last_sub;
-	struct loop_timer ping;		/* the next application ping */
-	struct loop_timer sub;		/* the next message of the plan */
-	struct loop_timer rotate;	/* the venue's connection age limit */
-	struct cause causes[REPORT_CAUSES];
-};
-
-struct live {
-	struct opts *o;
-	struct run r;
-	struct stream st;
-	struct ws *ws;
-	struct rest *rest;
-	struct loop *loop;
-	struct loop_timer stats, poll, end;
-	int64_t batch_us;	/* recv of the oldest event not yet written */
-	int dirty;		/* events written since the last out_flush */
-	struct target *targets;
-	size_t nt;
-	struct group *groups;
-	size_t ng;
-	struct keymap bykey;	/* venue\0market\0symbol -> target */
-	unsigned long frames, bad_frames, snapshots, resyncs;
-};
-
-static void
-live_status(struct live *lv, const struct venue_market *m,
+void
+feed_status(struct live *lv, const struct venue_market *m,
     const char *symbol, const char *state, const char *extra)
 {
 	struct buf *out = &lv->r.ob;
@@ -130,8 +71,8 @@ live_status(struct live *lv, const struct venue_market *m,
 	run_flush_events(&lv->r);
 }
 
-static struct target *
-find_target(struct live *lv, const char *venue, const char *market,
+struct target *
+feed_find_target(struct live *lv, const char *venue, const char *market,
     const char *symbol)
 {
 	char key[128];
@@ -151,9 +92,8 @@ static void on_ping_timer(struct loop_timer *tm, void *ctx);
 static void on_sub_timer(struct loop_timer *tm, void *ctx);
 static void on_rotate_timer(struct loop_timer *tm, void *ctx);
 
-/* Ask the scheduler for a REST order book of the target, once. */
-static void
-request_snapshot(struct target *t)
+void
+feed_snapshot(struct target *t)
 {
 	struct rest_req *q = &t->req;
 	const struct venue_market *m = t->t.m;
@@ -267,13 +207,14 @@ on_need(void *ctx, const char *venue, const char *market, const char *symbol,
     int what)
 {
 	struct live *lv = ctx;
-	struct target *t = find_target(lv, venue, market, symbol);
+	struct target *t = feed_find_target(lv, venue, market, symbol);
 	int64_t now = time_now_ms();
 
-	if (!t)
+	lv->needs++;
+	if (!t || t->gone)
 		return;
 	if (what == SYNC_SNAPSHOT) {
-		request_snapshot(t);
+		feed_snapshot(t);
 		return;
 	}
 	/* Venues with snapshots in the stream send one when a topic is
@@ -300,7 +241,7 @@ on_open(struct ws_conn *c, void *ctx)
 	if (g->old)
 		buf_adds(&extra, ",\"reason\":\"handover\"");
 	buf_addc(&extra, '\0');
-	live_status(g->lv, g->m, NULL, "connected", extra.p);
+	feed_status(g->lv, g->m, NULL, "connected", extra.p);
 	buf_free(&extra);
 	g->last_ping = time_now_ms();
 	g->next_sub = 0;
@@ -315,11 +256,16 @@ on_open(struct ws_conn *c, void *ctx)
 		stream_resync(&g->lv->st, venue_name(g->m), venue_market(g->m),
 		    g->t[i]->t.symbol, "reconnect", &g->lv->r.ob);
 	subscribe(g, g->t, g->n, 1);
+	/* Targets added while it connected to an older URL. */
+	if (g->resend && g->m->venue->change) {
+		g->resend = 0;
+		feed_group_change(g, g->t, g->n, 1);
+	}
 	if (!g->m->rule->snapshot_in_stream && g->part == 0)
 		/* Ask for the snapshots now rather than at the first depth
 		 * event: a quiet symbol would otherwise wait for a trade. */
 		for (i = 0; i < g->n; i++)
-			request_snapshot(g->t[i]);
+			feed_snapshot(g->t[i]);
 	g->last_ping = time_now_ms();
 	run_flush_events(&g->lv->r);
 }
@@ -468,6 +414,7 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 		return;
 	}
 	report_down(g, why, retry_ms);
+	g->lv->disconnects++;
 	buf_init(&extra, 0);
 	buf_adds(&extra, ",\"url\":");
 	buf_add_jstr(&extra, ws_url(c), strlen(ws_url(c)));
@@ -475,7 +422,7 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 	buf_add_jstr(&extra, why, strlen(why));
 	buf_addf(&extra, ",\"retry_ms\":%lld", (long long)retry_ms);
 	buf_addc(&extra, '\0');
-	live_status(g->lv, g->m, NULL, "disconnected", extra.p);
+	feed_status(g->lv, g->m, NULL, "disconnected", extra.p);
 	buf_free(&extra);
 	for (i = 0; i < g->n; i++)
 		stream_resync(&g->lv->st, venue_name(g->m), venue_market(g->m),
@@ -510,7 +457,7 @@ handover(struct group *g, const char *why)
 	g->old = g->conn;
 	g->conn = c;
 	handover_books(g);
-	if (g->lv->o->stats)
+	if (g->lv->o->mo.stats_ms)
 		warn("replacing %s: %s", g->url, why);
 }
 
@@ -526,17 +473,29 @@ on_limit(const char *key, int status, int64_t until_ms, void *ctx)
 			break;
 	if (!m)
 		return;
+	lv->rate_limits += status != 0;
 	snprintf(extra, sizeof extra, ",\"status\":%d,\"until\":%lld",
 	    status, (long long)until_ms);
-	live_status(lv, m, NULL, status ? "rate_limited" : "rate_ok", extra);
+	feed_status(lv, m, NULL, status ? "rate_limited" : "rate_ok", extra);
 }
 
-static struct group *
-add_group(struct live *lv, const struct venue_market *m, int part)
+struct group *
+feed_new_group(struct live *lv, const struct venue_market *m, int part)
 {
-	struct group *g = &lv->groups[lv->ng++];
+	struct group *g = calloc(1, sizeof *g);
 
-	memset(g, 0, sizeof *g);
+	if (!g)
+		die_nomem();
+	if (lv->ng == lv->gcap) {
+		size_t cap = lv->gcap ? lv->gcap * 2 : 16;
+		struct group **p = realloc(lv->groups, cap * sizeof *p);
+
+		if (!p)
+			die_nomem();
+		lv->groups = p;
+		lv->gcap = cap;
+	}
+	lv->groups[lv->ng++] = g;
 	g->lv = lv;
 	g->m = m;
 	g->part = part;
@@ -547,8 +506,8 @@ add_group(struct live *lv, const struct venue_market *m, int part)
 	return g;
 }
 
-static void
-group_add(struct group *g, struct target *t)
+void
+feed_group_add(struct group *g, struct target *t)
 {
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 16;
@@ -564,33 +523,111 @@ group_add(struct group *g, struct target *t)
 		t->g = g;
 }
 
-/* The connection URL of a group, from its symbols' streams, and the
- * messages to send once it is open. */
-static void
-group_connect(struct group *g)
+/*
+ * The group's plan from its targets: the connection URL (g->url) and
+ * the messages to send once it is open (g->subs).  How many streams it
+ * carries (0: nothing to take; g->url NULL).
+ */
+static int
+group_plan(struct group *g)
 {
 	const char **syms = symbols_of(g->t, g->n);
 	struct buf url;
 	int k;
 
+	free(g->url);
+	g->url = NULL;
+	buf_reset(&g->subs);
 	buf_init(&url, 0);
 	buf_adds(&url, venue_ws_base(g->m));
 	k = g->m->venue->plan(g->m, g->part, syms, g->n, g->lv->o->streams,
 	    &url, &g->subs);
 	free(syms);
 	buf_addc(&url, '\0');
-	if (k < 0 || buf_failed(&url))
+	if (k < 0 || buf_failed(&url) || buf_failed(&g->subs))
 		die_nomem();
-	/* A part without streams (futures /market without trades) has
-	 * nothing to do. */
 	if (k == 0) {
 		buf_free(&url);
-		return;
+		return 0;
 	}
 	g->url = url.p;
+	return k;
+}
+
+void
+feed_group_connect(struct group *g)
+{
+	size_t sent = g->next_sub, len = g->subs.len;
+
+	if (g->conn) {
+		/* Open already: its next attempts and handovers take the
+		 * new plan; a plan still being sent starts over (the
+		 * venues take a stream subscribed twice). */
+		if (group_plan(g) == 0)
+			return;
+		if (ws_set_url(g->conn, g->url) < 0)
+			die_errno("bad WebSocket URL '%s'", g->url);
+		if (sent < len)
+			g->next_sub = 0;
+		return;
+	}
+	/* A part without streams (futures /market without trades) has
+	 * nothing to do. */
+	if (group_plan(g) == 0)
+		return;
+	g->resend = 0;
 	g->conn = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
 	if (!g->conn)
 		die_errno("bad WebSocket URL '%s'", g->url);
+}
+
+void
+feed_group_change(struct group *g, struct target **t, size_t n, int on)
+{
+	const struct venue_ops *v = g->m->venue;
+	const char **syms;
+	struct buf msgs;
+
+	if (!g->conn)
+		return;
+	if (!ws_is_open(g->conn)) {
+		/* Connecting on an older URL: on open, it is told. */
+		g->resend |= on;
+		return;
+	}
+	if (!v->change) {
+		subscribe(g, t, n, on);
+		return;
+	}
+	syms = symbols_of(t, n);
+	buf_init(&msgs, 0);
+	if (v->change(g->m, g->part, syms, n, g->lv->o->streams, on,
+	    &msgs) < 0)
+		die_nomem();
+	send_all(g->conn, &msgs);
+	buf_free(&msgs);
+	free(syms);
+}
+
+void
+feed_group_drop(struct group *g)
+{
+	struct loop *l = g->lv->loop;
+
+	loop_timer_stop(l, &g->ping);
+	loop_timer_stop(l, &g->sub);
+	loop_timer_stop(l, &g->rotate);
+	if (g->old)
+		ws_drop(g->old);
+	if (g->conn)
+		ws_drop(g->conn);
+	g->old = g->conn = NULL;
+	g->again = NULL;
+	g->resend = 0;
+	free(g->url);
+	g->url = NULL;
+	buf_reset(&g->subs);
+	g->next_sub = 0;
 }
 
 /* The next message of an open connection's plan, paced. */
@@ -666,69 +703,17 @@ group_timers(struct group *g)
 		die_nomem();
 }
 
-/* Targets into groups: per market and part, as many symbols at a time as
- * the venue takes on one connection. */
+/* Targets into groups (feed_targets_place()), then connected. */
 static void
 make_groups(struct live *lv)
 {
-	size_t i, k;
-	int w;
+	size_t i;
 
-	lv->groups = calloc(lv->nt * 2 + 2, sizeof *lv->groups);
-	if (!lv->groups)
-		die_nomem();
-	for (i = 0; i < lv->nt; i++) {
-		struct target *t = &lv->targets[i];
-		const struct venue_market *m = t->t.m;
-
-		for (w = 0; w < m->parts; w++) {
-			struct group *g = NULL;
-
-			/* The latest group of this market and part. */
-			for (k = lv->ng; k-- > 0;)
-				if (lv->groups[k].m == m &&
-				    lv->groups[k].part == w) {
-					g = &lv->groups[k];
-					break;
-				}
-			if (!g || g->n == m->venue->group_symbols)
-				g = add_group(lv, m, w);
-			group_add(g, t);
-		}
-	}
+	for (i = 0; i < lv->nt; i++)
+		if (!lv->targets[i]->gone)
+			feed_targets_place(lv, lv->targets[i]);
 	for (i = 0; i < lv->ng; i++)
-		group_connect(&lv->groups[i]);
-}
-
-static void
-setup_targets(struct live *lv)
-{
-	struct opts *o = lv->o;
-	char why[256], key[128];
-	int i;
-
-	lv->targets = calloc((size_t)o->ntargets, sizeof *lv->targets);
-	if (!lv->targets)
-		die_nomem();
-	keymap_init(&lv->bykey);
-	for (i = 0; i < o->ntargets; i++) {
-		struct target *t = &lv->targets[lv->nt];
-		size_t n;
-
-		if (venue_parse_target(o->targets[i], &t->t, why,
-		    sizeof why) < 0)
-			die_usage("%s", why);
-		n = keymap_key3(key, sizeof key, venue_name(t->t.m),
-		    strlen(venue_name(t->t.m)), venue_market(t->t.m),
-		    strlen(venue_market(t->t.m)), t->t.symbol,
-		    strlen(t->t.symbol));
-		if (keymap_get(&lv->bykey, key, n))
-			continue;	/* named twice */
-		t->lv = lv;
-		if (keymap_put(&lv->bykey, key, n, t) < 0)
-			die_nomem();
-		lv->nt++;
-	}
+		feed_group_connect(lv->groups[i]);
 }
 
 static void
@@ -756,8 +741,8 @@ print_stats(struct live *lv)
 	size_t i, open = 0, conns = 0;
 
 	for (i = 0; i < lv->ng; i++) {
-		conns += lv->groups[i].conn != NULL;
-		open += lv->groups[i].conn && ws_is_open(lv->groups[i].conn);
+		conns += lv->groups[i]->conn != NULL;
+		open += lv->groups[i]->conn && ws_is_open(lv->groups[i]->conn);
 	}
 	warn("%lu frames (%lu bad), %lu snapshots, %zu/%zu connections up, "
 	    "%zu REST requests pending", lv->frames, lv->bad_frames,
@@ -771,7 +756,8 @@ poll_round(struct live *lv)
 	size_t i;
 
 	for (i = 0; i < lv->nt; i++)
-		request_snapshot(&lv->targets[i]);
+		if (!lv->targets[i]->gone)
+			feed_snapshot(lv->targets[i]);
 }
 
 static int
@@ -780,7 +766,8 @@ all_polled(const struct live *lv)
 	size_t i;
 
 	for (i = 0; i < lv->nt; i++)
-		if (!lv->targets[i].polled || lv->targets[i].pending)
+		if (!lv->targets[i]->gone && (!lv->targets[i]->polled ||
+		    lv->targets[i]->pending))
 			return 0;
 	return 1;
 }
@@ -842,8 +829,10 @@ on_stats_timer(struct loop_timer *tm, void *ctx)
 {
 	struct live *lv = ctx;
 
-	print_stats(lv);
-	if (loop_timer_in(lv->loop, tm, lv->o->stats) < 0)
+	if (lv->o->mo.stats_ms)
+		print_stats(lv);
+	feed_metrics(lv);
+	if (loop_timer_in(lv->loop, tm, metrics_period(&lv->o->mo)) < 0)
 		die_nomem();
 }
 
@@ -880,9 +869,9 @@ report_missing(const struct live *lv)
 
 	buf_init(&names, 0);
 	for (i = 0; i < lv->nt; i++) {
-		const struct target *t = &lv->targets[i];
+		const struct target *t = lv->targets[i];
 
-		if (t->collected)
+		if (t->collected || t->gone)
 			continue;
 		buf_adds(&names, missing++ ? ", " : "");
 		buf_adds(&names, venue_name(t->t.m));
@@ -919,6 +908,7 @@ feed_live(struct opts *o)
 
 	memset(&lv, 0, sizeof lv);
 	lv.o = o;
+	metrics_init(&lv.ms, "mkt-feed");
 	run_open(&lv.r, NULL, o->run.output, o->run.pass);
 	if (loop_open(&lv.loop) < 0)
 		die_errno("cannot make the event loop");
@@ -929,45 +919,64 @@ feed_live(struct opts *o)
 	loop_timer_init(&lv.poll, on_poll_timer, &lv);
 	loop_timer_init(&lv.end, on_end_timer, &lv);
 	stream_init(&lv.st, on_need, &lv);
-	setup_targets(&lv);
+	feed_targets_start(&lv);
 	setup_rest(&lv);
 	if (rest_attach(lv.rest, lv.loop) < 0)
 		die_errno("cannot start the REST client");
+	/* The instrument events ahead of everything else. */
+	if (o->instruments && (feed_instruments(o, lv.rest, lv.loop,
+	    &lv.r.ob) < 0 || o->instruments_only))
+		goto out;
 	if (!o->rest) {
 		if (ws_open(&lv.ws, lv.loop, o->ca) < 0)
 			die_errno("cannot start the WebSocket client");
 		ws_message_max(lv.ws, o->max_message);
 		make_groups(&lv);
 	}
-	if (o->stats && loop_timer_in(lv.loop, &lv.stats, o->stats) < 0)
+	if (metrics_period(&o->mo) &&
+	    loop_timer_in(lv.loop, &lv.stats, metrics_period(&o->mo)) < 0)
 		die_nomem();
 	if (o->rest && loop_timer_in(lv.loop, &lv.poll, 0) < 0)
 		die_nomem();
 	if (o->duration && loop_timer_in(lv.loop, &lv.end, o->duration) < 0)
 		die_nomem();
+	feed_targets_watch(&lv);
+	notify_init(&lv.sd);
+	if (notify_attach(&lv.sd, lv.loop) < 0)
+		die_nomem();
+	notify_ready(&lv.sd, "%zu targets", lv.nt);
 	if (!sig_stop_requested() && loop_run(lv.loop) < 0)
 		die_errno("event loop failed");
+	notify_stopping(&lv.sd);
+	notify_detach(&lv.sd);
+out:
+	if (metrics_period(&o->mo))
+		feed_metrics(&lv);
 	live_flush(&lv);
 	if (o->once)
 		failed = report_missing(&lv);
 	loop_timer_stop(lv.loop, &lv.end);
 	for (i = 0; i < lv.ng; i++) {
-		loop_timer_stop(lv.loop, &lv.groups[i].ping);
-		loop_timer_stop(lv.loop, &lv.groups[i].sub);
-		loop_timer_stop(lv.loop, &lv.groups[i].rotate);
+		loop_timer_stop(lv.loop, &lv.groups[i]->ping);
+		loop_timer_stop(lv.loop, &lv.groups[i]->sub);
+		loop_timer_stop(lv.loop, &lv.groups[i]->rotate);
 	}
+	feed_targets_stop(&lv);
 	ws_close(lv.ws);
 	rest_close(lv.rest);
 	loop_close(lv.loop);
 	stream_free(&lv.st);
 	for (i = 0; i < lv.ng; i++) {
-		buf_free(&lv.groups[i].subs);
-		free(lv.groups[i].t);
-		free(lv.groups[i].url);
+		buf_free(&lv.groups[i]->subs);
+		free(lv.groups[i]->t);
+		free(lv.groups[i]->url);
+		free(lv.groups[i]);
 	}
+	for (i = 0; i < lv.nt; i++)
+		free(lv.targets[i]);
 	free(lv.groups);
 	free(lv.targets);
-	keymap_free(&lv.bykey);
 	run_close(&lv.r);
+	metrics_free(&lv.ms);
 	return failed;
 }

@@ -21,10 +21,14 @@
 
 static const char usage_text[] =
     "usage: mkt-feed [--streams LIST] [--depth-limit N] [--ca FILE]\n"
-    "                [--stats DUR] [--max-message BYTES] [--duration DUR]\n"
-    "                [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
+    "                [--stats DUR] [--metrics FILE] [--max-message BYTES]\n"
+    "                [--duration DUR] [--symbols-file FILE] [-o OUTPUT]\n"
+    "                [VENUE:MARKET:SYMBOL...]\n"
     "       mkt-feed --rest [--once | --interval DUR] [--depth-limit N]\n"
     "                [--duration DUR] [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
+    "       mkt-feed --instruments-only [--instruments-cache FILE]\n"
+    "                [--instruments-max-age DUR] [-o OUTPUT]\n"
+    "                VENUE:MARKET:SYMBOL...\n"
     "       mkt-feed --raw VENUE:MARKET[:SYMBOL] [-i INPUT] [-o OUTPUT]\n";
 
 
@@ -34,12 +38,26 @@ usage(void)
 	fputs(usage_text, stdout);
 	fputs("\n"
 	    "  --streams LIST     depth,trade,ticker (default depth)\n"
+	    "  --symbols-file FILE  targets too, one a line\n"
+	    "                     (VENUE:MARKET:SYMBOL, or a pattern over\n"
+	    "                     the market's symbols: VENUE:MARKET:*USDT),\n"
+	    "                     read again on SIGHUP\n"
+    "  --instruments      first an instrument event per symbol (its\n"
+    "                     trading rules, from the venue's list)\n"
+    "  --instruments-only the instrument events, then exit\n"
+    "  --instruments-cache FILE  take them from FILE while it is fresh,\n"
+    "                     else fetch them and rewrite it\n"
+    "  --instruments-max-age DUR  FILE is fresh this long (default 1d)\n"
 	    "  --depth-limit N    levels of REST snapshots (default 5000)\n"
 	    "  --rest             poll REST snapshots instead of streaming\n"
 	    "  --once             with --rest: one round, then exit\n"
 	    "  --interval DUR     with --rest: poll every DUR (default 1m)\n"
 	    "  --ca FILE          CA bundle for TLS\n"
-	    "  --stats DUR        a status line on stderr every DUR\n"
+	    "  --stats DUR        a status event with the counters, and a line\n"
+	    "                     on stderr, every DUR\n"
+	    "  --metrics FILE     the counters in Prometheus text format, "
+	    "rewritten\n"
+	    "                     every --stats DUR (15s without it) and at exit\n"
 	    "  --duration DUR     stop after DUR, as on SIGTERM\n"
 	    "  --max-message BYTES  skip WebSocket messages larger than this\n"
 	    "                     (default 64M)\n"
@@ -81,8 +99,9 @@ static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_RAW = 256, OPT_STREAMS, OPT_DEPTH_LIMIT, OPT_REST,
-	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_STATS, OPT_MAX_MESSAGE,
-	    OPT_DURATION };
+	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_MAX_MESSAGE,
+	    OPT_DURATION, OPT_INSTRUMENTS, OPT_INSTRUMENTS_ONLY,
+	    OPT_INSTRUMENTS_CACHE, OPT_INSTRUMENTS_MAX_AGE, OPT_SYMBOLS_FILE };
 	static const struct option longopts[] = {
 		{ "raw", required_argument, NULL, OPT_RAW },
 		{ "streams", required_argument, NULL, OPT_STREAMS },
@@ -91,9 +110,17 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "ca", required_argument, NULL, OPT_CA },
-		{ "stats", required_argument, NULL, OPT_STATS },
+		METRICS_LONGOPTS,
 		{ "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "instruments", no_argument, NULL, OPT_INSTRUMENTS },
+		{ "instruments-only", no_argument, NULL,
+		  OPT_INSTRUMENTS_ONLY },
+		{ "instruments-cache", required_argument, NULL,
+		  OPT_INSTRUMENTS_CACHE },
+		{ "instruments-max-age", required_argument, NULL,
+		  OPT_INSTRUMENTS_MAX_AGE },
+		{ "symbols-file", required_argument, NULL, OPT_SYMBOLS_FILE },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -106,6 +133,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->depth_limit = 5000;
 	o->interval = 60000;
 	o->max_message = WS_MESSAGE_MAX;
+	o->instruments_max_age = 86400000;
 	run_opts_init(&o->run);
 	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, longopts,
 	    NULL)) != -1) {
@@ -138,32 +166,59 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_CA:
 			o->ca = optarg;
 			break;
-		case OPT_STATS:
-			o->stats = run_duration(optarg, "--stats");
-			break;
 		case OPT_DURATION:
 			o->duration = run_duration_above0(optarg, "--duration");
+			break;
+		case OPT_INSTRUMENTS:
+			o->instruments = 1;
+			break;
+		case OPT_INSTRUMENTS_ONLY:
+			o->instruments = o->instruments_only = 1;
+			break;
+		case OPT_INSTRUMENTS_CACHE:
+			o->instruments = 1;
+			o->instruments_cache = optarg;
+			break;
+		case OPT_INSTRUMENTS_MAX_AGE:
+			o->instruments_max_age = run_duration_above0(optarg,
+			    "--instruments-max-age");
+			break;
+		case OPT_SYMBOLS_FILE:
+			o->symbols_file = optarg;
 			break;
 		case OPT_MAX_MESSAGE:
 			o->max_message = run_size(optarg, "--max-message", 4096,
 			    (uint64_t)1 << 30);
 			break;
 		default:
-			run_option(c, argv, &o->run, usage);
+			if (!metrics_option(c, optarg, &o->mo))
+				run_option(c, argv, &o->run, usage);
 		}
 	}
 	if (o->raw) {
 		if (o->duration)
 			die_usage("--duration goes with a live feed, not --raw");
+		if (o->instruments)
+			die_usage("--instruments goes with a live feed, not "
+			    "--raw");
+		if (o->symbols_file)
+			die_usage("--symbols-file goes with a live feed, not "
+			    "--raw");
 		run_no_operands(argc, argv);
 		parse_raw_spec(o);
 		return;
 	}
 	if (o->once && !o->rest)
 		die_usage("--once goes with --rest");
+	if (o->instruments_only && (o->rest || o->duration))
+		die_usage("--instruments-only writes no market data: it takes "
+		    "no --rest or --duration");
 	o->targets = argv + optind;
 	o->ntargets = argc - optind;
-	if (o->ntargets == 0)
+	if (o->symbols_file && (o->once || o->instruments_only))
+		die_usage("--symbols-file goes with a feed that runs on, not "
+		    "--once or --instruments-only");
+	if (o->ntargets == 0 && !o->symbols_file)
 		die_usage("no VENUE:MARKET:SYMBOL given");
 }
 

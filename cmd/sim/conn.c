@@ -72,6 +72,7 @@ conn_release(struct sim *s, struct conn *c)
 	c->nsubs = c->capsubs = 0;
 	buf_free(&c->rx);
 	buf_free(&c->body);
+	buf_free(&c->req);
 }
 
 /* The per-connection timer: pings, pong deadline, delayed close. */
@@ -237,7 +238,13 @@ conn_receive(struct conn *c, const void *in, size_t len)
 	if (!lws_is_final_fragment(c->wsi) ||
 	    lws_remaining_packet_payload(c->wsi))
 		return 0;
-	if (is_binance(c->mk))
+	if (c->priv == PRIV_BYBIT)
+		byprivate_control(c, c->rx.p, c->rx.len);
+	else if (c->priv == PRIV_BN_SPOT)
+		wsapi_control(c, c->rx.p, c->rx.len);
+	else if (c->priv)
+		;	/* a user data stream takes no requests */
+	else if (is_binance(c->mk))
 		bn_control(c, c->rx.p, c->rx.len);
 	else
 		by_control(c, c->rx.p, c->rx.len);

@@ -214,6 +214,7 @@ conn_bind(struct sim *s, struct conn *c)
 	c->id = ++s->next_conn_id;
 	buf_init(&c->rx, RX_MAX);
 	buf_init(&c->body, 0);
+	buf_init(&c->req, 1 << 20);
 }
 
 static int
@@ -244,10 +245,16 @@ sim_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		conn_pong(c, in, len);
 		return 0;
 	case LWS_CALLBACK_TIMER:
+		if (c && c->sim && c->ord)
+			return orders_timer(s, wsi, c);
 		return c && c->sim ? conn_timer(c) : 0;
 	case LWS_CALLBACK_HTTP:
 		conn_bind(s, c);
 		return http_request(s, wsi, c, in);
+	case LWS_CALLBACK_HTTP_BODY:
+		return c && c->sim ? orders_body(c, in, len) : -1;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		return c && c->sim ? orders_body_done(s, wsi, c) : -1;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return c ? http_writeable(s, wsi, c) : 0;
 	case LWS_CALLBACK_CLOSED:

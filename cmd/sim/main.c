@@ -29,8 +29,8 @@
 static const char usage_text[] =
     "usage: mkt-sim [--port N] [--port-file FILE] [--tls] [--cert-file FILE]\n"
     "               [--symbols LIST] [--markets LIST] [--seed S] [--rate N]\n"
-    "               [--levels N] [--offset MARKET=BPS] [--messages N]\n"
-    "               [--wait-clients N] [--wait-snapshots N]\n"
+    "               [--levels N] [--offset MARKET[:SYMBOL]=BPS]\n"
+    "               [--messages N] [--wait-clients N] [--wait-snapshots N]\n"
     "               [--duration DUR] [--truth FILE]\n"
     "               [--replay FILE] [--replay-speed X]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
@@ -41,7 +41,10 @@ static const char usage_text[] =
     "               [--shutdown-lag N]\n"
     "               [--rest-429 N] [--rest-418 N]\n"
     "               [--retry-after SECS] [--weight-limit N]\n"
-    "               [--limit-grace DUR] [--hold-at K] [--stall] [-v]\n";
+    "               [--limit-grace DUR] [--hold-at K] [--stall]\n"
+    "               [--key-file FILE] [--fee PPM] [--order-limit MARKET=N]\n"
+    "               [--order-fault KIND=PCT] [--fault-seed S]\n"
+    "               [--ack-delay DUR] [--stream-fault KIND=PCT] [-v]\n";
 
 /* ---------------------------------------------------------------- */
 /* Options */
@@ -68,7 +71,8 @@ usage(void)
 	    "  --offset MARKET=BPS  prices of MARKET (binance:spot ...) BPS "
 	    "basis points\n"
 	    "                       above the others' (-5000 to 5000; "
-	    "repeatable)\n"
+	    "repeatable);\n"
+	    "                       MARKET:SYMBOL=BPS moves one symbol's\n"
 	    "  --messages N         stop the markets after N updates, keep "
 	    "serving\n"
 	    "  --wait-clients N     start the markets once N WebSockets have "
@@ -122,6 +126,21 @@ usage(void)
 	    "before the first)\n"
 	    "                       until SIGUSR1\n"
 	    "  --stall              accept WebSockets and never send\n"
+	    "  --key-file FILE      the API key and secret (mode 0600; "
+	    "default: MKT_API_KEY\n"
+	    "                       and MKT_API_SECRET, else the test pair)\n"
+	    "  --fee PPM            fee of every fill, parts per million "
+	    "(default 1000)\n"
+	    "  --order-limit MARKET=N  new orders per window (Binance 10 s, "
+	    "Bybit 1 s)\n"
+	    "  --order-fault KIND=PCT  hang, close, 5xx, timeout or reject "
+	    "PCT %% of new\n"
+	    "                       orders\n"
+	    "  --fault-seed S       seed of the fault draws (default: --seed)\n"
+	    "  --ack-delay DUR      answer new orders that late\n"
+	    "  --stream-fault KIND=PCT  lose or drop: PCT %% of user stream "
+	    "events lost,\n"
+	    "                       or their streams closed instead\n"
 	    "  -v, --verbose        log connections and libwebsockets "
 	    "notices\n"
 	    "  -h, --help           this help\n"
@@ -191,14 +210,58 @@ parse_symbols(struct opts *o, char *list)
 		die_usage("--symbols: no symbol given");
 }
 
-/* --offset MARKET=BPS: a --markets token, a whole number of basis
- * points, -5000 to 5000. */
+/* --offset MARKET=BPS or MARKET:SYMBOL=BPS: a --markets token (and a
+ * symbol), a whole number of basis points, -5000 to 5000. */
 static void
-parse_offset(struct opts *o, const char *arg)
+parse_offset(struct opts *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	char *end, *sym = NULL;
+	size_t n;
+	long v;
+	int i;
+
+	n = eq ? (size_t)(eq - arg) : 0;
+	for (i = 0; eq && i < MK_COUNT; i++) {
+		size_t k = strlen(mk_info[i].name);
+
+		if (strncmp(arg, mk_info[i].name, k) != 0)
+			continue;
+		if (k == n)
+			break;
+		if (k < n && arg[k] == ':' && k + 1 < n) {
+			sym = arg + k + 1;
+			break;
+		}
+	}
+	if (!eq || i == MK_COUNT)
+		die_usage("bad --offset '%s': want MARKET[:SYMBOL]=BPS, MARKET "
+		    "one of binance:spot, binance:futures, bybit:linear, "
+		    "bybit:spot", arg);
+	errno = 0;
+	v = strtol(eq + 1, &end, 10);
+	if (errno || end == eq + 1 || *end || eq[1] == ' ' || eq[1] == '+' ||
+	    v < -5000 || v > 5000)
+		die_usage("bad --offset '%s': want basis points from -5000 to "
+		    "5000", arg);
+	o->offset_given = 1;
+	if (!sym) {
+		o->offset_bps[i] = (int)v;
+		return;
+	}
+	if (o->nsym_offset == SYMBOLS_MAX)
+		die_usage("too many --offset MARKET:SYMBOL");
+	*eq = '\0';		/* the symbol ends there: argv is ours */
+	o->sym_offset[o->nsym_offset].mk = i;
+	o->sym_offset[o->nsym_offset].symbol = sym;
+	o->sym_offset[o->nsym_offset++].bps = (int)v;
+}
+
+/* --order-limit MARKET=N */
+static void
+parse_order_limit(struct opts *o, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
-	char *end;
-	long v;
 	int i;
 
 	for (i = 0; eq && i < MK_COUNT; i++)
@@ -206,17 +269,54 @@ parse_offset(struct opts *o, const char *arg)
 		    strncmp(arg, mk_info[i].name, (size_t)(eq - arg)) == 0)
 			break;
 	if (!eq || i == MK_COUNT)
-		die_usage("bad --offset '%s': want MARKET=BPS, MARKET one of "
-		    "binance:spot, binance:futures, bybit:linear, bybit:spot",
+		die_usage("bad --order-limit '%s': want MARKET=N, MARKET one "
+		    "of binance:spot, binance:futures, bybit:linear, "
+		    "bybit:spot", arg);
+	o->order_limit[i] = (int64_t)parse_u64(eq + 1, "--order-limit",
+	    1000000);
+	if (!o->order_limit[i])
+		die_usage("bad --order-limit '%s': want at least 1", arg);
+}
+
+/* --stream-fault lose=PCT or drop=PCT */
+static void
+parse_stream_fault(struct opts *o, const char *arg)
+{
+	if (strncmp(arg, "lose=", 5) == 0)
+		o->stream_lose = (unsigned)parse_u64(arg + 5, "--stream-fault",
+		    100);
+	else if (strncmp(arg, "drop=", 5) == 0)
+		o->stream_drop = (unsigned)parse_u64(arg + 5, "--stream-fault",
+		    100);
+	else
+		die_usage("bad --stream-fault '%s': want lose=PCT or drop=PCT",
 		    arg);
-	errno = 0;
-	v = strtol(eq + 1, &end, 10);
-	if (errno || end == eq + 1 || *end || eq[1] == ' ' || eq[1] == '+' ||
-	    v < -5000 || v > 5000)
-		die_usage("bad --offset '%s': want basis points from -5000 to "
-		    "5000", arg);
-	o->offset_bps[i] = (int)v;
-	o->offset_given = 1;
+	if (o->stream_lose + o->stream_drop > 100)
+		die_usage("bad --stream-fault '%s': the faults add up to more "
+		    "than 100 %%", arg);
+}
+
+/* --order-fault KIND=PCT */
+static void
+parse_order_fault(struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	unsigned sum = 0;
+	int i;
+
+	for (i = 0; eq && i < FAULT_COUNT; i++)
+		if (strlen(fault_names[i]) == (size_t)(eq - arg) &&
+		    strncmp(arg, fault_names[i], (size_t)(eq - arg)) == 0)
+			break;
+	if (!eq || i == FAULT_COUNT)
+		die_usage("bad --order-fault '%s': want KIND=PCT, KIND one "
+		    "of hang, close, 5xx, timeout, reject", arg);
+	o->fault_pct[i] = (unsigned)parse_u64(eq + 1, "--order-fault", 100);
+	for (i = 0; i < FAULT_COUNT; i++)
+		sum += o->fault_pct[i];
+	if (sum > 100)
+		die_usage("bad --order-fault '%s': the faults add up to more "
+		    "than 100 %%", arg);
 }
 
 static void
@@ -252,6 +352,8 @@ enum {
 	OPT_GAP_SYMBOL, OPT_REPLAY, OPT_REPLAY_SPEED, OPT_LIMIT_GRACE,
 	OPT_SHUTDOWN_GRACE, OPT_SHUTDOWN_LAG,
 	OPT_HOLD_AT, OPT_OFFSET,
+	OPT_KEY_FILE, OPT_FEE, OPT_ORDER_LIMIT, OPT_ORDER_FAULT, OPT_FAULT_SEED,
+	OPT_ACK_DELAY, OPT_STREAM_FAULT,
 };
 
 static const struct option longopts[] = {
@@ -292,6 +394,13 @@ static const struct option longopts[] = {
 	{ "shutdown-lag", required_argument, NULL, OPT_SHUTDOWN_LAG },
 	{ "hold-at", required_argument, NULL, OPT_HOLD_AT },
 	{ "stall", no_argument, NULL, OPT_STALL },
+	{ "key-file", required_argument, NULL, OPT_KEY_FILE },
+	{ "fee", required_argument, NULL, OPT_FEE },
+	{ "order-limit", required_argument, NULL, OPT_ORDER_LIMIT },
+	{ "order-fault", required_argument, NULL, OPT_ORDER_FAULT },
+	{ "fault-seed", required_argument, NULL, OPT_FAULT_SEED },
+	{ "ack-delay", required_argument, NULL, OPT_ACK_DELAY },
+	{ "stream-fault", required_argument, NULL, OPT_STREAM_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -317,6 +426,39 @@ opts_defaults(struct opts *o)
 	o->limit_grace_ms = LIMIT_GRACE_MS;
 	o->shutdown_grace_ms = SHUTDOWN_GRACE_MS;
 	o->huge_size = 2u << 20;
+	o->fee_ppm = 1000;
+}
+
+/* The options of the private side: 1 when c was one of them. */
+static int
+parse_order_opt(struct opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_KEY_FILE:
+		o->key_file = arg;
+		return 1;
+	case OPT_FEE:
+		o->fee_ppm = (int64_t)parse_u64(arg, "--fee", 100000);
+		return 1;
+	case OPT_ORDER_LIMIT:
+		parse_order_limit(o, arg);
+		return 1;
+	case OPT_ORDER_FAULT:
+		parse_order_fault(o, arg);
+		return 1;
+	case OPT_FAULT_SEED:
+		o->fault_seed = parse_u64(arg, "--fault-seed", UINT64_MAX);
+		o->fault_seed_given = 1;
+		return 1;
+	case OPT_ACK_DELAY:
+		o->ack_delay_ms = run_duration(arg, "--ack-delay");
+		return 1;
+	case OPT_STREAM_FAULT:
+		parse_stream_fault(o, arg);
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* The options that take a count: 1 when c was one of them. */
@@ -384,7 +526,7 @@ parse_opt(struct opts *o, int c, char *arg)
 {
 	if (c == OPT_HOLD_AT)
 		o->hold_given = 1;
-	if (parse_count_opt(o, c, arg))
+	if (parse_count_opt(o, c, arg) || parse_order_opt(o, c, arg))
 		return;
 	switch (c) {
 	case OPT_PORT:
@@ -589,6 +731,7 @@ sim_init(struct sim *s, const struct opts *o)
 	if (!s->arg || !s->path || !s->chunk)
 		die_nomem();
 	sim_markets(s);
+	orders_init(s);
 }
 
 static void
@@ -598,6 +741,7 @@ sim_free(struct sim *s)
 
 	for (i = 0; i < s->ninst; i++)
 		simmarket_free(s->inst[i].sm);
+	orders_free(s);
 	free(s->inst);
 	simreplay_free(&s->rp);
 	free(s->ipw);
@@ -635,6 +779,7 @@ main(int argc, char **argv)
 		    "answered 418\n", err_progname(),
 		    (unsigned long long)s.limit_429,
 		    (unsigned long long)s.limit_418);
+	orders_report(&s);
 	if (s.dropped)
 		fprintf(stderr, "%s: dropped %llu slow readers\n",
 		    err_progname(), (unsigned long long)s.dropped);

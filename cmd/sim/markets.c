@@ -165,6 +165,20 @@ sim_replay_markets(struct sim *s)
 	s->rp_t0 = replay_t0(s);
 }
 
+/* The offset of a symbol on a market: the market's and its own. */
+static int
+offset_of(const struct opts *o, int mk, const char *symbol)
+{
+	int bps = o->offset_bps[mk];
+	size_t i;
+
+	for (i = 0; i < o->nsym_offset; i++)
+		if (o->sym_offset[i].mk == mk &&
+		    strcmp(o->sym_offset[i].symbol, symbol) == 0)
+			bps += o->sym_offset[i].bps;
+	return bps;
+}
+
 void
 sim_markets(struct sim *s)
 {
@@ -190,7 +204,8 @@ sim_markets(struct sim *s)
 			    mk_info[mk].market, o->symbols[i], o->levels,
 			    o->seed) < 0)
 				die("bad symbol '%s'", o->symbols[i]);
-			if (simmarket_offset(&p, o->offset_bps[mk]) < 0)
+			if (simmarket_offset(&p, offset_of(o, mk,
+			    o->symbols[i])) < 0)
 				die("--offset: cannot move %s", mk_info[mk].name);
 			in->mk = (enum mk)mk;
 			in->sm = simmarket_new(&p);

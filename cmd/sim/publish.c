@@ -169,6 +169,7 @@ step_inst(struct sim *s, struct inst *in)
 		in->ticks = st.tickers;
 		in->nticks = st.ntickers;
 	}
+	orders_step(s, in);
 	publish_inst(s, in);
 }
 

@@ -1,6 +1,6 @@
 /*
  * rest.c: the REST endpoints (Binance depth, ping, time; Bybit
- * orderbook, time), --rest-429/--rest-418, and sending the answers.
+ * orderbook, time; the instrument lists, instruments.c), --rest-429/--rest-418, and sending the answers.
  */
 
 
@@ -16,7 +16,7 @@
 /* REST */
 
 /* Send the status, headers and c->body (which the caller filled). */
-static int
+int
 http_send(struct lws *wsi, struct conn *c, unsigned status,
     const struct hdr *h, size_t nh)
 {
@@ -55,7 +55,9 @@ http_writeable(struct sim *s, struct lws *wsi, struct conn *c)
 		return 0;
 	if (!last)
 		n = HTTP_CHUNK;
-	memcpy(s->chunk + LWS_PRE, c->body.p + c->body_off, n);
+	/* An empty body (an empty /sim/orders) has no buffer yet. */
+	if (n)
+		memcpy(s->chunk + LWS_PRE, c->body.p + c->body_off, n);
 	if (lws_write(wsi, s->chunk + LWS_PRE, n,
 	    last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
 		return -1;
@@ -173,7 +175,7 @@ bn_depth(struct sim *s, struct lws *wsi, struct conn *c, int api,
 	return 200;
 }
 
-static void
+void
 by_envelope(struct buf *b, int code, const char *msg)
 {
 	put_key_int(b, "{\"retCode\":", code);
@@ -182,7 +184,7 @@ by_envelope(struct buf *b, int code, const char *msg)
 	buf_adds(b, ",\"result\":");
 }
 
-static void
+void
 by_envelope_end(struct buf *b)
 {
 	put_key_int(b, ",\"retExtInfo\":{},\"time\":", time_now_ms());
@@ -241,7 +243,8 @@ by_orderbook(struct sim *s, struct lws *wsi, struct conn *c)
 	return 200;
 }
 
-enum rest_ep { EP_DEPTH, EP_PING, EP_TIME, EP_BY_BOOK, EP_BY_TIME };
+enum rest_ep { EP_DEPTH, EP_PING, EP_TIME, EP_BY_BOOK, EP_BY_TIME,
+    EP_BN_INFO, EP_BY_INFO };
 
 static const struct {
 	const char *path;
@@ -252,11 +255,15 @@ static const struct {
 	{ "/api/v3/depth", EP_DEPTH, API_SPOT, MK_BN_SPOT },
 	{ "/api/v3/ping", EP_PING, API_SPOT, MK_BN_SPOT },
 	{ "/api/v3/time", EP_TIME, API_SPOT, MK_BN_SPOT },
+	{ "/api/v3/exchangeInfo", EP_BN_INFO, API_SPOT, MK_BN_SPOT },
 	{ "/fapi/v1/depth", EP_DEPTH, API_FUT, MK_BN_FUT },
 	{ "/fapi/v1/ping", EP_PING, API_FUT, MK_BN_FUT },
 	{ "/fapi/v1/time", EP_TIME, API_FUT, MK_BN_FUT },
+	{ "/fapi/v1/exchangeInfo", EP_BN_INFO, API_FUT, MK_BN_FUT },
 	{ "/v5/market/orderbook", EP_BY_BOOK, API_BYBIT, MK_BY_LINEAR },
 	{ "/v5/market/time", EP_BY_TIME, API_BYBIT, MK_BY_LINEAR },
+	{ "/v5/market/instruments-info", EP_BY_INFO, API_BYBIT,
+	  MK_BY_LINEAR },
 };
 
 /* --rest-429 then --rest-418: the status of this request, or 0. */
@@ -310,6 +317,10 @@ rest_answer(struct sim *s, struct lws *wsi, struct conn *c, size_t ep,
 		return 200;
 	case EP_BY_BOOK:
 		return by_orderbook(s, wsi, c);
+	case EP_BN_INFO:
+		return sim_bn_exchange_info(s, wsi, c, api, weight);
+	case EP_BY_INFO:
+		return sim_by_instruments(s, wsi, c);
 	default:
 		by_envelope(b, 0, "OK");
 		put_key_int(b, "{\"timeSecond\":\"", time_now_ms() / 1000);
@@ -332,6 +343,9 @@ http_request(struct sim *s, struct lws *wsi, struct conn *c, const char *path)
 
 	s->rest_n++;
 	buf_reset(&c->body);
+	if (orders_path(path) >= 0)
+		return orders_request(s, wsi, c, path);
+	c->ord = 0;
 	for (i = 0; i < sizeof rest_paths / sizeof rest_paths[0]; i++)
 		if (strcmp(path, rest_paths[i].path) == 0 &&
 		    (rest_paths[i].api == API_BYBIT ||

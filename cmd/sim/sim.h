@@ -21,7 +21,9 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "io/loop.h"
+#include "net/secret.h"
 #include "sim/simmarket.h"
+#include "sim/simorders.h"
 #include "sim/simreplay.h"
 
 /* The markets served; each has one simmarket per symbol. */
@@ -49,6 +51,17 @@ extern const struct mk_info mk_info[MK_COUNT];
 #define GARBAGE "\x7f\x01 not json {{{"
 #define HUGE_MAX (32 << 20)	/* --huge-size bound, within QUEUE_MAX */
 
+/* Faults of the order endpoints, drawn per new order (--order-fault). */
+enum fault {
+	FAULT_HANG,		/* placed, never answered */
+	FAULT_CLOSE,		/* placed, connection closed unanswered */
+	FAULT_5XX,		/* placed, answered HTTP 503 */
+	FAULT_TIMEOUT,		/* placed, answered -1007 (HTTP 408) / 10016 */
+	FAULT_REJECT,		/* not placed, answered HTTP 503 */
+	FAULT_COUNT
+};
+extern const char *const fault_names[FAULT_COUNT];
+
 struct opts {
 	int port;
 	const char *replay;	/* --replay FILE; NULL: generated markets */
@@ -65,6 +78,13 @@ struct opts {
 	size_t levels;
 	int offset_bps[MK_COUNT];	/* --offset, per market */
 	int offset_given;
+	/* --offset MARKET:SYMBOL=BPS: one symbol's, beside its market's */
+	struct sym_offset {
+		int mk;
+		const char *symbol;
+		int bps;
+	} sym_offset[SYMBOLS_MAX];
+	size_t nsym_offset;
 	uint64_t messages;	/* steps per market; 0: no limit */
 	int64_t duration;	/* ms; 0: until a signal */
 	const char *truth;
@@ -85,6 +105,15 @@ struct opts {
 	int hold_given;		/* --hold-at given (K may be 0) */
 	int stall;
 	int verbose;
+	/* The private side (orders.c) */
+	const char *key_file;	/* --key-file; NULL: environment or test */
+	int64_t order_limit[MK_COUNT];	/* new orders per window; 0: default */
+	unsigned fault_pct[FAULT_COUNT];	/* --order-fault, percent */
+	uint64_t fault_seed;
+	int fault_seed_given;
+	int64_t ack_delay_ms;	/* --ack-delay */
+	int64_t fee_ppm;	/* --fee */
+	unsigned stream_lose, stream_drop;	/* --stream-fault, percent */
 };
 
 /* One market instance: (market, symbol). */
@@ -135,6 +164,14 @@ struct msg {
 
 struct sim;
 
+/* Headers beyond the common ones, "name:" form. */
+struct hdr {
+	const char *name;
+	char val[32];
+};
+#define ORD_HDR_MAX 6
+enum { PRIV_NONE, PRIV_BN_FUT, PRIV_BYBIT, PRIV_BN_SPOT };
+
 /* One connection (lws user space, zeroed by lws), WebSocket or HTTP. */
 struct conn {
 	struct conn *next, *prev;	/* sim->conns, WebSockets only */
@@ -163,6 +200,22 @@ struct conn {
 	struct buf body;	/* HTTP response body */
 	size_t body_off;
 	int body_busy;
+	/* An order-API request (orders.c): its path and method, its body
+	 * as it arrives, and an answer held back (--ack-delay). */
+	int priv;		/* a private stream: PRIV_* (ustream.c) */
+	int authed;		/* Bybit: auth passed */
+	unsigned topics;	/* Bybit: topics subscribed */
+	int subscribed;		/* spot WebSocket API: the account's events */
+	unsigned sub_id, next_sub;	/* its subscriptionId; the next */
+	int ord;
+	int method;
+	char opath[64];
+	struct buf req;
+	int held;		/* never to be answered */
+	int close_unanswered;	/* close at the next chance */
+	unsigned pend_status;
+	struct hdr pend_h[ORD_HDR_MAX];
+	size_t pend_nh;
 };
 
 /* Rolling REST weight of one client address and API. */
@@ -207,17 +260,25 @@ struct sim {
 	struct simreplay rp;	/* --replay */
 	int64_t rp_t0;		/* --replay-speed: file time at start */
 	int64_t rp_start_us;	/* and when that was; 0: not yet */
+	/* The private side (orders.c) */
+	struct so_engine eng;
+	struct secret cred;
+	uint64_t fault_rng;
+	uint64_t faults[FAULT_COUNT];
+	int64_t win_start[MK_COUNT], win_n[MK_COUNT];	/* short window */
+	int64_t day_start[MK_COUNT], day_n[MK_COUNT];	/* Binance 1d/1m */
+	char listen_key[65];
+	uint64_t stream_rng, stream_lost, stream_dropped;
+	int event_drop;		/* this event drops its streams */
+	void *told;		/* what the user streams were told, per order */
+	size_t ntold, told_from;
+	uint64_t exec_id;	/* the last executionReport's I (wsapi.c) */
 };
 
 #define ARG_MAX 16384
 
 enum api { API_SPOT, API_FUT, API_BYBIT };
 
-/* Headers beyond the common ones, "name:" form. */
-struct hdr {
-	const char *name;
-	char val[32];
-};
 
 /*
  * What each part offers the others, by part; each function's contract
@@ -295,8 +356,50 @@ int conn_receive(struct conn *c, const void *in, size_t len);
 /* rest.c */
 int http_writeable(struct sim *s, struct lws *wsi, struct conn *c);
 void bn_error_body(struct buf *b, int code, const char *msg);
+int http_send(struct lws *wsi, struct conn *c, unsigned status,
+    const struct hdr *h, size_t nh);
+void by_envelope(struct buf *b, int code, const char *msg);
+void by_envelope_end(struct buf *b);
+/* instruments.c: the instrument lists; the HTTP status, the body in
+ * c->body (and Binance's request weight). */
+unsigned sim_bn_exchange_info(struct sim *s, struct lws *wsi,
+    struct conn *c, int api, int64_t *weight);
+unsigned sim_by_instruments(struct sim *s, struct lws *wsi,
+    struct conn *c);
 int http_request(struct sim *s, struct lws *wsi, struct conn *c,
     const char *path);
+
+/* orders.c */
+int orders_path(const char *path);
+int orders_request(struct sim *s, struct lws *wsi, struct conn *c,
+    const char *path);
+int orders_body(struct conn *c, const void *in, size_t len);
+int orders_body_done(struct sim *s, struct lws *wsi, struct conn *c);
+int orders_timer(struct sim *s, struct lws *wsi, struct conn *c);
+void orders_init(struct sim *s);
+void orders_free(struct sim *s);
+void orders_step(struct sim *s, struct inst *in);
+void orders_report(const struct sim *s);
+
+/* ustream.c */
+int ustream_target(struct sim *s, struct lws *wsi, struct conn *c,
+    const char *path);
+void ustream_publish(struct sim *s);
+void ustream_expire(struct sim *s);
+int ustream_lose(struct sim *s);
+void ustream_send(struct sim *s, struct conn *c);
+
+/* byprivate.c */
+int byprivate_target(struct sim *s, const char *path, struct conn *c);
+void byprivate_control(struct conn *c, const char *p, size_t n);
+void byprivate_events(struct sim *s, const struct so_order *o, size_t from);
+
+/* wsapi.c */
+int wsapi_target(struct sim *s, const char *path, struct conn *c);
+void wsapi_control(struct conn *c, const char *p, size_t n);
+int wsapi_has_subscriptions(const struct sim *s);
+void wsapi_events(struct sim *s, const struct so_order *o, int announced,
+    size_t from);
 
 /* weight.c */
 struct ipw *weight_of(struct sim *s, const char *ip, int api);

@@ -227,14 +227,22 @@ int
 ws_target(struct sim *s, struct lws *wsi, struct conn *c)
 {
 	char *path = s->path;
+	int r;
 
 	if (lws_hdr_copy(wsi, path, ARG_MAX, WSI_TOKEN_GET_URI) <= 0)
 		return -1;
-	if (strcmp(path, "/v5/public/linear") == 0)
+	r = ustream_target(s, wsi, c, path);
+	if (r == 0)
+		r = byprivate_target(s, path, c);
+	if (r == 0)
+		r = wsapi_target(s, path, c);
+	if (r < 0)
+		return -1;
+	if (r == 0 && strcmp(path, "/v5/public/linear") == 0)
 		c->mk = MK_BY_LINEAR;
-	else if (strcmp(path, "/v5/public/spot") == 0)
+	else if (r == 0 && strcmp(path, "/v5/public/spot") == 0)
 		c->mk = MK_BY_SPOT;
-	else if (bn_target(s, wsi, c, path) < 0)
+	else if (r == 0 && bn_target(s, wsi, c, path) < 0)
 		return -1;
 	if (!(s->o->markets & (1u << c->mk)))
 		return -1;

@@ -123,3 +123,19 @@ buf_add_jstr(struct buf *b, const char *s, size_t n)
 	buf_add(b, s + run, n - run);
 	buf_addc(b, '"');
 }
+
+int
+str_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (cap == 0)
+		return -1;
+	if (n >= cap) {
+		memcpy(dst, src, cap - 1);
+		dst[cap - 1] = '\0';
+		return -1;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}

@@ -26,6 +26,12 @@ struct buf {
 };
 
 void buf_init(struct buf *b, size_t max);
+
+/*
+ * Copy the string src into dst[0..cap), NUL-terminated: 0, or -1 when
+ * it did not fit (dst then holds what fit).  For fixed-size fields.
+ */
+int str_copy(char *dst, size_t cap, const char *src) WUR;
 void buf_free(struct buf *b);
 
 /* Make room for n more bytes; 0, or -1 (and failed set) when impossible. */

@@ -314,6 +314,66 @@ fx_mul_int(struct fx a, int64_t k, struct fx *out)
 }
 
 int
+fx_mul(struct fx a, struct fx b, struct fx *out)
+{
+	fx_i128 m, lim = fx_pow10(FX_MAX_DIGITS);
+	int s = a.s + b.s;
+
+	if (__builtin_mul_overflow(a.m, b.m, &m) || m >= lim || m <= -lim)
+		return -1;
+	/* Only zeros may go to bring the scale into range. */
+	while (s > FX_MAX_SCALE && m % 10 == 0) {
+		m /= 10;
+		s--;
+	}
+	if (s > FX_MAX_SCALE)
+		return -1;
+	out->m = m;
+	out->s = s;
+	return 0;
+}
+
+/* |v| without overflow, the most negative value included. */
+static unsigned __int128
+fx_uabs(fx_i128 v)
+{
+	return v < 0 ? (unsigned __int128)(-(v + 1)) + 1 :
+	    (unsigned __int128)v;
+}
+
+int
+fx_div(struct fx a, struct fx b, int scale, struct fx *out)
+{
+	fx_i128 n = a.m, d = b.m, q, lim = fx_pow10(FX_MAX_DIGITS);
+	unsigned __int128 r, ad;
+	int k = scale - a.s + b.s, neg;
+
+	if (d == 0 || scale < 0 || scale > FX_MAX_SCALE)
+		return -1;
+	/* q = a.m * 10^k / b.m is the quotient's mantissa at scale. */
+	if (k > FX_MAX_DIGITS || -k > FX_MAX_DIGITS)
+		return -1;
+	if (k >= 0 && __builtin_mul_overflow(n, fx_pow10(k), &n))
+		return -1;
+	if (k < 0 && __builtin_mul_overflow(d, fx_pow10(-k), &d))
+		return -1;
+	if (d == -1 && n == (fx_i128)((unsigned __int128)1 << 127))
+		return -1;
+	q = n / d;
+	r = fx_uabs(n % d);
+	ad = fx_uabs(d);
+	neg = (n < 0) != (d < 0);
+	/* Half to even: up past the half, and at it when q is odd. */
+	if (r > ad - r || (r == ad - r && q % 2 != 0))
+		q += neg ? -1 : 1;
+	if (q >= lim || q <= -lim)
+		return -1;
+	out->m = q;
+	out->s = scale;
+	return 0;
+}
+
+int
 fx_cmp(struct fx a, struct fx b)
 {
 	fx_i128 x, y;
@@ -569,4 +629,61 @@ buf_add_rounded(struct buf *b, double v, int decimals)
 		return;
 	}
 	buf_add(b, tmp, n);
+}
+
+/* m / 10^k rounded as r says; k > 38 leaves at most a rounding unit. */
+static fx_i128
+div_pow10_round(fx_i128 m, int k, enum fx_round r)
+{
+	fx_i128 d, q, rem, half_twice;
+	int neg = m < 0;
+
+	if (k > FX_MAX_DIGITS) {
+		/* |m| < 2^127 < 10^39: below half of 10^k for any k > 38. */
+		if (r == FX_ROUND_UP && m != 0)
+			return neg ? -1 : 1;
+		return 0;
+	}
+	d = fx_pow10(k);
+	q = m / d;
+	rem = m % d;
+	if (rem == 0 || r == FX_ROUND_DOWN)
+		return q;
+	if (rem < 0)
+		rem = -rem;
+	if (r == FX_ROUND_HALF_EVEN) {
+		/* Compare 2*rem with d without overflow: rem < d <= 10^38. */
+		half_twice = d - rem;
+		if (rem < half_twice || (rem == half_twice && q % 2 == 0))
+			return q;
+	}
+	return neg ? q - 1 : q + 1;
+}
+
+int
+fx_mul_round(struct fx a, struct fx b, int scale, enum fx_round r,
+    struct fx *out)
+{
+	fx_i128 m, lim = fx_pow10(FX_MAX_DIGITS);
+	int s = a.s + b.s;
+
+	if (scale < 0 || scale > FX_MAX_SCALE ||
+	    __builtin_mul_overflow(a.m, b.m, &m))
+		return -1;
+	if (s > scale) {
+		m = div_pow10_round(m, s - scale, r);
+		s = scale;
+	}
+	if (m >= lim || m <= -lim)
+		return -1;
+	out->m = m;
+	out->s = s;
+	return 0;
+}
+
+char *
+fx_str(struct fx v, char *dst)
+{
+	*fx_format(v, dst) = '\0';
+	return dst;
 }

@@ -85,6 +85,22 @@ int fx_sub(struct fx a, struct fx b, struct fx *out) WUR;
  */
 int fx_mul_int(struct fx a, int64_t k, struct fx *out) WUR;
 
+/*
+ * a * b exactly, at scale a.s + b.s (trailing fractional zeros dropped
+ * when that is above FX_MAX_SCALE).  Returns 0, or -1 when the product
+ * has more than FX_MAX_DIGITS digits or too large a scale (*out is then
+ * untouched).
+ */
+int fx_mul(struct fx a, struct fx b, struct fx *out) WUR;
+
+/*
+ * a / b at scale (0..FX_MAX_SCALE) decimals, rounded half to even: the
+ * one rounding of this module, for averages ("100.5" / "3" at 4 is
+ * "33.5000").  Returns 0, or -1 when b is zero, scale is out of range or
+ * the quotient or an intermediate product overflows (*out untouched).
+ */
+int fx_div(struct fx a, struct fx b, int scale, struct fx *out) WUR;
+
 /* Compare exactly: <0, 0, >0. */
 int fx_cmp(struct fx a, struct fx b);
 
@@ -97,6 +113,9 @@ struct fx fx_trim(struct fx v);
  * (no NUL is written).
  */
 char *fx_format(struct fx v, char *dst);
+
+/* The same, NUL-terminated: returns dst (FX_BUFSZ bytes). */
+char *fx_str(struct fx v, char *dst);
 void buf_add_fx(struct buf *b, struct fx v);
 
 /*
@@ -123,5 +142,23 @@ void buf_add_ms(struct buf *b, fx_i128 m, int s);
  */
 double fx_to_double(struct fx v);
 void buf_add_rounded(struct buf *b, double v, int decimals);
+
+/* How fx_mul_round() rounds digits past the scale it is given. */
+enum fx_round {
+	FX_ROUND_DOWN,		/* toward zero: cut */
+	FX_ROUND_HALF_EVEN,	/* to nearest, a tie to the even digit */
+	FX_ROUND_UP,		/* away from zero */
+};
+
+/*
+ * a * b, exact when the product has at most `scale` fraction digits
+ * (a.s + b.s <= scale), otherwise rounded to `scale` digits as r says;
+ * trailing zeros are kept (fx_trim drops them).  0 <= scale <=
+ * FX_MAX_SCALE.  Returns 0, or -1 (*out untouched) when the exact
+ * mantissa a.m * b.m does not fit 128 bits or the result has more than
+ * FX_MAX_DIGITS digits.
+ */
+int fx_mul_round(struct fx a, struct fx b, int scale, enum fx_round r,
+    struct fx *out) WUR;
 
 #endif

@@ -100,6 +100,31 @@ note_symbol(struct stream *s, const struct json_span *sym)
 	}
 }
 
+/* A string member of an event, or NULL. */
+static const struct json_span *
+str_member(const struct event *ev, const char *key)
+{
+	const struct json_span *v = json_get(&ev->obj, key);
+
+	return v && v->type == JSON_STRING ? v : NULL;
+}
+
+/* Does the caller keep the event's symbol (stream_filter())?  The
+ * events the sync does not take (trades, tickers) are read for it. */
+static int
+kept(struct stream *s, const struct event *ev)
+{
+	const struct json_span *v, *m, *sym;
+
+	if (!s->keep)
+		return 1;
+	v = str_member(ev, "venue");
+	m = str_member(ev, "market");
+	sym = str_member(ev, "symbol");
+	return !v || !m || !sym || s->keep(s->keep_ctx, v->p, v->n, m->p,
+	    m->n, sym->p, sym->n);
+}
+
 /* Route normalized events: books through their sync, the rest out. */
 static int
 route(struct stream *s, unsigned how, struct buf *out, char *why,
@@ -123,6 +148,10 @@ route(struct stream *s, unsigned how, struct buf *out, char *why,
 		    EV_BIT(EV_DEPTH), why, whylen) < 0 ||
 		    event_fields(&ev, why, whylen) < 0)
 			return -1;
+		if (!kept(s, &ev)) {
+			p = nl + 1;
+			continue;
+		}
 		if (ev.type != EV_SNAPSHOT && ev.type != EV_DEPTH) {
 			buf_add(out, p, n + 1);
 			p = nl + 1;
@@ -198,6 +227,23 @@ stream_resync(struct stream *s, const char *venue, const char *market,
 	    "\"reason\":");
 	buf_add_jstr(out, reason, strlen(reason));
 	buf_adds(out, "}\n");
+}
+
+void
+stream_filter(struct stream *s, stream_keep_fn *keep, void *ctx)
+{
+	s->keep = keep;
+	s->keep_ctx = ctx;
+}
+
+void
+stream_forget(struct stream *s, const char *venue, const char *market,
+    const char *symbol)
+{
+	struct sync *sy = stream_sync(s, venue, market, symbol);
+
+	if (sy)
+		(void)sync_restart(sy);
 }
 
 void

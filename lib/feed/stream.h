@@ -28,11 +28,18 @@ enum {
 typedef void stream_need_fn(void *ctx, const char *venue, const char *market,
     const char *symbol, int what);
 
+/* Should the events of this symbol go out?  0 drops them (a symbol
+ * unsubscribed whose last messages are still on the way). */
+typedef int stream_keep_fn(void *ctx, const char *venue, size_t vn,
+    const char *market, size_t mn, const char *symbol, size_t sn);
+
 struct stream {
 	struct keymap syncs;	/* venue\0market\0symbol -> struct sync */
 	struct buf norm;	/* one message's normalized events */
 	stream_need_fn *need;
 	void *ctx;
+	stream_keep_fn *keep;	/* NULL: every event goes out */
+	void *keep_ctx;
 	char only_symbol[64];	/* the one symbol seen so far, if one */
 	int symbols;		/* distinct symbols seen, counted to 2 */
 };
@@ -70,6 +77,18 @@ void stream_resync(struct stream *s, const char *venue, const char *market,
 void stream_handover(struct stream *s, const char *venue, const char *market,
     const char *symbol);
 int stream_caught_up(struct stream *s, const char *venue, const char *market,
+    const char *symbol);
+
+/*
+ * From now on, ask keep() about each event's symbol (stream_keep_fn).
+ */
+void stream_filter(struct stream *s, stream_keep_fn *keep, void *ctx);
+
+/*
+ * A symbol is no longer taken: its book is forgotten (held events
+ * dropped, no status); if it is taken again it starts from a snapshot.
+ */
+void stream_forget(struct stream *s, const char *venue, const char *market,
     const char *symbol);
 
 /* The sync of a symbol, or NULL when none has been seen. */

@@ -1,7 +1,8 @@
 /*
  * rest: the weight-aware REST scheduler (see rest.h).  About 1,000 lines
- * because scheduling, transfers and the two ways of driving them share
- * one state; each host's weight accounting is budget.c.
+ * because scheduling and the two ways of driving it share one state;
+ * each host's weight accounting is budget.c, what one transfer puts
+ * into libcurl and reads back is restxfer.c.
  *
  * Requests wait in one FIFO list; a host whose first waiting request
  * cannot start holds back the rest of its own requests (so a heavy
@@ -21,9 +22,9 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -33,10 +34,7 @@
 #include "io/loop.h"
 #include "budget.h"
 #include "rest.h"
-
-#ifndef MKT_VERSION
-#define MKT_VERSION "unknown"
-#endif
+#include "restxfer.h"
 
 #define REST_429_DEFAULT_MS 60000	/* 429 without Retry-After */
 #define REST_418_DEFAULT_MS 120000	/* bans start at 2 minutes */
@@ -46,19 +44,6 @@ enum {
 	REQ_IDLE,
 	REQ_QUEUED,
 	REQ_ACTIVE
-};
-
-struct rest_xfer {
-	CURL *easy;		/* created on first use, then reused */
-	struct rest_req *q;	/* NULL: free */
-	struct buf body;
-	int used_weight;	/* X-MBX-USED-WEIGHT-1M, -1 if absent */
-	int64_t start;
-	int64_t retry_after;	/* Retry-After seconds, -1 if absent */
-	int toobig;
-	int finished;
-	CURLcode result;
-	char curl_err[CURL_ERROR_SIZE];
 };
 
 struct rest {
@@ -207,101 +192,6 @@ req_start_at(const struct rest_req *q, int64_t now)
 
 /* Transfers */
 
-static size_t
-xfer_write(char *p, size_t size, size_t n, void *ud)
-{
-	struct rest_xfer *x = ud;
-	size_t len = size * n;
-
-	if (len > REST_BODY_MAX - x->body.len) {
-		x->toobig = 1;
-		return 0;
-	}
-	buf_add(&x->body, p, len);
-	return buf_failed(&x->body) ? 0 : len;
-}
-
-/* The value of header "name: 123" as a number, or -1. */
-static int64_t
-header_num(const char *p, size_t len, const char *name)
-{
-	size_t k = strlen(name), i;
-	int64_t v = 0;
-	int digits = 0;
-
-	if (len <= k || strncasecmp(p, name, k) != 0 || p[k] != ':')
-		return -1;
-	for (i = k + 1; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	for (; i < len && p[i] >= '0' && p[i] <= '9'; i++, digits++)
-		if (v < INT_MAX)
-			v = v * 10 + (p[i] - '0');
-	for (; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	if (!digits || (i < len && p[i] != '\r' && p[i] != '\n'))
-		return -1;
-	return v < INT_MAX ? v : INT_MAX;
-}
-
-static size_t
-xfer_header(char *p, size_t size, size_t n, void *ud)
-{
-	struct rest_xfer *x = ud;
-	size_t len = size * n;
-	int64_t v;
-
-	/* A new header block (after a 100 Continue, say) starts afresh. */
-	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		x->used_weight = -1;
-		x->retry_after = -1;
-	} else if ((v = header_num(p, len, "x-mbx-used-weight-1m")) >= 0) {
-		x->used_weight = (int)v;
-	} else if ((v = header_num(p, len, "retry-after")) >= 0) {
-		x->retry_after = v;
-	}
-	return len;
-}
-
-static int
-xfer_setup(struct rest *r, struct rest_xfer *x)
-{
-	CURL *e = curl_easy_init();
-	int bad = 0;
-
-	if (!e) {
-		errno = ENOMEM;
-		return -1;
-	}
-	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xfer_write);
-	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, xfer_header);
-	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
-	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
-	bad |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "mkt/" MKT_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	if (r->ca_file)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, r->ca_file);
-	if (bad) {
-		curl_easy_cleanup(e);
-		errno = EIO;
-		return -1;
-	}
-	x->easy = e;
-	buf_init(&x->body, REST_BODY_MAX + 1);
-	return 0;
-}
-
 static struct rest_xfer *
 xfer_free_slot(struct rest *r)
 {
@@ -313,7 +203,11 @@ xfer_free_slot(struct rest *r)
 	return NULL;
 }
 
-/* Put q on the wire.  0, or -1 with errno and q untouched. */
+/*
+ * Put q on the wire, after its prepare callback.  0; 1 when prepare
+ * failed or left q unfit to send (q->error says which: the caller ends
+ * it); or -1 with errno and q still to be queued.
+ */
 static int
 xfer_start(struct rest *r, struct rest_req *q, int64_t now)
 {
@@ -324,23 +218,26 @@ xfer_start(struct rest *r, struct rest_req *q, int64_t now)
 		errno = EAGAIN;
 		return -1;
 	}
-	if (!x->easy && xfer_setup(r, x) < 0)
+	if (!x->easy && xfer_setup(x, r->ca_file) < 0)
 		return -1;
 	if (budget_reserve(q->host) < 0)
 		return -1;
-	if (curl_easy_setopt(x->easy, CURLOPT_URL, q->url) != CURLE_OK) {
-		errno = ENOMEM;
-		return -1;
+	if (q->prepare && q->prepare(q, q->ctx) < 0) {
+		snprintf(q->error, sizeof q->error, "prepare failed");
+		return 1;
 	}
-	buf_reset(&x->body);
-	x->used_weight = -1;
-	x->retry_after = -1;
-	x->toobig = 0;
-	x->finished = 0;
-	x->curl_err[0] = '\0';
+	if (q->prepare && !xfer_req_ok(q)) {
+		snprintf(q->error, sizeof q->error,
+		    "bad request after prepare");
+		return 1;
+	}
+	if (xfer_load(x, q) < 0)
+		return -1;
 	mc = curl_multi_add_handle(r->multi, x->easy);
-	if (mc != CURLM_OK)
+	if (mc != CURLM_OK) {
+		xfer_unload(x);
 		return merr(mc);
+	}
 	x->q = q;
 	x->start = now;
 	q->xfer = x;
@@ -359,31 +256,13 @@ xfer_release(struct rest *r, struct rest_xfer *x, int64_t now)
 	struct rest_req *q = x->q;
 
 	curl_multi_remove_handle(r->multi, x->easy);
+	xfer_unload(x);
 	budget_finished(q->host, q->weight, x->start, now);
 	q->xfer = NULL;
 	q->state = REQ_IDLE;
 	x->q = NULL;
 	x->finished = 0;
 	r->nactive--;
-}
-
-static void
-req_error(struct rest_req *q, const struct rest_xfer *x)
-{
-	const char *s;
-
-	if (x->toobig)
-		s = "response body over 32 MiB";
-	else if (buf_failed(&x->body))
-		s = strerror(buf_failed(&x->body));
-	else if (x->curl_err[0])
-		s = x->curl_err;
-	else if (x->result != CURLE_OK)
-		s = curl_easy_strerror(x->result);
-	else
-		s = "no HTTP status";
-	strncpy(q->error, s, sizeof q->error - 1);
-	q->error[sizeof q->error - 1] = '\0';
 }
 
 static int64_t
@@ -399,7 +278,8 @@ retry_after_ms(const struct rest_xfer *x, int64_t dflt)
 
 /*
  * What to do with an answer: 1 to queue q again (after setting its
- * delay or its host's backoff), 0 to hand it to the caller.
+ * delay or its host's backoff), 0 to hand it to the caller (always for
+ * a `once' request, whose host is backed off all the same).
  */
 static int
 answer_again(struct rest *r, struct rest_req *q, const struct rest_xfer *x,
@@ -412,12 +292,12 @@ answer_again(struct rest *r, struct rest_req *q, const struct rest_xfer *x,
 		h->n429++;
 		host_backoff(r, h, 429, retry_after_ms(x, REST_429_DEFAULT_MS),
 		    now);
-		return ++q->nlimited < REST_MAX_LIMITED;
+		return !q->once && ++q->nlimited < REST_MAX_LIMITED;
 	case 418:
 		h->n418++;
 		host_backoff(r, h, 418, retry_after_ms(x, REST_418_DEFAULT_MS),
 		    now);
-		return ++q->nlimited < REST_MAX_LIMITED;
+		return !q->once && ++q->nlimited < REST_MAX_LIMITED;
 	case 403:
 		h->n403++;
 		host_backoff(r, h, 403, REST_403_BACKOFF_MS, now);
@@ -430,7 +310,7 @@ answer_again(struct rest *r, struct rest_req *q, const struct rest_xfer *x,
 	else
 		h->n5xx++;
 	/* An oversized answer or no memory will not get better. */
-	if (x->toobig || buf_failed(&x->body))
+	if (x->toobig || buf_failed(&x->body) || q->once)
 		return 0;
 	if (++q->nfailed >= REST_MAX_TRIES)
 		return 0;
@@ -450,12 +330,13 @@ xfer_done(struct rest *r, struct rest_xfer *x)
 	    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) ==
 	    CURLE_OK && code > 0)
 		status = (int)code;
+	q->maybe_sent = xfer_maybe_sent(x, status);
 	xfer_release(r, x, now);
 	if (x->used_weight >= 0)
 		budget_server_used(q->host, x->used_weight, x->start, q->weight,
 		    now);
 	if (status < 0)
-		req_error(q, x);
+		xfer_error(q, x);
 	if (answer_again(r, q, x, status, now)) {
 		queue_prepend(r, q);
 		return;
@@ -497,17 +378,17 @@ finish_all(struct rest *r)
 			xfer_done(r, done[i]);
 }
 
-/* Start every waiting request that its host allows now. */
+/*
+ * One pass over the queue: start every waiting request that its host
+ * allows now.  0; 1 when a request's prepare failed and its done
+ * callback ran (the queue may have changed: pass again); -1 with errno.
+ */
 static int
-start_ready(struct rest *r, int64_t now)
+start_pass(struct rest *r, int64_t now)
 {
 	struct rest_req *q, *prev = NULL, *next;
-	size_t i;
+	int rc;
 
-	for (i = 0; i < r->nhost; i++) {
-		budget_prune(r->host[i], now);
-		r->host[i]->blocked = 0;
-	}
 	for (q = r->head; q && r->nactive < REST_MAX_ACTIVE; q = next) {
 		next = q->next;
 		if (q->host->blocked || q->not_before > now) {
@@ -520,7 +401,13 @@ start_ready(struct rest *r, int64_t now)
 			continue;
 		}
 		queue_unlink(r, q, prev);
-		if (xfer_start(r, q, now) < 0) {
+		rc = xfer_start(r, q, now);
+		if (rc == 1) {
+			q->maybe_sent = 0;
+			q->done(q, -1, "", 0, q->ctx);
+			return 1;
+		}
+		if (rc < 0) {
 			int e = errno;
 
 			/* Back where it was. */
@@ -539,6 +426,22 @@ start_ready(struct rest *r, int64_t now)
 		}
 	}
 	return 0;
+}
+
+/* Start every waiting request that its host allows now. */
+static int
+start_ready(struct rest *r, int64_t now)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->nhost; i++) {
+		budget_prune(r->host[i], now);
+		r->host[i]->blocked = 0;
+	}
+	while ((rc = start_pass(r, now)) == 1)
+		;
+	return rc;
 }
 
 static int
@@ -775,8 +678,7 @@ rest_close(struct rest *r)
 			x->q->xfer = NULL;
 			x->q->state = REQ_IDLE;
 		}
-		curl_easy_cleanup(x->easy);
-		buf_free(&x->body);
+		xfer_destroy(x);
 	}
 	curl_multi_cleanup(r->multi);
 	if (r->loop) {
@@ -848,10 +750,7 @@ rest_submit(struct rest *r, struct rest_req *q)
 		errno = ENOENT;
 		return -1;
 	}
-	if (!q->done || q->weight < 0 ||
-	    !memchr(q->url, '\0', sizeof q->url) ||
-	    (strncmp(q->url, "http://", 7) != 0 &&
-	    strncmp(q->url, "https://", 8) != 0)) {
+	if (!q->done || q->weight < 0 || !xfer_req_ok(q)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -865,6 +764,7 @@ rest_submit(struct rest *r, struct rest_req *q)
 	q->nlimited = 0;
 	q->nfailed = 0;
 	q->tries = 0;
+	q->maybe_sent = 0;
 	q->error[0] = '\0';
 	queue_append(r, q);
 	/* On a loop it starts from there, after the caller returns. */

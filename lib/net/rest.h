@@ -39,6 +39,23 @@
  *                done with the status and the body
  * rest_on_limit()'s callback hears of each 429/418/403 backoff and of
  * its end.
+ *
+ * Requests that change something (an order, a cancel) are marked
+ * `once': rest never sends them a second time.  A 429 or 418 still backs
+ * the host off, but the request is done at once with that status, as it
+ * is on a 5xx or a transport error, and its done callback reads in
+ * maybe_sent whether it may have reached the venue: 0 only when it
+ * surely did not (no connection could be made to send it on, or not
+ * one byte of it was written), 1 otherwise, answers included.  libcurl
+ * resends a request by itself when a reused connection closes before
+ * any byte of the answer; for a `once' request that second attempt is
+ * refused and the request done with -1 and maybe_sent 1.
+ *
+ * Signatures that hold a timestamp must be made when the request
+ * leaves, not when it is queued: a request may wait for its budget
+ * longer than a venue's recvWindow.  A request's prepare callback runs
+ * just before each attempt starts (the first and every retry) and may
+ * rewrite the URL, body and header lines.
  */
 #ifndef MKT_REST_H
 #define MKT_REST_H
@@ -58,6 +75,11 @@
 #define REST_403_BACKOFF_MS 600000
 #define REST_BODY_MAX (32u << 20)
 #define REST_BUSY_MS 10		/* rest_next_ms() bound while transfers run */
+#define REST_TIMEOUT_MS 10000	/* a transfer's bound unless the request's */
+#define REST_CONNECT_MS 5000	/* connecting, within that bound */
+#define REST_MAX_HEADERS 4	/* extra request header lines */
+#define REST_MAX_WANT 8		/* response headers a request can ask for */
+#define REST_HVAL_MAX 64	/* longest value kept of one, with its NUL */
 
 struct rest;
 struct rest_host;
@@ -85,9 +107,44 @@ struct rest_req {
 	    size_t n, void *ctx);
 	void *ctx;
 
+	/*
+	 * Optional, set by the caller; zero for a GET of url that is
+	 * retried as above.  method: NULL or "GET", "POST", "PUT",
+	 * "DELETE".  body[0..body_len): sent as is (POST, PUT, DELETE),
+	 * owned by the caller and valid until done; POST and PUT send
+	 * "Content-Length: 0" without one.  libcurl's Content-Type for a
+	 * body is application/x-www-form-urlencoded: a header line
+	 * "Content-Type: application/json" replaces it.  headers: up to
+	 * REST_MAX_HEADERS lines "Name: value" (no CR or LF; NULL entries
+	 * skipped), copied when each attempt starts.  timeout_ms: the
+	 * bound on one attempt from its start, connecting included
+	 * (REST_TIMEOUT_MS when 0); a server that accepts and never
+	 * answers ends it with -1.  once: never send it twice (see
+	 * above).  want: names of response headers to keep (any case,
+	 * NULL ends the list); their values are in got[] in the done
+	 * callback, "" when absent, cut to REST_HVAL_MAX - 1 bytes.
+	 */
+	const char *method;
+	const void *body;
+	size_t body_len;
+	const char *headers[REST_MAX_HEADERS];
+	int timeout_ms;
+	int once;
+	const char *want[REST_MAX_WANT];
+	/*
+	 * Called just before each attempt starts, when the request has its
+	 * budget: it may rewrite url, method, body, body_len and headers
+	 * (a fresh timestamp and signature).  0 to send; -1 ends the
+	 * request at once with status -1, error "prepare failed" and
+	 * maybe_sent 0.  It must not call rest's functions.
+	 */
+	int (*prepare)(struct rest_req *q, void *ctx);
+
 	/* Set by rest, read by the caller in the done callback. */
 	char error[256];	/* why, when status is -1; else "" */
 	int tries;		/* requests sent for it */
+	int maybe_sent;		/* the last attempt may have reached it */
+	char got[REST_MAX_WANT][REST_HVAL_MAX];	/* values of want[] */
 
 	/* Private to rest.c. */
 	struct rest_req *next;
@@ -143,8 +200,12 @@ int rest_budget(struct rest *r, const char *host_key, int limit,
 /*
  * Queue a request; rest_run() sends it when its budget allows.  0, or
  * -1 with errno: ENOENT (no rest_budget for host_key), EINVAL (bad
- * URL, negative weight, no done callback), E2BIG (weight above the
- * budget's share: it could never be sent), EBUSY (already queued).
+ * URL, negative weight, no done callback, an unknown method, a
+ * body_len without a body, a header line that is not "Name: value" on
+ * one line, a negative timeout), E2BIG (weight above the budget's
+ * share: it could never be sent), EBUSY (already queued).  The same
+ * checks are made after prepare; a request that fails them then is done
+ * with -1 and error "bad request after prepare".
  */
 int rest_submit(struct rest *r, struct rest_req *q) WUR;
 

@@ -260,6 +260,29 @@ ws_open_ms(const struct ws_conn *c)
 	return c->state == CONN_OPEN ? time_now_ms() - c->opened_ms : 0;
 }
 
+int
+ws_set_url(struct ws_conn *c, const char *url)
+{
+	struct ws_conn parsed;
+	char *copy;
+
+	memset(&parsed, 0, sizeof parsed);
+	if (parse_url(&parsed, url) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	copy = strdup(url);
+	if (!copy)
+		return -1;
+	free(c->url);
+	c->url = copy;
+	memcpy(c->host, parsed.host, sizeof c->host);
+	memcpy(c->path, parsed.path, sizeof c->path);
+	c->port = parsed.port;
+	c->tls = parsed.tls;
+	return 0;
+}
+
 const char *
 ws_url(const struct ws_conn *c)
 {

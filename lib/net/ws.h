@@ -75,6 +75,13 @@ int64_t ws_open_ms(const struct ws_conn *c);
 
 /* The URL and whether it is connected. */
 const char *ws_url(const struct ws_conn *c);
+
+/*
+ * The URL of the connection's next attempts (the one open, if any, goes
+ * on): what it carries has changed since.  0, or -1 with errno (EINVAL
+ * for a URL that is not ws:// or wss://, ENOMEM).
+ */
+int ws_set_url(struct ws_conn *c, const char *url) WUR;
 int ws_is_open(const struct ws_conn *c);
 
 /*

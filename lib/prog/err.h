@@ -14,7 +14,9 @@
 
 #include "base/attr.h"
 
-/* Name printed before every message; the argument is kept, not copied. */
+/* Name printed before every message; the argument is kept, not copied.
+ * Also decides, once, whether standard error is the journal's stream
+ * ($JOURNAL_STREAM) and messages carry priority prefixes. */
 void err_init(const char *progname);
 const char *err_progname(void);
 
@@ -24,6 +26,10 @@ noreturn void die_errno(const char *fmt, ...) ERR_PRINTF(1, 2);
 noreturn void die_usage(const char *fmt, ...) ERR_PRINTF(1, 2);
 void warn(const char *fmt, ...) ERR_PRINTF(1, 2);
 void warn_errno(const char *fmt, ...) ERR_PRINTF(1, 2);
+/* What a program did, not a fault: "<6>" in the journal, where die and
+ * usage errors say "<3>" and warnings "<4>" (sd-daemon(3)); elsewhere a
+ * line like the others. */
+void note(const char *fmt, ...) ERR_PRINTF(1, 2);
 
 /* Out of memory in a program: a message and exit 1. */
 noreturn void die_nomem(void);

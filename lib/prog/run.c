@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "event/event.h"
@@ -30,6 +31,46 @@ run_open(struct run *r, const char *input, const char *output, int pass)
 	r->pass = pass;
 	r->dropped = 0;
 	r->coalescing = 0;
+	r->lines_out = 0;
+	r->tick = NULL;
+}
+
+void
+run_every(struct run *r, int64_t ms, void (*tick)(void *ctx), void *ctx)
+{
+	r->tick = tick;
+	r->tick_ctx = ctx;
+	r->tick_ms = ms;
+	r->tick_next = time_mono_ms() + ms;
+}
+
+/* run_every()'s callback, when its time has come. */
+static void
+tick_if_due(struct run *r)
+{
+	int64_t now;
+
+	if (!r->tick)
+		return;
+	now = time_mono_ms();
+	if (now < r->tick_next)
+		return;
+	r->tick_next = now + r->tick_ms;
+	r->tick(r->tick_ctx);
+}
+
+/* The wait out_wait_ms() allows, shortened to the next tick. */
+static int64_t
+wait_bound(const struct run *r)
+{
+	int64_t due = out_wait_ms(r->out), left;
+
+	if (!r->tick)
+		return due;
+	left = r->tick_next - time_mono_ms();
+	if (left < 0)
+		left = 0;
+	return due < 0 || left < due ? left : due;
 }
 
 /* A reader of a unix: output fell behind: say so once per reader. */
@@ -57,6 +98,12 @@ write_failed(void)
 static void
 write_or_die(struct run *r, const char *p, size_t n)
 {
+	const char *nl = p, *end = p + n;
+
+	while ((nl = memchr(nl, '\n', (size_t)(end - nl)))) {
+		r->lines_out++;
+		nl++;
+	}
 	if (out_write(r->out, p, n) < 0)
 		write_failed();
 	report_drops(r);
@@ -106,7 +153,7 @@ run_pass(struct run *r, const char *line, size_t len)
 static int
 read_line(struct run *r, const char **line, size_t *len)
 {
-	int64_t due = out_wait_ms(r->out);
+	int64_t due = wait_bound(r);
 	int st;
 
 	if (!out_held(r->out) && due < 0 && !in_draining(&r->in))
@@ -133,6 +180,7 @@ run_next(struct run *r, const char **line, size_t *len)
 		/* The stop rule of mkt(7): a pipe is read to its end. */
 		if (in_stop_due(&r->in))
 			return 0;
+		tick_if_due(r);
 		if (out_tick(r->out) < 0)
 			write_failed();
 		switch (read_line(r, line, len)) {

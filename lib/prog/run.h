@@ -92,11 +92,22 @@ struct run {
 	int pass;		/* pass unconsumed events through */
 	unsigned long dropped;	/* unix: readers dropped, as last reported */
 	int coalescing;		/* run_next() made the output coalesce */
+	unsigned long lines_out;	/* lines written: events and passes */
+	void (*tick)(void *ctx);	/* run_every() */
+	void *tick_ctx;
+	int64_t tick_ms, tick_next;	/* period; next, monotonic ms */
 };
 
 /* Open input and output specs (NULL = standard); dies on failure. */
 void run_open(struct run *r, const char *input, const char *output,
     int pass);
+
+/*
+ * Call tick(ctx) every ms from run_next() (on time while it waits for
+ * input), for periodic work like --stats; the first call comes after ms.
+ */
+void run_every(struct run *r, int64_t ms, void (*tick)(void *ctx),
+    void *ctx);
 
 /*
  * The next input line: 1 with the line and its length set, 0 at end of

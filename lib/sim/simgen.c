@@ -13,6 +13,7 @@
  * noted with its quantity before the step), not from comparing copies
  * of the book, and the deep end is refilled or trimmed in batches.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +79,10 @@ size_t
 sm_touch_cap(const struct sm_params *p)
 {
 	/* A step's changes and crossed levels, one refill or one trim
-	 * (at most levels / 20 + 64 past the size kept). */
-	return p->levels + p->levels / 20 + REFILL_MAX + 256;
+	 * (at most levels / 20 + 64 past the size kept), and the levels
+	 * taken before it. */
+	return p->levels + p->levels / 20 + REFILL_MAX + 256 +
+	    SM_TAKES_MAX;
 }
 
 /* The lowest mid allowed: the levels near the top stay above price 0. */
@@ -511,8 +514,12 @@ simmarket_step(struct simmarket *m)
 	struct sm_diff d;
 	uint64_t k;
 
-	keep_view(m);
-	m->ntbid = m->ntask = 0;
+	if (!m->ntakes) {
+		/* Else the take did both, before it changed the book. */
+		keep_view(m);
+		m->ntbid = m->ntask = 0;
+	}
+	m->ntakes = 0;
 	m->ntrades = 0;
 	walk(m);
 	for (k = CHANGES_MIN + rnd(m, CHANGES_SPAN); k > 0; k--)
@@ -528,6 +535,40 @@ simmarket_step(struct simmarket *m)
 	}
 	advance_ids(m, d.nbid + d.nask);
 	m->steps++;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Liquidity taken between steps */
+
+int
+simmarket_take(struct simmarket *m, int bid, int64_t px, int64_t qty)
+{
+	struct sm_side *s = side_of(m, bid);
+	int found;
+	size_t i;
+
+	if (m->p.given) {
+		errno = EINVAL;
+		return -1;
+	}
+	i = sm_find(s, bid, px, &found);
+	if (!found || qty <= 0 || qty > s->lv[i].qty) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (m->ntakes == SM_TAKES_MAX) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (!m->ntakes) {
+		/* The book as last published becomes the one the next
+		 * step's diff starts from, with the take in its touches. */
+		keep_view(m);
+		m->ntbid = m->ntask = 0;
+	}
+	m->ntakes++;
+	gen_qty_best(m, bid, s->n - 1 - i, s->lv[i].qty - qty);
 	return 0;
 }
 

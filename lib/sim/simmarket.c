@@ -42,6 +42,8 @@ static const struct sym_cfg sym_table[] = {
 	{ "BNBUSDT", 2, 60000, 1, 100000, 1, 1000000, 5000000000 },
 	{ "XRPUSDT", 4, 5000, 1, 10000000, 1, 10000000, 2000000000000 },
 	{ "DOGEUSDT", 5, 15000, 1, 100000000, 1, 100000000, 10000000000000 },
+	/* ETHUSDT / BTCUSDT: a cycle of three books for triangular tests */
+	{ "ETHBTC", 6, 50000, 1, 10000, 1, 10000, 3000000000 },
 };
 
 static const struct sym_cfg sym_default = {

@@ -128,6 +128,9 @@ struct simmarket {
 	 * diff comes from these, not from a copy of the book). */
 	struct sm_touch *tbid, *task;
 	size_t ntbid, ntask, tcap;
+	/* Levels taken since the last step (simmarket_take): their touches
+	 * wait in tbid/task for the next step's diff. */
+	size_t ntakes;
 	int64_t scale;		/* the first mid, in ticks: the profile's */
 	uint64_t steps;		/* steps taken */
 	uint64_t first_id;	/* the last step's id range */
@@ -202,6 +205,26 @@ void simmarket_free(struct simmarket *m);
  * 0, or -1 with errno ENOMEM (the market is then unchanged).
  */
 int simmarket_step(struct simmarket *m) WUR;
+
+/*
+ * Most levels simmarket_take() changes between two steps; the touch log
+ * has this much room beyond a step's own.
+ */
+#define SM_TAKES_MAX 256
+
+/*
+ * A generated market: an order of the matching engine takes qty (1e-8)
+ * from the level at px ticks of the bids (bid 1) or the asks (bid 0).
+ * The level shrinks, or goes when nothing is left, at once: the book
+ * (and so every snapshot) shows it, and the next simmarket_step()'s diff
+ * carries the change with that step's ids, as a venue's next update
+ * would; simmarket_diff() is not to be asked about the previous step
+ * after a take.  0, or -1 with errno EINVAL (a given market, no level at
+ * px, qty not in 1..its quantity) or ENOSPC (SM_TAKES_MAX levels already
+ * taken since the step); nothing changed then.
+ */
+int simmarket_take(struct simmarket *m, int bid, int64_t px, int64_t qty)
+    WUR;
 
 /*
  * A market of given params: set the book, ids, seq and time from st (a

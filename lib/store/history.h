@@ -24,10 +24,21 @@
  *                trade_id)
  *   orders       the latest state of each order (venue, market, symbol,
  *                id) by event time
+ *   candles_1m   one row per (venue, market, symbol, minute) from
+ *                one-minute `candle` events (mkt-candles --interval 1m;
+ *                the last one appended wins); other intervals are
+ *                skipped
+ *   candles_1h   per (symbol, hour) and (symbol, UTC day): the candle
+ *   candles_1d   of its minutes (of its hours), recomputed exactly at
+ *                each flush from the rows below: open the first, close
+ *                the last, high the greatest, low the least, volumes and
+ *                counts summed; a day survives the pruning of minutes
  *
  * Numbers are stored as REAL (binary doubles, correctly rounded from the
  * event's exact decimal text): these tables are derived analytics; the
- * exact events stay in the journal's segments.
+ * exact events stay in the journal's segments.  The candle tables are
+ * the exception: exact decimal TEXT, so that an hour is the exact sum
+ * of its minutes.
  *
  * To keep loading fast, history_add() buffers a little in memory: the
  * latest event of each series' newest minute (so that a stream with many
@@ -61,6 +72,7 @@ struct history_stats {
 				 * event of a stored minute, or the same) */
 	uint64_t too_old;	/* bands events before the prune cutoff */
 	uint64_t trades, fills, orders;	/* rows inserted or updated */
+	uint64_t candles;	/* candle minutes written */
 	uint64_t skipped;	/* events of a kept type that were unusable */
 };
 
@@ -237,6 +249,21 @@ int history_latest(sqlite3 *db, const char *venue, const char *market,
 int history_symbols(sqlite3 *db, const char *venue, const char *market,
     const char *symbol, struct history_out *out, char *why, size_t whylen)
     WUR;
+
+/*
+ * Candles of one symbol (venue and market may be NULL when the symbol
+ * has candles in only one), as candle events (mkt-events(5)) with
+ * interval 60000, 3600000 or 86400000 and time the bucket's start, one
+ * per minute, hour or UTC day with trades that overlaps [from, to],
+ * oldest first; CSV: time,open,high,low,close,volume,quote_volume,
+ * trades,buy_volume.  q's pct, field and agg are not used.  HISTORY_AUTO
+ * picks as history_series() does.  *used (when not NULL) gets the
+ * resolution used.  An unknown or ambiguous symbol is an error (ENOENT,
+ * EINVAL) whose why says what there is.  0, or -1 with errno and why.
+ */
+int history_candles(sqlite3 *db, const struct history_series_q *q,
+    struct history_out *out, enum history_res *used, char *why,
+    size_t whylen) WUR;
 
 /*
  * A double as the shortest decimal that reads back as the same double,

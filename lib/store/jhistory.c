@@ -35,7 +35,7 @@ keeps_history(const struct event *ev)
 	return ev->type == EV_BANDS || ev->type == EV_TRADE ||
 	    (ev->type == EV_IMBALANCE && json_get(&ev->obj, "symbols")) ||
 	    (ev->type == EV_OTHER && (json_str_is(t, "fill") ||
-	    json_str_is(t, "order")));
+	    json_str_is(t, "order") || json_str_is(t, "candle")));
 }
 
 /* meta('history_seq'): every event below it is in the history tables. */
@@ -150,7 +150,7 @@ plan_read_back(struct jhistory *h, int64_t from, struct jreader **jrp,
     char *why, size_t whylen)
 {
 	static const char *const types[] = { "bands", "trade", "fill",
-	    "order" };
+	    "order", "candle" };
 	struct jr_query q;
 
 	if (jr_open(jrp, h->dir, why, whylen) < 0)
@@ -320,6 +320,8 @@ jhistory_query(struct journal *j, const char *what,
 
 	if (strcmp(what, "series") == 0)
 		return history_series(db, q, out, NULL, why, whylen);
+	if (strcmp(what, "candles") == 0)
+		return history_candles(db, q, out, NULL, why, whylen);
 	if (strcmp(what, "latest") == 0)
 		return history_latest(db, q->venue, q->market, q->symbol, out,
 		    why, whylen);

@@ -53,7 +53,7 @@ void jhistory_attach(struct jhistory *h);
 
 /*
  * Hold line (ev: its parse) for the next sync when its type is one the
- * tables keep (bands, trade, fill, order).  1 when the lines held ask
+ * tables keep (bands, trade, fill, order, candle).  1 when the lines held ask
  * for an early sync, 0, or -1 with errno ENOMEM.
  */
 int jhistory_hold(struct jhistory *h, const char *line, size_t len,
@@ -75,10 +75,12 @@ int jhistory_prune_minutes(struct jhistory *h, int64_t before,
 void jhistory_close(struct jhistory *h);
 
 /*
- * Run query what ("series", "latest" or "symbols") on the history
- * tables of j (open for reading or writing): series takes all of q,
- * latest and symbols its venue, market and symbol filters.  As
- * history_series(), history_latest(), history_symbols().
+ * Run query what ("series", "candles", "latest" or "symbols") on the
+ * history tables of j (open for reading or writing): series takes all
+ * of q, candles its venue, market, symbol, range and resolution, latest
+ * and symbols its venue, market and symbol filters.  As
+ * history_series(), history_candles(), history_latest(),
+ * history_symbols().
  */
 int jhistory_query(struct journal *j, const char *what,
     const struct history_series_q *q, struct history_out *out, char *why,

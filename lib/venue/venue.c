@@ -4,6 +4,7 @@
  * only lists them.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,40 @@ venue_snapshot_url(const struct venue_market *m, const char *symbol,
 	if (limit < 1)
 		limit = 1;
 	return m->snapshot_url(m, symbol, limit, url, cap, weight);
+}
+
+int
+venue_instruments_url(const struct venue_market *m,
+    const char *const *symbols, size_t n, const char *cursor, char *url,
+    size_t cap, int *weight)
+{
+	if (!m->instruments_url) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	if (m->instruments_url(m, symbols, n, cursor ? cursor : "", url, cap,
+	    weight) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+venue_instruments_parse(const struct venue_market *m, int status,
+    const char *body, size_t n, venue_instrument_fn *each, void *ctx,
+    char *cursor, size_t cap, char *why, size_t whylen)
+{
+	if (!m->instruments_parse) {
+		snprintf(why, whylen, "%s %s has no instrument list",
+		    venue_name(m), venue_market(m));
+		errno = ENOTSUP;
+		return -1;
+	}
+	if (cap)
+		cursor[0] = '\0';
+	return m->instruments_parse(m, status, body, n, each, ctx, cursor,
+	    cap, why, whylen);
 }
 
 const char *

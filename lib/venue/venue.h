@@ -47,9 +47,11 @@ enum {
 };
 
 #define VENUE_SYMBOL_LEN 32
+#define VENUE_CURSOR_LEN 256	/* an instrument list's page cursor */
 
 struct venue_ops;
 struct venue_market;
+struct instrument;
 
 /*
  * Normalize one raw message msg[0..n) of a market ("spot", ...) into mkt
@@ -85,12 +87,51 @@ typedef int venue_subscribe_fn(const struct venue_market *m,
     struct buf *msgs);
 
 /*
+ * Symbols[0..n) added (on = 1) to or removed from an open connection of
+ * part `part` whose plan went out (mkt-feed --symbols-file): the
+ * messages, appended to msgs, each ended by '\0', to be sent at once.
+ * 0, or -1 when the buffer failed.
+ */
+typedef int venue_change_fn(const struct venue_market *m, int part,
+    const char *const *symbols, size_t n, unsigned streams, int on,
+    struct buf *msgs);
+
+/*
  * The REST order book URL of a symbol (into url[0..cap)) and the request
  * weight it costs; limit is clamped to what the venue accepts.  0, or -1
  * when it does not fit cap.
  */
 typedef int venue_snapshot_url_fn(const struct venue_market *m,
     const char *symbol, int limit, char *url, size_t cap, int *weight);
+
+/*
+ * The instrument list (the venue's trading rules per symbol): the REST
+ * URL that asks for the rules of symbols[0..n) (n 0: of every symbol,
+ * for mkt-feed's patterns) into url[0..cap),
+ * starting at the page cursor (NULL or "" for the first page), and the
+ * request weight it costs.  The list may hold other symbols too (where
+ * the venue cannot be asked for some only).  0, or -1 when it does not
+ * fit cap.
+ */
+typedef int venue_instruments_url_fn(const struct venue_market *m,
+    const char *const *symbols, size_t n, const char *cursor, char *url,
+    size_t cap, int *weight);
+
+/* Called with each instrument of an answer; 0 to go on, -1 to stop
+ * (its errno is kept). */
+typedef int venue_instrument_fn(const struct instrument *in, void *ctx);
+
+/*
+ * One answer body[0..n) (HTTP status `status`) of the instrument list:
+ * each(in, ctx) for every instrument in it, with venue, market, symbol
+ * and the rules the venue states (instrument.h); the next page's cursor
+ * into cursor[0..cap), "" after the last page.  0, or -1 with the reason
+ * in why: the venue's refusal (its code and message), a malformed list
+ * or rule, or -1 from each (errno as each left it, why "stopped").
+ */
+typedef int venue_instruments_parse_fn(const struct venue_market *m,
+    int status, const char *body, size_t n, venue_instrument_fn *each,
+    void *ctx, char *cursor, size_t cap, char *why, size_t whylen);
 
 struct venue_market {
 	const char *name;		/* "spot"; NULL ends a venue's list */
@@ -111,10 +152,16 @@ struct venue_market {
 	int rest_limit;
 	long rest_window_ms;
 	venue_snapshot_url_fn *snapshot_url;
+	/* The instrument list: its URL and its answers; NULL when the
+	 * venue has none. */
+	venue_instruments_url_fn *instruments_url;
+	venue_instruments_parse_fn *instruments_parse;
 	/* How the market's depth events continue a book. */
 	const struct seq_rule *rule;
 	/* The venue's own facts about the market, for its functions. */
 	const void *data;
+	/* The private side (venue/trade.h), NULL when it does not trade. */
+	const struct venue_trade *trade;
 };
 
 struct venue_ops {
@@ -128,6 +175,7 @@ struct venue_ops {
 	/* Live market data. */
 	venue_plan_fn *plan;
 	venue_subscribe_fn *subscribe;	/* NULL: all in the plan */
+	venue_change_fn *change;	/* NULL: subscribe's messages */
 	size_t group_symbols;		/* symbols per connection, at most */
 	int64_t pace_ms;		/* between the plan's messages */
 	int64_t ping_ms;		/* application ping period; 0: none */
@@ -138,15 +186,6 @@ struct venue_ops {
 	 * on VENUE_SHUTDOWN and after max_conn_ms (0: no limit). */
 	int handover;
 	int64_t max_conn_ms;
-	/*
-	 * Room for what is to come, each a member here, filled in the
-	 * venue's NAME_ops.c from its own files: request signing (keys,
-	 * the signature of a REST query or a WebSocket login), order
-	 * codecs (an mkt order to the venue's request, its replies and
-	 * fills to events), private streams (the user data stream's URL
-	 * plan and listen key upkeep).  A venue without them leaves them
-	 * NULL.
-	 */
 };
 
 /* Every venue's table, ended by NULL, in a fixed order. */
@@ -214,6 +253,21 @@ int venue_is_production(const char *url);
 /* The REST order book URL and its weight: m->snapshot_url(). */
 int venue_snapshot_url(const struct venue_market *m, const char *symbol,
     int limit, char *url, size_t cap, int *weight) WUR;
+
+/*
+ * The instrument list's URL and weight, m->instruments_url() (n 0: the
+ * whole list): 0, or -1 with errno ENOTSUP (the market has no list) or
+ * ENAMETOOLONG.
+ */
+int venue_instruments_url(const struct venue_market *m,
+    const char *const *symbols, size_t n, const char *cursor, char *url,
+    size_t cap, int *weight) WUR;
+
+/* An answer of the instrument list, m->instruments_parse() (with
+ * ENOTSUP when the market has none). */
+int venue_instruments_parse(const struct venue_market *m, int status,
+    const char *body, size_t n, venue_instrument_fn *each, void *ctx,
+    char *cursor, size_t cap, char *why, size_t whylen) WUR;
 
 /* The REST budget of a market: its key, weight per window (ms). */
 const char *venue_rest_budget(const struct venue_market *m, int *limit,

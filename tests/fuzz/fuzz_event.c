@@ -7,7 +7,10 @@
  * booksets (every update, and 1-second windows with checkpoints every
  * second, whose snapshots read back their coverage) whose render
  * callback prints books and bands.  Every line they produce must itself be a
- * valid JSON object.
+ * valid JSON object.  Intents and cancels go through tevent; an
+ * instrument read and rendered reads back as the same rules; a trade
+ * makes a candle, and a candle read back (or merged into itself) is
+ * the same candle.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,7 +22,10 @@
 #include "market/book.h"
 #include "market/bookset.h"
 #include "base/buf.h"
+#include "event/candle.h"
 #include "event/event.h"
+#include "event/instrument.h"
+#include "event/tevent.h"
 #include "base/fixed.h"
 #include "base/json.h"
 #include "venue/venue.h"
@@ -189,6 +195,215 @@ differential(const char *p, size_t n, struct levels *l)
 		check(r < 0 || levels_refused(&ev, l));
 }
 
+/*
+ * An intent or cancel that tevent accepts holds what mkt-exec relies
+ * on: a positive quantity whose text reads back as the same value, a
+ * price exactly for limits, known words; rendered back into an order
+ * event, it is valid JSON.
+ */
+static void
+trading(const struct event *ev, struct buf *out)
+{
+	static struct intent it;
+	static struct cancel c;
+	struct tev_order o;
+	struct fx v;
+	char why[256];
+
+	if (tevent_is(ev, "intent") &&
+	    tevent_intent(ev, &it, why, sizeof why) == 0) {
+		check(it.id[0] && it.symbol[0] && it.qty_fx.m > 0);
+		check(fx_parse(it.qty, strlen(it.qty), &v) == FX_OK &&
+		    fx_cmp(v, it.qty_fx) == 0);
+		check(strcmp(it.side, "buy") == 0 ||
+		    strcmp(it.side, "sell") == 0);
+		check((strcmp(it.kind, "limit") == 0) == (it.price[0] != 0));
+		if (it.price[0])
+			check(fx_parse(it.price, strlen(it.price), &v) ==
+			    FX_OK && v.m > 0 && fx_cmp(v, it.price_fx) == 0);
+		memset(&o, 0, sizeof o);
+		o.venue = it.venue;
+		o.market = it.market;
+		o.symbol = it.symbol;
+		o.id = it.id;
+		o.side = it.side;
+		o.kind = it.kind;
+		o.qty = it.qty;
+		o.price = it.price;
+		o.tif = it.tif;
+		o.status = "pending";
+		buf_reset(out);
+		tevent_render_order(out, &o);
+		check(!buf_failed(out));
+		check_lines(out, 0);
+	}
+	if (tevent_is(ev, "cancel") &&
+	    tevent_cancel(ev, &c, why, sizeof why) == 0)
+		check(c.id[0] && (c.target[0] || c.symbol[0]));
+}
+
+/*
+ * An order or fill event that tevent reads back (a journal's replay)
+ * renders into a line that reads back as the same fields.
+ */
+static void
+replayed(const struct event *ev, struct buf *out)
+{
+	static struct tev_order_in a, b;
+	static struct tev_fill_in f, g;
+	static struct event back;
+	struct tev_order o;
+	struct tev_fill w;
+	char why[256];
+
+	if (tevent_is(ev, "order") &&
+	    tevent_order_in(ev, &a, why, sizeof why) == 0) {
+		check(a.client_id[0] && a.status[0] && a.filled_qty[0]);
+		memset(&o, 0, sizeof o);
+		o.venue = a.venue;
+		o.market = a.market;
+		o.symbol = a.symbol;
+		o.time = a.time;
+		o.id = a.id;
+		o.client_id = a.client_id;
+		o.order_id = a.order_id;
+		o.side = a.side;
+		o.kind = a.kind;
+		o.qty = a.qty;
+		o.price = a.price;
+		o.tif = a.tif;
+		o.status = a.status;
+		o.filled_qty = a.filled_qty;
+		o.avg_price = a.avg_price;
+		buf_reset(out);
+		tevent_render_order(out, &o);
+		check(!buf_failed(out));
+		check_lines(out, 0);
+		check(event_parse(out->p, out->len - 1, &back, why,
+		    sizeof why) == 0);
+		check(tevent_order_in(&back, &b, why, sizeof why) == 0);
+		check(!strcmp(a.client_id, b.client_id) &&
+		    !strcmp(a.status, b.status) && a.time == b.time);
+	}
+	if (tevent_is(ev, "fill") &&
+	    tevent_fill_in(ev, &f, why, sizeof why) == 0) {
+		check(f.trade_id[0] && f.price[0] && f.qty[0]);
+		memset(&w, 0, sizeof w);
+		w.venue = f.venue;
+		w.market = f.market;
+		w.symbol = f.symbol;
+		w.time = f.time;
+		w.id = f.id;
+		w.client_id = f.client_id;
+		w.order_id = f.order_id;
+		w.trade_id = f.trade_id;
+		w.side = f.side;
+		w.price = f.price;
+		w.qty = f.qty;
+		w.fee = f.fee;
+		w.fee_asset = f.fee_asset;
+		w.maker = -1;
+		buf_reset(out);
+		tevent_render_fill(out, &w);
+		check(!buf_failed(out));
+		check_lines(out, 0);
+		check(event_parse(out->p, out->len - 1, &back, why,
+		    sizeof why) == 0);
+		check(tevent_fill_in(&back, &g, why, sizeof why) == 0);
+		check(!strcmp(f.trade_id, g.trade_id) && f.time == g.time);
+	}
+}
+
+/* The rules an instrument reader accepts survive their rendering. */
+static void
+instrument_roundtrip(const struct event *ev, struct buf *out)
+{
+	static struct instrument a, b;
+	static struct event back;
+	char why[256];
+
+	if (!tevent_is(ev, "instrument") ||
+	    instrument_read(ev, &a, why, sizeof why) < 0)
+		return;
+	check(a.venue[0] && a.market[0] && a.symbol[0]);
+	buf_reset(out);
+	instrument_render(out, &a);
+	check(!buf_failed(out));
+	check_lines(out, 0);
+	check(event_parse(out->p, out->len - 1, &back, why,
+	    sizeof why) == 0);
+	check(instrument_read(&back, &b, why, sizeof why) == 0);
+	check(a.has == b.has && strcmp(a.symbol, b.symbol) == 0);
+	check(fx_cmp(a.tick, b.tick) == 0 && fx_cmp(a.step, b.step) == 0 &&
+	    fx_cmp(a.min_qty, b.min_qty) == 0 &&
+	    fx_cmp(a.min_notional, b.min_notional) == 0 &&
+	    fx_cmp(a.max_qty, b.max_qty) == 0);
+	if (a.has & INSTR_TICK)
+		check(instrument_on_step(a.tick, a.tick));
+}
+
+static int
+same_candle(const struct candle *a, const struct candle *b)
+{
+	return a->interval == b->interval && a->open_time == b->open_time &&
+	    a->trades == b->trades && !strcmp(a->symbol, b->symbol) &&
+	    fx_cmp(a->open, b->open) == 0 && fx_cmp(a->high, b->high) == 0 &&
+	    fx_cmp(a->low, b->low) == 0 && fx_cmp(a->close, b->close) == 0 &&
+	    fx_cmp(a->volume, b->volume) == 0 &&
+	    fx_cmp(a->quote_volume, b->quote_volume) == 0 &&
+	    fx_cmp(a->buy_volume, b->buy_volume) == 0;
+}
+
+/* Render c, read it back: the same candle. */
+static void
+candle_roundtrip(const struct candle *c, struct buf *out)
+{
+	static struct candle back;
+	static struct event ev;
+	char why[256];
+
+	buf_reset(out);
+	candle_render(out, c);
+	check(!buf_failed(out));
+	check_lines(out, 0);
+	check(event_parse(out->p, out->len - 1, &ev, why, sizeof why) == 0);
+	check(candle_read(&ev, &back, why, sizeof why) == 0);
+	check(same_candle(c, &back));
+}
+
+/*
+ * A trade that reads makes a one-trade candle whose prices are its
+ * own; a candle that reads survives rendering, and merged with itself
+ * keeps its prices and doubles its count.
+ */
+static void
+candles(const struct event *ev, struct buf *out)
+{
+	static struct candle c, d;
+	struct candle_trade t;
+	char why[256];
+
+	if (ev->type == EV_TRADE &&
+	    candle_trade_read(ev, &t, why, sizeof why) == 0 &&
+	    candle_start(&c, &t, 60000, candle_window(t.time, 60000) *
+	    60000) == 0 && candle_add(&c, &t) == 0) {
+		check(c.trades == 1 && fx_cmp(c.open, t.price) == 0 &&
+		    fx_cmp(c.high, c.low) == 0 &&
+		    fx_cmp(c.volume, t.qty) == 0);
+		check(c.open_time <= t.time && t.time - c.open_time < 60000);
+		candle_roundtrip(&c, out);
+	}
+	if (tevent_is(ev, "candle") &&
+	    candle_read(ev, &c, why, sizeof why) == 0) {
+		candle_roundtrip(&c, out);
+		d = c;
+		if (candle_merge(&d, &c) == 0)
+			check(d.trades == 2 * c.trades &&
+			    fx_cmp(d.high, c.high) == 0 &&
+			    fx_cmp(d.low, c.low) == 0);
+	}
+}
+
 static void
 one_line(const char *p, size_t n, struct bookset *bs, int nbs,
     struct levels *l, struct buf *out)
@@ -214,6 +429,12 @@ one_line(const char *p, size_t n, struct bookset *bs, int nbs,
 			continue;
 		walk(&v, 0);
 	}
+	if (ev.type == EV_OTHER) {
+		trading(&ev, out);
+		replayed(&ev, out);
+		instrument_roundtrip(&ev, out);
+	}
+	candles(&ev, out);
 	if (event_fields(&ev, why, sizeof why) < 0)
 		return;
 	if (ev.bids) {

@@ -6,7 +6,9 @@
  * every daily row the minutes of its hours.  The latest and symbols
  * queries must write valid JSON objects; a series query of mkt-diff's
  * TOTAL sum (and of a symbol that may be ambiguous or unknown) answers
- * with valid lines or fails with a reason.
+ * with valid lines or fails with a reason.  Every candle hour (day) that
+ * is there counts the trades of its minutes (hours), and the candle
+ * queries write candle events or fail with a reason.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -81,6 +83,25 @@ series(struct history_out *out, const char *symbol)
 		check(why[0] != '\0');
 }
 
+/* The candles of symbol at res: lines, or a reason. */
+static void
+candles(struct history_out *out, const char *symbol, enum history_res res)
+{
+	struct history_series_q q;
+	char why[1024];
+
+	memset(&q, 0, sizeof q);
+	q.symbol = symbol;
+	q.res = res;
+	q.from = INT64_MIN;
+	q.to = INT64_MAX;
+	buf_reset(out->buf);
+	if (history_candles(db, &q, out, NULL, why, sizeof why) == 0)
+		check_lines(out->buf);
+	else
+		check(why[0] != '\0');
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -118,6 +139,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "1 FROM bands_1h r WHERE r.sid = m.sid AND r.time = m.time / "
 	    "3600000 * 3600000 - (m.time % 3600000 < 0) * 3600000)") == 0);
 
+	check(count("SELECT count(*) FROM candles_1h r WHERE trades != "
+	    "(SELECT sum(trades) FROM candles_1m m WHERE m.symbol_id = "
+	    "r.symbol_id AND m.time >= r.time AND m.time < r.time + "
+	    "3600000)") == 0);
+	check(count("SELECT count(*) FROM candles_1d r WHERE trades != "
+	    "(SELECT sum(trades) FROM candles_1h m WHERE m.symbol_id = "
+	    "r.symbol_id AND m.time >= r.time AND m.time < r.time + "
+	    "86400000)") == 0);
+
 	buf_init(&b, 0);
 	out.buf = &b;
 	out.format = HISTORY_NDJSON;
@@ -132,6 +162,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_lines(&b);
 	series(&out, "TOTAL");
 	series(&out, "BTCUSDT");
+	candles(&out, "BTCUSDT", HISTORY_AUTO);
+	candles(&out, "BTCUSDT", HISTORY_MINUTE);
+	candles(&out, "BTCUSDT", HISTORY_DAY);
 	buf_free(&b);
 	return 0;
 }

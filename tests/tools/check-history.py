@@ -3,7 +3,7 @@
 recomputation from the events that went into it.
 
     check-history.py DB EVENTS... [--cutoff MS] [--query CMD] [--tol X]
-    check-history.py --dump DB
+    check-history.py --dump DB [--digits N]
 
 EVENTS are the NDJSON files appended, in order.  --cutoff: the minute rows
 were pruned at that time (rounded down to the hour as the pruning does),
@@ -15,7 +15,11 @@ order of floating-point additions differs); everything else exactly.
 
 Failures are printed as TAP comments ('# ...'); the exit status says
 whether all held.  --dump prints every history table, sorted, with exact
-float reprs, for comparing two states of a database.
+float reprs, for comparing two states of a database; --digits N prints
+floats to N significant digits instead, for comparing two databases
+filled in different batches (a sum is added per batch, and floating-point
+addition is not associative, so the last bits depend on where the
+batches fell).
 """
 import csv
 import io
@@ -60,12 +64,19 @@ def floor(t, unit):
     return t // unit * unit
 
 
-def dump(path):
+def rounded(row, digits):
+    return tuple("%.*g" % (digits, v) if isinstance(v, float) else v
+                 for v in row)
+
+
+def dump(path, digits=None):
     db = sqlite3.connect(path)
     for name, sql in TABLES.items():
-        rows = sorted(db.execute(sql).fetchall(), key=repr)
+        rows = db.execute(sql).fetchall()
+        if digits is not None:
+            rows = [rounded(r, digits) for r in rows]
         print("== %s %d" % (name, len(rows)))
-        for r in rows:
+        for r in sorted(rows, key=repr):
             print(repr(r))
 
 
@@ -581,7 +592,10 @@ def check_symbols(cmd, model, kept, rolls, cutoff):
 def main(argv):
     args = argv[1:]
     if args[:1] == ["--dump"]:
-        dump(args[1])
+        if args[2:3] == ["--digits"]:
+            dump(args[1], int(args[3]))
+        else:
+            dump(args[1])
         return 0
     cutoff = None
     cmd = None

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "event/event.h"
+#include "event/tevent.h"
 #include "tap.h"
 
 #define HEAD "\"venue\":\"binance\",\"market\":\"spot\",\"symbol\":\"BTCUSDT\""
@@ -485,6 +486,65 @@ test_decimal(void)
 	    "event_decimal: 39 digits out of range");
 }
 
+#define ORDER "{\"type\":\"order\"," HEAD ",\"time\":5,\"id\":\"a1\"," \
+	"\"client_id\":\"a1\",\"side\":\"buy\",\"kind\":\"limit\"," \
+	"\"qty\":0.01,\"price\":\"100\",\"tif\":\"GTC\","
+#define FILL "{\"type\":\"fill\"," HEAD ",\"time\":7,\"client_id\":\"a1\"," \
+	"\"side\":\"sell\",\"price\":101.5,\"qty\":0.01,"
+
+/* Order and fill events read back (a journal's replay). */
+static void
+test_trading_in(void)
+{
+	static struct tev_order_in o;
+	static struct tev_fill_in f;
+	static const struct {
+		const char *line, *why;
+	} bad[] = {
+		{ ORDER "\"status\":\"lost\"}",
+		    "field 'status' is 'lost', not one of pending, new, ..." },
+		{ ORDER "\"status\":\"new\",\"filled_qty\":-1}",
+		    "field 'filled_qty' is below 0" },
+		{ "{\"type\":\"order\"," HEAD ",\"time\":\"x\",\"id\":\"a\","
+		    "\"client_id\":\"a\",\"side\":\"buy\",\"kind\":\"market\","
+		    "\"qty\":1,\"status\":\"new\"}",
+		    "field 'time' is not a time in ms" },
+		{ "{\"type\":\"order\"," HEAD ",\"time\":5,\"id\":\"a1\"}",
+		    "missing field 'client_id'" },
+	};
+	size_t i;
+
+	tap_ok(event_parse(ORDER "\"status\":\"partially_filled\","
+	    "\"filled_qty\":0.005,\"order_id\":\"9\"}", strlen(ORDER
+	    "\"status\":\"partially_filled\",\"filled_qty\":0.005,"
+	    "\"order_id\":\"9\"}"), &ev, why, sizeof why) == 0 &&
+	    tevent_order_in(&ev, &o, why, sizeof why) == 0, "an order: %s",
+	    why);
+	tap_ok(!strcmp(o.client_id, "a1") && !strcmp(o.price, "100") &&
+	    !strcmp(o.qty, "0.01") && !strcmp(o.filled_qty, "0.005") &&
+	    !strcmp(o.status, "partially_filled") && o.time == 5 &&
+	    !strcmp(o.order_id, "9") && o.avg_price[0] == '\0',
+	    "its fields as written");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why[0] = '\0';
+		tap_ok(event_parse(bad[i].line, strlen(bad[i].line), &ev, why,
+		    sizeof why) == 0 && tevent_order_in(&ev, &o, why,
+		    sizeof why) < 0 && !strcmp(why, bad[i].why),
+		    "refused: %s", bad[i].why);
+		if (strcmp(why, bad[i].why))
+			tap_diag("why '%s'", why);
+	}
+	tap_ok(event_parse(FILL "\"trade_id\":\"t1\"}", strlen(FILL
+	    "\"trade_id\":\"t1\"}"), &ev, why, sizeof why) == 0 &&
+	    tevent_fill_in(&ev, &f, why, sizeof why) == 0 &&
+	    !strcmp(f.trade_id, "t1") && !strcmp(f.price, "101.5") &&
+	    f.fee[0] == '\0' && f.time == 7, "a fill, without a fee");
+	tap_ok(event_parse(FILL "\"fee\":1}", strlen(FILL "\"fee\":1}"),
+	    &ev, why, sizeof why) == 0 && tevent_fill_in(&ev, &f, why,
+	    sizeof why) < 0 && !strcmp(why, "missing field 'trade_id'"),
+	    "a fill without a trade id is refused");
+}
+
 int
 main(void)
 {
@@ -494,5 +554,6 @@ main(void)
 	test_consume();
 	test_levels();
 	test_decimal();
+	test_trading_in();
 	return tap_done();
 }

@@ -1,8 +1,9 @@
 /*
  * t_fixed: exact decimals -- parsing every JSON number form, the range
  * limits (38 significant digits, scale 36), exact printing, comparison
- * and sums across scales, checked products with a count, padded
- * rendering, and the rounded rendering of derived figures.
+ * and sums across scales, checked products with a count, exact products
+ * and half-to-even quotients, padded rendering, and the rounded
+ * rendering of derived figures.
  */
 #include <math.h>
 #include <stdio.h>
@@ -585,6 +586,121 @@ test_mul_dp(void)
 	    "format_dp: the longest padding fits FX_BUFSZ");
 }
 
+/* a op b, rendered exactly (or "fail"), against want. */
+static void
+mul_is(const char *a, const char *b, const char *want)
+{
+	struct fx w = { 0, 0 };
+	int r = fx_mul(num(a), num(b), &w);
+
+	const char *got = r == 0 ? fmt(w) : "fail";
+
+	tap_ok(strcmp(got, want) == 0, "mul %s * %s = %s (got %s)", a, b,
+	    want, got);
+}
+
+static void
+div_is(const char *a, const char *b, int scale, const char *want)
+{
+	struct fx w = { 0, 0 };
+	int r = fx_div(num(a), num(b), scale, &w);
+
+	const char *got = r == 0 ? fmt(w) : "fail";
+
+	tap_ok(strcmp(got, want) == 0, "div %s / %s at %d = %s (got %s)", a,
+	    b, scale, want, got);
+}
+
+/* Exact products; quotients rounded half to even at the given scale. */
+static void
+test_mul_div(void)
+{
+	struct fx w = { 7, 2 };
+
+	mul_is("30000.01", "0.00100000", "30.00001");
+	mul_is("-1.5", "2", "-3");
+	mul_is("0", "123.45", "0");
+	mul_is("1e-20", "1e-16", "0.000000000000000000000000000000000001");
+	/* Scale 39, but the mantissa ends in zeros: 1.0e-20 * 1.00e-16 */
+	mul_is("0.000000000000000000010", "0.000000000000000100",
+	    "0.000000000000000000000000000000000001");
+	mul_is("1e-20", "1e-17", "fail");
+	mul_is("10000000000000000000", "10000000000000000000", "fail");
+	tap_ok(fx_mul(num("1e20"), num("1e19"), &w) < 0 && w.m == 7 &&
+	    w.s == 2, "mul: overflow leaves out untouched");
+	/* 1/3 = 0.333..: down; 2/3 = 0.666..: up */
+	div_is("1", "3", 4, "0.3333");
+	div_is("2", "3", 4, "0.6667");
+	div_is("-2", "3", 4, "-0.6667");
+	div_is("2", "-3", 4, "-0.6667");
+	/* Halves go to the even neighbour: 0.125 -> 0.12, 0.375 -> 0.38 */
+	div_is("1", "8", 2, "0.12");
+	div_is("3", "8", 2, "0.38");
+	div_is("-1", "8", 2, "-0.12");
+	div_is("-3", "8", 2, "-0.38");
+	div_is("5", "2", 0, "2");
+	div_is("7", "2", 0, "4");
+	/* An average price: (1 * 100 + 2 * 101) / 3 = 100.666.. */
+	div_is("302", "3", 12, "100.666666666667");
+	div_is("30000.01", "0.001", 2, "30000010");
+	div_is("0.00000001", "100000000", 20, "0.0000000000000001");
+	div_is("1", "0", 4, "fail");
+	div_is("1", "3", FX_MAX_SCALE + 1, "fail");
+	div_is("1e30", "1e-10", 0, "fail");
+	tap_ok(fx_div((struct fx){ I128_MIN, 0 }, num("-1"), 0, &w) < 0 &&
+	    w.m == 7, "div: the most negative mantissa by -1 overflows");
+	tap_ok(fx_div(num("1e37"), num("0.1"), 0, &w) < 0,
+	    "div: a quotient of 39 digits overflows");
+}
+
+/* fx_mul_round: exact products, rounding only past the given scale. */
+static void
+mulr_is(const char *a, const char *b, int scale, enum fx_round r,
+    const char *want)
+{
+	struct fx x, y, z;
+	char t[FX_BUFSZ];
+
+	if (fx_parse(a, strlen(a), &x) != FX_OK ||
+	    fx_parse(b, strlen(b), &y) != FX_OK ||
+	    fx_mul_round(x, y, scale, r, &z) < 0) {
+		tap_ok(0, "mul %s * %s", a, b);
+		return;
+	}
+	*fx_format(z, t) = '\0';
+	tap_eq_s(t, want, "mul: product");
+}
+
+static void
+test_mul(void)
+{
+	struct fx x = { 7, 2 }, big = { fx_pow10(19), 0 };
+
+	mulr_is("65114.20", "0.004", FX_MAX_SCALE, FX_ROUND_DOWN, "260.4568");
+	mulr_is("260.4568", "0.0005", FX_MAX_SCALE, FX_ROUND_HALF_EVEN,
+	    "0.1302284");
+	mulr_is("-1.5", "2", 0, FX_ROUND_DOWN, "-3");
+	mulr_is("0.125", "1", 2, FX_ROUND_HALF_EVEN, "0.12");
+	mulr_is("0.135", "1", 2, FX_ROUND_HALF_EVEN, "0.14");
+	mulr_is("0.1251", "1", 2, FX_ROUND_HALF_EVEN, "0.13");
+	mulr_is("-0.125", "1", 2, FX_ROUND_HALF_EVEN, "-0.12");
+	mulr_is("-0.135", "1", 2, FX_ROUND_HALF_EVEN, "-0.14");
+	mulr_is("0.129", "1", 2, FX_ROUND_DOWN, "0.12");
+	mulr_is("-0.129", "1", 2, FX_ROUND_DOWN, "-0.12");
+	mulr_is("0.121", "1", 2, FX_ROUND_UP, "0.13");
+	mulr_is("-0.121", "1", 2, FX_ROUND_UP, "-0.13");
+	mulr_is("0.12", "1", 2, FX_ROUND_UP, "0.12");
+	mulr_is("1e-30", "1e-30", 0, FX_ROUND_UP, "1");
+	mulr_is("1e-30", "1e-30", 0, FX_ROUND_HALF_EVEN, "0");
+	tap_ok(fx_mul_round(big, big, 0, FX_ROUND_DOWN, &x) < 0 && x.m == 7 &&
+	    x.s == 2, "mul: 39 digits is an overflow, out untouched");
+	big.m = fx_pow10(20);
+	tap_ok(fx_mul_round(big, big, 0, FX_ROUND_DOWN, &x) < 0,
+	    "mul: a mantissa past 128 bits is an overflow");
+	tap_ok(fx_mul_round(x, x, FX_MAX_SCALE + 1, FX_ROUND_DOWN, &x) < 0,
+	    "mul: a scale past FX_MAX_SCALE is refused");
+}
+
 int
 main(void)
 {
@@ -597,6 +713,8 @@ main(void)
 	test_add();
 	test_trim_format();
 	test_mul_dp();
+	test_mul_div();
 	test_rounded();
+	test_mul();
 	return tap_done();
 }

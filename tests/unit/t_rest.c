@@ -4,11 +4,16 @@
  * was never passed, 429 and 418 backoffs honoured to the millisecond of
  * the server's log, 5xx and transport errors retried, rest_next_ms; and
  * on an event loop (rest_attach), paced starts from the loop's timers.
- * The stub is started per case and stopped by its PID.
+ * The stub is started per case and stopped by its PID.  Against a
+ * scripted server in a child process: methods, bodies and header lines
+ * as sent, wanted response headers, `once' requests (503, 429, a
+ * closed port, a dropped keep-alive connection), a per-request timeout
+ * on a server that never answers, and prepare at send time.
  */
 /* load: 3 (sockets, other processes: make check-load runs it 3 times) */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -779,6 +784,603 @@ test_5xx(void)
 	stub_stop(&s);
 }
 
+/*
+ * A scripted HTTP/1.1 server in a child process, for what http-stub.py
+ * does not do: it appends every request it reads, head and body, to a
+ * log file (before answering, so the log is complete when the client
+ * has its answer) and answers by its mode.  The listening socket is
+ * made here, so the port is known at once.
+ */
+enum {
+	SRV_OK,			/* 200 with rate-limit headers, keep-alive */
+	SRV_503,		/* 503 */
+	SRV_429,		/* 429, Retry-After: 1 */
+	SRV_DROP_SECOND		/* read a connection's second request, close */
+};
+
+struct srv {
+	pid_t pid;
+	int port;
+	char log[256];
+};
+
+#define SRV_ANSWER_OK "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+	"X-MBX-USED-WEIGHT-1M: 7\r\nx-mbx-order-count-10s: 3\r\n" \
+	"X-MBX-ORDER-COUNT-1D: 17\r\nX-Bapi-Limit-Status: 9\r\n" \
+	"X-Bapi-Limit-Reset-Timestamp: 1672738134824\r\n" \
+	"Content-Length: 11\r\n\r\n{\"ok\":true}"
+#define SRV_ANSWER_503 "HTTP/1.1 503 Service Unavailable\r\n" \
+	"Content-Length: 4\r\n\r\nbusy"
+#define SRV_ANSWER_429 "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\n" \
+	"Content-Length: 4\r\n\r\nslow"
+
+/* A listening socket on 127.0.0.1, its port in *port; -1 on failure. */
+static int
+listen_any(int *port)
+{
+	struct sockaddr_in sa = { 0 };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    listen(fd, 8) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* One request from c into b (head and body): its length, 0 at EOF. */
+static size_t
+srv_read_request(int c, char *b, size_t cap)
+{
+	size_t n = 0, want = 0;
+	const char *end = NULL, *cl;
+	ssize_t k;
+
+	b[0] = '\0';
+	for (;;) {
+		if (!end) {
+			end = strstr(b, "\r\n\r\n");
+			if (end) {
+				cl = strcasestr(b, "\r\ncontent-length:");
+				want = (size_t)(end + 4 - b) + (cl && cl < end ?
+				    strtoul(cl + 17, NULL, 10) : 0);
+			}
+		}
+		if (end && n >= want)
+			return want;
+		if (n + 1 >= cap)
+			return 0;
+		k = read(c, b + n, cap - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return 0;
+		n += (size_t)k;
+		b[n] = '\0';
+	}
+}
+
+static void
+srv_log(const char *path, const char *b, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+
+	if (fd < 0)
+		return;
+	if (write_all(fd, b, n) < 0 || write_all(fd, "\n#END\n", 6) < 0)
+		_exit(3);
+	close(fd);
+}
+
+static void
+srv_serve(int lfd, int mode, const char *log)
+{
+	static char b[1 << 16];
+	const char *answer;
+	size_t n;
+	int c, nth;
+
+	answer = mode == SRV_503 ? SRV_ANSWER_503 : mode == SRV_429 ?
+	    SRV_ANSWER_429 : SRV_ANSWER_OK;
+	for (;;) {
+		c = accept(lfd, NULL, NULL);
+		if (c < 0)
+			continue;
+		for (nth = 1; (n = srv_read_request(c, b, sizeof b)) > 0;
+		    nth++) {
+			srv_log(log, b, n);
+			if (mode == SRV_DROP_SECOND && nth == 2)
+				break;
+			if (write_all(c, answer, strlen(answer)) < 0)
+				break;
+		}
+		close(c);
+	}
+}
+
+static int
+srv_start(struct srv *s, int mode)
+{
+	int lfd = listen_any(&s->port);
+
+	snprintf(s->log, sizeof s->log, "%s/srv.%d.log", dir, nstub++);
+	unlink(s->log);
+	if (lfd < 0)
+		return -1;
+	s->pid = fork();
+	if (s->pid == 0) {
+		srv_serve(lfd, mode, s->log);
+		_exit(0);
+	}
+	close(lfd);
+	return s->pid < 0 ? -1 : 0;
+}
+
+static void
+srv_stop(struct srv *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = 0;
+	unlink(s->log);
+}
+
+/* The server's log, NUL-terminated, in b; the number of requests. */
+static int
+srv_requests(const struct srv *s, char *b, size_t cap)
+{
+	const char *p;
+	ssize_t k;
+	size_t n = 0;
+	int fd = open(s->log, O_RDONLY), count = 0;
+
+	b[0] = '\0';
+	if (fd < 0)
+		return 0;
+	while (n + 1 < cap && (k = read(fd, b + n, cap - 1 - n)) > 0)
+		n += (size_t)k;
+	close(fd);
+	b[n] = '\0';
+	for (p = b; (p = strstr(p, "\n#END\n")); p++)
+		count++;
+	return count;
+}
+
+/* Each request's line, one per log entry: request i's into line. */
+static void
+srv_line(const char *log, int i, char *line, size_t n)
+{
+	const char *p = log, *e;
+
+	line[0] = '\0';
+	for (; i > 0 && p; i--) {
+		p = strstr(p, "\n#END\n");
+		if (p)
+			p += 6;
+	}
+	if (!p)
+		return;
+	e = strstr(p, "\r\n");
+	if (e)
+		snprintf(line, n, "%.*s", (int)(e - p), p);
+}
+
+/*
+ * A POST with a body and header lines arrives byte for byte, then a
+ * GET, a DELETE and an empty PUT on the same reused handle each with
+ * their own method; the wanted response headers come back.
+ */
+static void
+test_methods(void)
+{
+	static char log[1 << 16];
+	const char *body = "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\"}";
+	const char *meth[4] = { "POST", NULL, "DELETE", "PUT" };
+	const char *want[4] = { "POST /v5/order/create HTTP/1.1",
+		"GET /api/v3/time HTTP/1.1",
+		"DELETE /api/v3/order?symbol=BTCUSDT&origClientOrderId=a "
+		"HTTP/1.1",
+		"PUT /api/v3/userDataStream?listenKey=k HTTP/1.1" };
+	const char *path[4] = { "/v5/order/create", "/api/v3/time",
+		"/api/v3/order?symbol=BTCUSDT&origClientOrderId=a",
+		"/api/v3/userDataStream?listenKey=k" };
+	struct rest_req q;
+	struct res res;
+	struct srv s;
+	struct rest *r;
+	char line[256], first[8192];
+	const char *end;
+	int i, n, rc;
+
+	if (srv_start(&s, SRV_OK) < 0 || rest_open(&r, NULL) < 0 ||
+	    rest_budget(r, "h", 600, 5000, 1) < 0) {
+		tap_ok(0, "methods: server, rest_open");
+		srv_stop(&s);
+		return;
+	}
+	req_init(&q, "h", s.port, "/x", 1, &res);
+	q.method = "PATCH";
+	errno = 0;
+	rc = rest_submit(r, &q);
+	tap_ok(rc < 0 && errno == EINVAL, "methods: PATCH refused: EINVAL");
+	q.method = "POST";
+	q.headers[0] = "X-Evil: a\r\nX-Injected: b";
+	errno = 0;
+	rc = rest_submit(r, &q);
+	tap_ok(rc < 0 && errno == EINVAL, "methods: a header line with CRLF "
+	    "refused");
+	q.headers[0] = NULL;
+	q.body_len = 3;
+	errno = 0;
+	rc = rest_submit(r, &q);
+	tap_ok(rc < 0 && errno == EINVAL, "methods: a length without a body "
+	    "refused");
+	for (i = 0; i < 4; i++) {
+		req_init(&q, "h", s.port, path[i], 1, &res);
+		q.method = meth[i];
+		if (i == 0) {
+			q.body = body;
+			q.body_len = strlen(body);
+			q.headers[0] = "X-BAPI-API-KEY: testkey";
+			q.headers[2] = "Content-Type: application/json";
+			q.want[0] = "X-MBX-ORDER-COUNT-10S";
+			q.want[1] = "x-mbx-order-count-1d";
+			q.want[2] = "X-MBX-USED-WEIGHT-1M";
+			q.want[3] = "X-Bapi-Limit-Status";
+			q.want[4] = "X-Bapi-Limit-Reset-Timestamp";
+			q.want[5] = "Retry-After";
+		}
+		if (rest_submit(r, &q) < 0 ||
+		    run_until(r, &res.done, 1, HANG_MS) < 0)
+			tap_diag("request %d: %s", i, strerror(errno));
+		tap_ok(res.done == 1 && res.status == 200 && q.maybe_sent == 1,
+		    "methods: %s answered 200 (status %d)", meth[i] ? meth[i] :
+		    "GET", res.status);
+		if (i != 0)
+			continue;
+		tap_eq_s(res.body, "{\"ok\":true}",
+		    "methods: the answer's body");
+		tap_eq_s(q.got[0], "3", "wanted header X-MBX-ORDER-COUNT-10S");
+		tap_eq_s(q.got[1], "17", "wanted header X-MBX-ORDER-COUNT-1D");
+		tap_eq_s(q.got[2], "7", "wanted header X-MBX-USED-WEIGHT-1M");
+		tap_eq_s(q.got[3], "9", "wanted header X-Bapi-Limit-Status");
+		tap_eq_s(q.got[4], "1672738134824",
+		    "wanted header X-Bapi-Limit-Reset-Timestamp");
+		tap_eq_s(q.got[5], "",
+		    "wanted header absent: Retry-After \"\"");
+	}
+	n = srv_requests(&s, log, sizeof log);
+	tap_eq_i(n, 4, "methods: the server saw 4 requests");
+	for (i = 0; i < 4; i++) {
+		srv_line(log, i, line, sizeof line);
+		tap_eq_s(line, want[i], "methods: request line");
+	}
+	end = strstr(log, "\n#END\n");
+	snprintf(first, sizeof first, "%.*s", end ? (int)(end - log) : 0, log);
+	tap_ok(strcasestr(first, "\r\nX-BAPI-API-KEY: testkey\r\n") &&
+	    strcasestr(first, "\r\nContent-Type: application/json\r\n") &&
+	    strcasestr(first, "\r\nContent-Length: 40\r\n") &&
+	    !strcasestr(first, "\r\nExpect:"),
+	    "POST: the header lines as given, no Expect");
+	tap_ok(strlen(first) > strlen(body) &&
+	    strcmp(first + strlen(first) - strlen(body), body) == 0 &&
+	    strstr(first, "\r\n\r\n") + 4 == first + strlen(first) -
+	    strlen(body), "POST: the body byte for byte");
+	tap_ok(!strcasestr(strstr(log, "GET /api/v3/time"), "Content-Length")
+	    || strcasestr(strstr(log, "GET /api/v3/time"), "#END") <
+	    strcasestr(strstr(log, "GET /api/v3/time"), "Content-Length"),
+	    "GET after a POST on the same handle: no body");
+	tap_ok(strcasestr(strstr(log, "PUT /api"), "Content-Length: 0\r\n") !=
+	    NULL, "PUT without a body: Content-Length: 0");
+	rest_close(r);
+	srv_stop(&s);
+}
+
+static int
+submit_run(struct rest *r, struct rest_req *q, struct res *res)
+{
+	if (rest_submit(r, q) < 0) {
+		tap_diag("submit: %s", strerror(errno));
+		return -1;
+	}
+	return run_until(r, &res->done, 1, HANG_MS);
+}
+
+/*
+ * A keep-alive connection that the server drops after reading the next
+ * request: libcurl resends a plain request by itself, which the server
+ * then has twice; a once request is not resent: -1, maybe_sent 1.
+ */
+static void
+test_once_dropped(int once)
+{
+	static char log[1 << 16];
+	const char *what = once ? "once, dropped" : "plain, dropped";
+	struct rest_req q;
+	struct res res;
+	struct srv s;
+	struct rest *r;
+	char line[256];
+	int n;
+
+	if (srv_start(&s, SRV_DROP_SECOND) < 0 || rest_open(&r, NULL) < 0 ||
+	    rest_budget(r, "h", 600, 5000, 1) < 0) {
+		tap_ok(0, "%s: server, rest_open", what);
+		srv_stop(&s);
+		return;
+	}
+	req_init(&q, "h", s.port, "/api/v3/time", 1, &res);
+	if (submit_run(r, &q, &res) < 0 || res.status != 200)
+		tap_diag("%s: first request: %d", what, res.status);
+	req_init(&q, "h", s.port, "/api/v3/order", 1, &res);
+	q.method = "POST";
+	q.body = "newClientOrderId=x1";
+	q.body_len = strlen(q.body);
+	q.once = once;
+	submit_run(r, &q, &res);
+	n = srv_requests(&s, log, sizeof log);
+	srv_line(log, 1, line, sizeof line);
+	tap_eq_s(line, "POST /api/v3/order HTTP/1.1", "dropped: the server "
+	    "read the order");
+	if (once) {
+		tap_eq_i(res.status, -1, "once, dropped: status -1");
+		tap_ok(q.maybe_sent == 1, "once, dropped: maybe_sent 1 (%s)",
+		    res.error);
+		tap_eq_i(n, 2, "once, dropped: libcurl did not send it again");
+	} else {
+		tap_eq_i(res.status, 200, "plain, dropped: 200 in the end");
+		tap_eq_i(n, 3, "plain, dropped: libcurl sent it again by "
+		    "itself (what once prevents)");
+	}
+	rest_close(r);
+	srv_stop(&s);
+}
+
+/*
+ * once: a 503 and a 429 end the request after one try (the 429 backs
+ * the host off all the same), maybe_sent 1; a closed port ends it
+ * with maybe_sent 0; a connection the server drops after reading the
+ * request is not tried again by libcurl (a plain request is).
+ */
+static void
+test_once(void)
+{
+	static char log[1 << 16];
+	struct rest_host_state hs;
+	struct rest_req q;
+	struct res res;
+	struct srv s;
+	struct rest *r;
+	int n;
+
+	if (rest_open(&r, NULL) < 0 || rest_budget(r, "h", 600, 5000, 1) < 0) {
+		tap_ok(0, "once: rest_open");
+		return;
+	}
+	if (srv_start(&s, SRV_503) == 0) {
+		req_init(&q, "h", s.port, "/api/v3/order", 1, &res);
+		q.method = "POST";
+		q.body = "symbol=BTCUSDT&side=BUY";
+		q.body_len = strlen(q.body);
+		q.once = 1;
+		submit_run(r, &q, &res);
+		tap_eq_i(res.status, 503, "once 503: done with 503");
+		tap_eq_i(res.tries, 1, "once 503: one try");
+		tap_eq_i(q.maybe_sent, 1, "once 503: maybe_sent 1");
+		n = srv_requests(&s, log, sizeof log);
+		tap_eq_i(n, 1, "once 503: the server saw it once");
+		srv_stop(&s);
+	}
+	if (srv_start(&s, SRV_429) == 0) {
+		req_init(&q, "h", s.port, "/api/v3/order", 1, &res);
+		q.method = "POST";
+		q.once = 1;
+		submit_run(r, &q, &res);
+		tap_eq_i(res.status, 429, "once 429: done with 429");
+		tap_eq_i(res.tries, 1, "once 429: one try");
+		tap_ok(rest_host_state(r, "h", &hs) == 0 && hs.n429 == 1 &&
+		    hs.backoff_until_ms > 0, "once 429: the host backed off");
+		tap_eq_i(srv_requests(&s, log, sizeof log), 1,
+		    "once 429: the server saw it once");
+		srv_stop(&s);
+	}
+	rest_close(r);
+	if (rest_open(&r, NULL) < 0 || rest_budget(r, "h", 600, 5000, 1) < 0) {
+		tap_ok(0, "once: rest_open");
+		return;
+	}
+	req_init(&q, "h", closed_port(), "/api/v3/order", 1, &res);
+	q.method = "POST";
+	q.once = 1;
+	submit_run(r, &q, &res);
+	tap_eq_i(res.status, -1, "once, closed port: status -1");
+	tap_eq_i(res.tries, 1, "once, closed port: one try");
+	tap_ok(q.maybe_sent == 0, "once, closed port: maybe_sent 0 (%s)",
+	    res.error);
+	rest_close(r);
+	test_once_dropped(0);
+	test_once_dropped(1);
+}
+
+/* A server that accepts (the kernel does) and never answers. */
+static void
+test_timeout(void)
+{
+	struct rest_req q;
+	struct res res;
+	struct rest *r;
+	int64_t t0;
+	int port = 0, lfd = listen_any(&port);
+
+	if (lfd < 0 || rest_open(&r, NULL) < 0 ||
+	    rest_budget(r, "h", 600, 5000, 1) < 0) {
+		tap_ok(0, "timeout: listen, rest_open");
+		if (lfd >= 0)
+			close(lfd);
+		return;
+	}
+	req_init(&q, "h", port, "/api/v3/order", 1, &res);
+	q.method = "POST";
+	q.body = "a=1";
+	q.body_len = 3;
+	q.once = 1;
+	q.timeout_ms = 300;
+	t0 = time_now_ms();
+	submit_run(r, &q, &res);
+	tap_eq_i(res.status, -1, "timeout: status -1");
+	tap_ok(strstr(res.error, "timed out") != NULL, "timeout: the reason "
+	    "(%s)", res.error);
+	tap_ok(res.at - t0 >= 290 && res.at - t0 < REST_TIMEOUT_MS,
+	    "timeout: after the request's 300 ms, not rest's default (%lld "
+	    "ms)", (long long)(res.at - t0));
+	tap_ok(q.maybe_sent == 1, "timeout: maybe_sent 1");
+	tap_eq_i(res.tries, 1, "timeout: once, one try");
+	rest_close(r);
+	close(lfd);
+}
+
+/* What a prepare callback saw; res first, for on_done. */
+struct prep {
+	struct res res;
+	int n;
+	int fail;
+	int64_t at;
+	char body[64];
+};
+
+static int
+on_prepare(struct rest_req *q, void *ctx)
+{
+	struct prep *p = ctx;
+	char *qs;
+
+	p->n++;
+	if (p->fail)
+		return -1;
+	p->at = time_now_ms();
+	snprintf(p->body, sizeof p->body, "timestamp=%lld", (long long)p->at);
+	q->body = p->body;
+	q->body_len = strlen(p->body);
+	qs = strchr(q->url, '?');
+	if (qs)
+		snprintf(qs, sizeof q->url - (size_t)(qs - q->url),
+		    "?try=%d", p->n);
+	return 0;
+}
+
+static void
+prep_init(struct rest_req *q, const char *host, int port, struct prep *p)
+{
+	req_init(q, host, port, "/api/v3/order?try=0", 1, &p->res);
+	memset(p, 0, sizeof *p);
+	q->ctx = p;
+	q->method = "POST";
+	q->prepare = on_prepare;
+}
+
+/*
+ * prepare runs at send time: the second of two requests on a budget of
+ * one per second waits for it, and its prepare sees the later clock;
+ * what it writes is what is sent.  A failing prepare ends the request;
+ * a retried request is prepared again each time.
+ */
+static void
+test_prepare(void)
+{
+	static char log[1 << 16];
+	struct rest_req q[3];
+	struct prep p[3];
+	struct srv s, s5;
+	struct rest *r;
+	char want[128], line[256];
+	int64_t t0;
+	int n;
+
+	if (srv_start(&s, SRV_OK) < 0 || rest_open(&r, NULL) < 0 ||
+	    rest_budget(r, "one", 1, 1000, 1) < 0) {
+		tap_ok(0, "prepare: server, rest_open");
+		srv_stop(&s);
+		return;
+	}
+	prep_init(&q[0], "one", s.port, &p[0]);
+	prep_init(&q[1], "one", s.port, &p[1]);
+	t0 = time_now_ms();
+	if (rest_submit(r, &q[0]) < 0 || rest_submit(r, &q[1]) < 0)
+		tap_diag("prepare: submit: %s", strerror(errno));
+	tap_ok(p[0].n == 0 && p[1].n == 0, "prepare: not called at submit");
+	if (run_until(r, &p[1].res.done, 1, HANG_MS) < 0)
+		tap_diag("prepare: not done");
+	tap_ok(p[0].res.status == 200 && p[1].res.status == 200 &&
+	    p[0].n == 1 && p[1].n == 1, "prepare: once each, both answered");
+	tap_ok(p[1].at - t0 >= 900, "prepare: the second ran when the budget "
+	    "let it go, %lld ms after submit", (long long)(p[1].at - t0));
+	n = srv_requests(&s, log, sizeof log);
+	tap_eq_i(n, 2, "prepare: the server saw 2 requests");
+	snprintf(want, sizeof want, "timestamp=%lld\n#END\n",
+	    (long long)p[1].at);
+	tap_ok(strstr(log, want) != NULL, "prepare: the body it wrote was "
+	    "sent (%s)", p[1].body);
+	srv_line(log, 1, line, sizeof line);
+	tap_eq_s(line, "POST /api/v3/order?try=1 HTTP/1.1",
+	    "prepare: the URL it wrote was used");
+
+	prep_init(&q[2], "one", s.port, &p[2]);
+	p[2].fail = 1;
+	if (submit_run(r, &q[2], &p[2].res) < 0)
+		tap_diag("prepare: failing one not done");
+	tap_ok(p[2].res.status == -1 && strcmp(p[2].res.error,
+	    "prepare failed") == 0 && q[2].maybe_sent == 0 &&
+	    p[2].res.tries == 0, "prepare failed: done, -1, nothing sent");
+	tap_eq_i(srv_requests(&s, log, sizeof log), 2,
+	    "prepare failed: the server saw nothing more");
+	srv_stop(&s);
+
+	if (srv_start(&s5, SRV_503) < 0 ||
+	    rest_budget(r, "many", 600, 5000, 1) < 0) {
+		tap_ok(0, "prepare: 503 server");
+		rest_close(r);
+		return;
+	}
+	prep_init(&q[0], "many", s5.port, &p[0]);
+	submit_run(r, &q[0], &p[0].res);
+	tap_ok(p[0].res.status == 503 && p[0].res.tries == REST_MAX_TRIES &&
+	    p[0].n == REST_MAX_TRIES, "prepare: before each retry too (%d "
+	    "calls, %d tries)", p[0].n, p[0].res.tries);
+	n = srv_requests(&s5, log, sizeof log);
+	srv_line(log, n - 1, line, sizeof line);
+	snprintf(want, sizeof want, "POST /api/v3/order?try=%d HTTP/1.1",
+	    REST_MAX_TRIES);
+	tap_eq_s(line, want, "prepare: the last retry as prepared last");
+	rest_close(r);
+	srv_stop(&s5);
+}
+
 int
 main(void)
 {
@@ -795,6 +1397,10 @@ main(void)
 	test_418();
 	test_5xx();
 	test_loop();
+	test_methods();
+	test_once();
+	test_timeout();
+	test_prepare();
 	curl_global_cleanup();
 	rmdir(dir);
 	return tap_done();

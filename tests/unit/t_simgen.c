@@ -4,7 +4,10 @@
  * market's book after each step, deep refills and trims included; a
  * depth-limited view follows its diffs too; the depth profile thins out
  * away from the best price (level 5000 past 15 % of it, the deepest past
- * 30 %); --offset's simmarket_offset(); same seed, same market.
+ * 30 %); --offset's simmarket_offset(); same seed, same market;
+ * simmarket_take(): the levels taken between steps leave the book at
+ * once and the next step's diffs (whole and depth-limited) carry them,
+ * the ids running on as before.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -213,6 +216,99 @@ seeded(void)
 	simmarket_free(b);
 }
 
+/* Between steps take a whole best ask, half the best bid and a little
+ * of the third ask; before the next step the book shows it. */
+static int
+take_some(struct simmarket *m)
+{
+	struct sm_level a0 = *sm_at(&m->ask, 0), b0 = *sm_at(&m->bid, 0);
+	struct sm_level a2 = *sm_at(&m->ask, 2);
+	int64_t half = b0.qty / 2 ? b0.qty / 2 : b0.qty;
+
+	if (simmarket_take(m, 0, a0.px, a0.qty) < 0 ||
+	    simmarket_take(m, 1, b0.px, half) < 0 ||
+	    simmarket_take(m, 0, a2.px, 1) < 0)
+		return 0;
+	return sm_at(&m->ask, 0)->px != a0.px &&
+	    sm_at(&m->ask, 1)->px == a2.px &&
+	    sm_at(&m->ask, 1)->qty == a2.qty - 1 &&
+	    (half == b0.qty ? sm_at(&m->bid, 0)->px != b0.px :
+	    sm_at(&m->bid, 0)->qty == b0.qty - half);
+}
+
+/* As follow(), with levels taken before every other step. */
+static void
+follow_taken(struct simmarket *m, int steps)
+{
+	struct copy *b = calloc(4, sizeof *b);
+	struct sm_diff d;
+	int i, bad = 0, badv = 0, badt = 0, badid = 0;
+	uint64_t last;
+
+	if (!b)
+		exit(1);
+	copy_side(&b[0], &m->bid, 0);
+	copy_side(&b[1], &m->ask, 0);
+	copy_side(&b[2], &m->bid, 50);
+	copy_side(&b[3], &m->ask, 50);
+	for (i = 0; i < steps; i++) {
+		if (i % 2 == 0 && m->ask.n > 3 && m->bid.n > 1)
+			badt += !take_some(m);
+		last = m->last_id;
+		if (simmarket_step(m) < 0)
+			exit(1);
+		badid += m->first_id != last + 1;
+		simmarket_diff(m, 0, &d);
+		apply(&b[0], 1, d.bid, d.nbid, 0);
+		apply(&b[1], 0, d.ask, d.nask, 0);
+		bad += !same(&b[0], &m->bid, 0) || !same(&b[1], &m->ask, 0);
+		simmarket_diff(m, 50, &d);
+		apply(&b[2], 1, d.bid, d.nbid, 50);
+		apply(&b[3], 0, d.ask, d.nask, 50);
+		badv += !same(&b[2], &m->bid, 50) || !same(&b[3], &m->ask, 50);
+	}
+	tap_eq_i(badt, 0, "a take leaves the book at once, exactly");
+	tap_eq_i(bad, 0, "with takes: every whole-book diff = the book");
+	tap_eq_i(badv, 0, "with takes: every depth-50 diff = the top 50");
+	tap_eq_i(badid, 0, "with takes: the update ids run on");
+	free(b);
+}
+
+static void
+take_refused(void)
+{
+	struct simmarket *m = market("binance", "spot", 300, 5);
+	struct sm_level a0 = *sm_at(&m->ask, 0);
+	struct sm_params p;
+	struct simmarket *g;
+	int i, r = 0;
+
+	errno = 0;
+	tap_ok(simmarket_take(m, 0, a0.px, a0.qty + 1) < 0 && errno == EINVAL,
+	    "take: more than the level is refused");
+	errno = 0;
+	tap_ok(simmarket_take(m, 0, a0.px - 1, 1) < 0 && errno == EINVAL,
+	    "take: no level there is refused");
+	tap_ok(sm_at(&m->ask, 0)->qty == a0.qty, "take: refused, unchanged");
+	for (i = 0; i < SM_TAKES_MAX && r == 0; i++)
+		r = simmarket_take(m, 0, sm_at(&m->ask, 0)->px,
+		    sm_at(&m->ask, 0)->qty);
+	errno = 0;
+	tap_ok(r == 0 && simmarket_take(m, 1, sm_at(&m->bid, 0)->px, 1) < 0 &&
+	    errno == ENOSPC, "take: SM_TAKES_MAX levels a step, no more");
+	tap_ok(simmarket_step(m) == 0 &&
+	    simmarket_take(m, 1, sm_at(&m->bid, 0)->px, 1) == 0,
+	    "take: the step makes room again");
+	simmarket_free(m);
+	if (simmarket_params_given(&p, "binance", "spot", "BTCUSDT", 2, 8) < 0 ||
+	    !(g = simmarket_new(&p)))
+		exit(1);
+	errno = 0;
+	tap_ok(simmarket_take(g, 0, 1, 1) < 0 && errno == EINVAL,
+	    "take: a given market refuses");
+	simmarket_free(g);
+}
+
 int
 main(void)
 {
@@ -225,6 +321,13 @@ main(void)
 	m = market("bybit", "linear", 2000, 4);
 	follow(m, 1000);
 	simmarket_free(m);
+	m = market("binance", "spot", 300, 6);
+	follow_taken(m, 2000);
+	simmarket_free(m);
+	m = market("bybit", "linear", 2000, 7);
+	follow_taken(m, 500);
+	simmarket_free(m);
+	take_refused();
 	profile();
 	offset();
 	seeded();

@@ -58,6 +58,9 @@ test_complete(void)
 			tap_ok(m->snapshot_url && m->rule && m->data,
 			    "%s:%s: snapshot URL, rule and data", v->name,
 			    m->name);
+			tap_ok(!m->instruments_url == !m->instruments_parse,
+			    "%s:%s: an instrument list's URL comes with its "
+			    "parser", v->name, m->name);
 			for (k = v->markets; k < m; k++)
 				tap_ok(strcmp(k->name, m->name) != 0,
 				    "%s:%s: named once", v->name, m->name);

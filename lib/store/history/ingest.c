@@ -267,7 +267,7 @@ history_flush(struct history *h)
 			if (acc_flush(h, &y->s[j]) < 0)
 				return -1;
 	}
-	return 0;
+	return hist_candle_flush(h);
 }
 
 /* ---- reading events ---- */
@@ -409,8 +409,8 @@ plain_string(const struct json_span *v)
 }
 
 /* Skip an event: count it and say why; returns 0 (not an error). */
-static int
-skip(struct history *h, const char *fmt, const char *arg)
+int
+hist_skip(struct history *h, const char *fmt, const char *arg)
 {
 	h->stats.skipped++;
 	snprintf(h->why, sizeof h->why, fmt, arg);
@@ -418,8 +418,8 @@ skip(struct history *h, const char *fmt, const char *arg)
 }
 
 /* venue, market, symbol of an event of a kept type; 1: skipped. */
-static int
-market_fields(struct history *h, struct event *ev, struct sym **y)
+int
+hist_market_fields(struct history *h, struct event *ev, struct sym **y)
 {
 	static const char *const names[3] = { "venue", "market", "symbol" };
 	const struct json_span *v[3];
@@ -430,7 +430,7 @@ market_fields(struct history *h, struct event *ev, struct sym **y)
 	v[2] = ev->field[EVF_SYMBOL];
 	for (i = 0; i < 3; i++)
 		if (!plain_string(v[i])) {
-			skip(h, "field '%s' missing or not a plain string",
+			hist_skip(h, "field '%s' missing or not a plain string",
 			    names[i]);
 			return 1;
 		}
@@ -450,7 +450,7 @@ event_time(struct history *h, struct event *ev, int64_t *t, int *has)
 	if (!v || v->type == JSON_NULL)
 		return 0;
 	if (json_int64(v, t) < 0 || *t < -TIME_LIMIT || *t > TIME_LIMIT) {
-		skip(h, "field '%s' is not a time", "time");
+		hist_skip(h, "field '%s' is not a time", "time");
 		return 1;
 	}
 	*has = 1;
@@ -478,42 +478,43 @@ add_bands(struct history *h, struct event *ev, int values_only)
 	int has, r, f;
 
 	if (!arr || arr->type != JSON_ARRAY)
-		return skip(h, "field '%s' missing or not an array", "bands");
+		return hist_skip(h, "field '%s' missing or not an array",
+		    "bands");
 	a = *arr;
 	if (a.unchecked && json_check(&a, &reason, &where) < 0)
-		return skip(h, "field '%s' is not valid JSON", "bands");
+		return hist_skip(h, "field '%s' is not valid JSON", "bands");
 	if (event_time(h, ev, &t, &has) != 0)
 		return 0;
 	if (!has)
-		return skip(h, "missing field '%s'", "time");
+		return hist_skip(h, "missing field '%s'", "time");
 	json_iter_init(&it, &a);
 	while (json_next(&it, &el)) {
 		struct band_in *b = &bands[nb];
 		const struct json_span *c;
 
 		if (nb == EV_BANDS_MAX)
-			return skip(h, "more than %s bands", "64");
+			return hist_skip(h, "more than %s bands", "64");
 		if (el.type != JSON_OBJECT || json_parse_object(el.p, el.n,
 		    &h->band, &reason, &where) < 0)
-			return skip(h, "a band is not an %s", "object");
+			return hist_skip(h, "a band is not an %s", "object");
 		if (span_double(json_get(&h->band, "pct"), &b->pct) < 0 ||
 		    !(b->pct > 0))
-			return skip(h, "band field '%s' missing or not a "
+			return hist_skip(h, "band field '%s' missing or not a "
 			    "positive number", "pct");
 		b->v[0] = b->v[1] = 0;
 		for (f = values_only ? 2 : 0; f < NF; f++)
 			if (span_double(json_get(&h->band, hist_field_col[f]),
 			    &b->v[f]) < 0)
-				return skip(h, "band field '%s' missing or "
-				    "not a number", hist_field_col[f]);
+				return hist_skip(h, "band field '%s' missing "
+				    "or not a number", hist_field_col[f]);
 		c = json_get(&h->band, "complete");
 		b->complete = c && c->type == JSON_TRUE;
 		if (c && c->type != JSON_TRUE && c->type != JSON_FALSE)
-			return skip(h, "band field '%s' is not a boolean",
+			return hist_skip(h, "band field '%s' is not a boolean",
 			    "complete");
 		nb++;
 	}
-	r = market_fields(h, ev, &y);
+	r = hist_market_fields(h, ev, &y);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	minute = floor_to(t, MINUTE);
@@ -596,14 +597,14 @@ bind_num(struct history *h, sqlite3_stmt *st, int i, struct event *ev,
 
 	if (!v || v->type == JSON_NULL) {
 		if (required) {
-			skip(h, "missing field '%s'", name);
+			hist_skip(h, "missing field '%s'", name);
 			return 1;
 		}
 		sqlite3_bind_null(st, i);
 		return 0;
 	}
 	if (span_double(v, &d) < 0) {
-		skip(h, "field '%s' is not a number", name);
+		hist_skip(h, "field '%s' is not a number", name);
 		return 1;
 	}
 	sqlite3_bind_double(st, i, d);
@@ -617,7 +618,8 @@ need_id(struct history *h, struct event *ev, const char *name,
 	*v = json_get(&ev->obj, name);
 	if (!*v || (*v)->type == JSON_NULL || ((*v)->type != JSON_NUMBER &&
 	    (*v)->type != JSON_STRING) || (*v)->n == 0) {
-		skip(h, "field '%s' missing or not a number or string", name);
+		hist_skip(h, "field '%s' missing or not a number or string",
+		    name);
 		return 1;
 	}
 	return 0;
@@ -639,7 +641,7 @@ add_trade(struct history *h, struct event *ev)
 	if (bind_num(h, st, 6, ev, "price", 1) ||
 	    bind_num(h, st, 7, ev, "qty", 1))
 		return 0;
-	r = market_fields(h, ev, &y);
+	r = hist_market_fields(h, ev, &y);
 	if (r != 0) {
 		sqlite3_clear_bindings(st);
 		return r < 0 ? -1 : 0;
@@ -672,7 +674,7 @@ add_fill(struct history *h, struct event *ev)
 	    bind_num(h, st, 8, ev, "qty", 1) ||
 	    bind_num(h, st, 9, ev, "fee", 0))
 		return 0;
-	r = market_fields(h, ev, &y);
+	r = hist_market_fields(h, ev, &y);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	sqlite3_bind_int64(st, 1, y->id);
@@ -707,7 +709,7 @@ add_order(struct history *h, struct event *ev)
 	for (i = 0; i < 4; i++)
 		if (bind_num(h, st, 9 + i, ev, nums[i], 0))
 			return 0;
-	r = market_fields(h, ev, &y);
+	r = hist_market_fields(h, ev, &y);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	sqlite3_bind_int64(st, 1, y->id);
@@ -746,6 +748,8 @@ history_add_event(struct history *h, struct event *ev)
 			return add_fill(h, ev);
 		if (json_str_is(t, "order"))
 			return add_order(h, ev);
+		if (json_str_is(t, "candle"))
+			return hist_add_candle(h, ev);
 		return 0;
 	default:
 		return 0;
@@ -816,6 +820,8 @@ history_prune(struct history *h, int64_t cutoff_ms, int64_t *deleted)
 			goto fail;
 		total += sqlite3_changes(h->db);
 	}
+	if (hist_candle_prune(h, c, &total) < 0)
+		goto out;
 	sqlite3_finalize(st);
 	sqlite3_finalize(del);
 	free(sids);

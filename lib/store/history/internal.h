@@ -6,6 +6,8 @@
  *   ingest.c   events into minute rows, rollups, trades, fills, orders;
  *              pruning
  *   query.c    the queries: series, latest, symbols
+ *   candles.c  candle events into minute rows and exact hourly and
+ *              daily rollups; their query
  */
 #ifndef MKT_HISTORY_INTERNAL_H
 #define MKT_HISTORY_INTERNAL_H
@@ -69,6 +71,11 @@ enum {
 	ST_TRADE, ST_FILL, ST_ORDER, ST_COUNT
 };
 
+/* An hour of a symbol whose candles changed: rolled up at the flush. */
+struct hist_dirty {
+	int64_t sid, time;
+};
+
 struct history {
 	sqlite3 *db;
 	struct keymap syms;	/* "venue\0market\0symbol" -> struct sym */
@@ -79,6 +86,10 @@ struct history {
 	struct event ev;	/* the line history_add() parses */
 	struct band_in *bands;	/* the bands of one event */
 	struct db_err dbe;	/* the last database failure */
+	sqlite3_stmt *cput[3];	/* candles_1m, _1h, _1d: put a row */
+	sqlite3_stmt *crange[2];	/* candles_1m, _1h: rows of a range */
+	struct hist_dirty *cdirty;	/* hours to roll up */
+	size_t ncdirty, capcdirty;
 	char why[200];
 	char err[400];
 };
@@ -95,6 +106,22 @@ int hist_done(struct history *h, sqlite3_stmt *st, const char *what);
  * too); 0 with the row to read, or -1 as hist_db_failed() with st
  * reset. */
 int hist_row(struct history *h, sqlite3_stmt *st, const char *what);
+
+/* Skip an event: count it, say why (fmt with one %s); returns 0. */
+int hist_skip(struct history *h, const char *fmt, const char *arg);
+
+/* venue, market, symbol of an event of a kept type: 0 with *y, 1 when
+ * skipped, -1 on a database error. */
+int hist_market_fields(struct history *h, struct event *ev,
+    struct sym **y);
+
+/* candles.c: the schema, statements, ingest, rollups and pruning. */
+extern const char hist_candle_schema[];
+int hist_candle_prepare(struct history *h);
+void hist_candle_free(struct history *h);
+int hist_add_candle(struct history *h, struct event *ev);
+int hist_candle_flush(struct history *h);
+int hist_candle_prune(struct history *h, int64_t cutoff, int64_t *deleted);
 
 /* t rounded down to a multiple of unit. */
 static inline int64_t

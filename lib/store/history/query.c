@@ -115,7 +115,14 @@ name_index(const char *const *names, int n, const char *s)
 int
 history_res_parse(const char *s)
 {
-	return name_index(NAMES(res_names), s);
+	/* The names of mkt-candles' intervals, too. */
+	static const char *const short_names[] = {
+		[HISTORY_AUTO] = "auto", [HISTORY_MINUTE] = "1m",
+		[HISTORY_HOUR] = "1h", [HISTORY_DAY] = "1d",
+	};
+	int r = name_index(NAMES(res_names), s);
+
+	return r >= 0 ? r : name_index(NAMES(short_names), s);
 }
 
 int

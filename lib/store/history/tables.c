@@ -40,6 +40,11 @@ const char *const hist_field_col[NF] = {
 	"s.symbol, r.* FROM " t " r JOIN hist_symbols s ON " \
 	"s.id = r.symbol_id;\n"
 
+#define CANDLE_VIEWS \
+	SYMBOL_VIEW("candles_1m_v", "candles_1m") \
+	SYMBOL_VIEW("candles_1h_v", "candles_1h") \
+	SYMBOL_VIEW("candles_1d_v", "candles_1d")
+
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS hist_meta("
 	"k TEXT PRIMARY KEY, v TEXT NOT NULL);\n"
@@ -85,7 +90,10 @@ history_schema(sqlite3 *db)
 {
 	struct db_err e;
 
-	if (db_exec(db, schema_sql, "create the history tables", &e) < 0) {
+	if (db_exec(db, schema_sql, "create the history tables", &e) < 0 ||
+	    db_exec(db, hist_candle_schema, "create the candle tables",
+	    &e) < 0 ||
+	    db_exec(db, CANDLE_VIEWS, "create the candle views", &e) < 0) {
 		errno = EIO;
 		return -1;
 	}
@@ -228,6 +236,8 @@ history_new(sqlite3 *db)
 		    "prepare a statement", &h->dbe) < 0)
 			goto fail;
 	}
+	if (hist_candle_prepare(h) < 0)
+		goto fail;
 	if (db_prepare(db, "SELECT v FROM hist_meta WHERE "
 	    "k = 'minute_cutoff'", 0, &st, "read hist_meta", &h->dbe) < 0)
 		goto fail;
@@ -255,6 +265,7 @@ history_free(struct history *h)
 		return;
 	for (j = 0; j < ST_COUNT; j++)
 		sqlite3_finalize(h->st[j]);
+	hist_candle_free(h);
 	for (i = 0; i < h->syms.n; i++) {
 		struct sym *s = h->syms.e[i].val;
 

@@ -71,6 +71,11 @@ int binance_normalize_mode(const char *msg, size_t n, const char *market,
     const char *symbol, int64_t recv_us, struct buf *out, char *why,
     size_t whylen, enum norm_mode mode) WUR;
 
+/* The instrument lists (binance_instr.c), for the markets' tables. */
+venue_instruments_url_fn binance_spot_instruments_url;
+venue_instruments_url_fn binance_futures_instruments_url;
+venue_instruments_parse_fn binance_instruments_parse;
+
 /* The venue's table (binance_ops.c): markets "spot" and "futures"
  * (USD-M). */
 extern const struct venue_ops binance_ops;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "binance.h"
+#include "binance_trade.h"
 
 /* Streams named in the URL; the rest are subscribed with control
  * messages, at most this many a message, one every SUBSCRIBE_PACE_MS
@@ -87,14 +88,15 @@ symbol_streams(const struct venue_market *m, const char *symbol,
 	return n;
 }
 
-/* A SUBSCRIBE message for the streams names[0..len) ("a/b/c" pieces),
- * ended by '\0'. */
+/* A SUBSCRIBE (or UNSUBSCRIBE) message for the streams names[0..len)
+ * ("a/b/c" pieces), ended by '\0'. */
 static void
-subscribe_message(struct buf *msgs, const char *names, size_t len, int id)
+control_message(struct buf *msgs, const char *method, const char *names,
+    size_t len, int id)
 {
 	size_t i, start = 0;
 
-	buf_adds(msgs, "{\"method\":\"SUBSCRIBE\",\"params\":[");
+	buf_addf(msgs, "{\"method\":\"%s\",\"params\":[", method);
 	for (i = 0; i <= len; i++) {
 		if (i < len && names[i] != '/')
 			continue;
@@ -140,7 +142,8 @@ binance_plan(const struct venue_market *m, int part,
 			continue;
 		}
 		if (in_rest + k > SUBSCRIBE_STREAMS) {
-			subscribe_message(msgs, rest.p, rest.len, ++nmsgs);
+			control_message(msgs, "SUBSCRIBE", rest.p, rest.len,
+			    ++nmsgs);
 			buf_reset(&rest);
 			in_rest = 0;
 		}
@@ -150,12 +153,42 @@ binance_plan(const struct venue_market *m, int part,
 		in_rest += k;
 	}
 	if (rest.len)
-		subscribe_message(msgs, rest.p, rest.len, ++nmsgs);
+		control_message(msgs, "SUBSCRIBE", rest.p, rest.len, ++nmsgs);
 	failed = buf_failed(&one) || buf_failed(&rest) || buf_failed(url) ||
 	    buf_failed(msgs);
 	buf_free(&one);
 	buf_free(&rest);
 	return failed ? -1 : total;
+}
+
+/*
+ * Streams added to or removed from an open connection, SUBSCRIBE_STREAMS
+ * a message.  The ids start past the plan's few (a reply is not read).
+ */
+static int
+binance_change(const struct venue_market *m, int part,
+    const char *const *symbols, size_t n, unsigned streams, int on,
+    struct buf *msgs)
+{
+	const char *method = on ? "SUBSCRIBE" : "UNSUBSCRIBE";
+	struct buf names;
+	size_t i;
+	int k = 0, id = 1000, failed;
+
+	buf_init(&names, 0);
+	for (i = 0; i < n; i++) {
+		if (k + 3 > SUBSCRIBE_STREAMS) {
+			control_message(msgs, method, names.p, names.len, id++);
+			buf_reset(&names);
+			k = 0;
+		}
+		k += symbol_streams(m, symbols[i], streams, part, &names);
+	}
+	if (names.len)
+		control_message(msgs, method, names.p, names.len, id);
+	failed = buf_failed(&names) || buf_failed(msgs);
+	buf_free(&names);
+	return failed ? -1 : 0;
 }
 
 /* Spot weight by limit (rest-api.md "Order book"). */
@@ -226,8 +259,11 @@ static const struct venue_market binance_markets[] = {
 		.rest_limit = 6000,
 		.rest_window_ms = 60000,
 		.snapshot_url = spot_snapshot_url,
+		.instruments_url = binance_spot_instruments_url,
+		.instruments_parse = binance_instruments_parse,
 		.rule = &binance_rule,
 		.data = &spot_data,
+		.trade = &binance_spot_trade,
 	},
 	{
 		.name = "futures",
@@ -242,8 +278,11 @@ static const struct venue_market binance_markets[] = {
 		.rest_limit = 2400,
 		.rest_window_ms = 60000,
 		.snapshot_url = futures_snapshot_url,
+		.instruments_url = binance_futures_instruments_url,
+		.instruments_parse = binance_instruments_parse,
 		.rule = &binance_rule,
 		.data = &futures_data,
+		.trade = &binance_futures_trade,
 	},
 	{ .name = NULL },
 };
@@ -255,6 +294,7 @@ const struct venue_ops binance_ops = {
 	.normalize = binance_normalize,
 	.plan = binance_plan,
 	.subscribe = NULL,
+	.change = binance_change,
 	.group_symbols = 100,
 	.pace_ms = SUBSCRIBE_PACE_MS,
 	.ping_ms = 0,

@@ -57,6 +57,10 @@ int bybit_normalize_mode(const char *msg, size_t n, const char *market,
     enum norm_mode mode) WUR;
 
 /* The venue's table (bybit_ops.c): markets "linear" and "spot". */
+/* The instrument lists (bybit_instr.c), for the markets' tables. */
+venue_instruments_url_fn bybit_instruments_url;
+venue_instruments_parse_fn bybit_instruments_parse;
+
 extern const struct venue_ops bybit_ops;
 
 #endif

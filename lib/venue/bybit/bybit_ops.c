@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bybit.h"
+#include "bybit_trade.h"
 
 #define ARGS_MAX 10		/* topics per subscribe (spot's limit) */
 #define BOOK_DEPTH 200		/* orderbook.200: 50, 200 or 1000 */
@@ -144,8 +145,11 @@ static const struct venue_market bybit_markets[] = {
 		.rest_limit = 600,
 		.rest_window_ms = 5000,
 		.snapshot_url = snapshot_url,
+		.instruments_url = bybit_instruments_url,
+		.instruments_parse = bybit_instruments_parse,
 		.rule = &bybit_rule,
 		.data = &linear_data,
+		.trade = &bybit_linear_trade,
 	},
 	{
 		.name = "spot",
@@ -160,8 +164,11 @@ static const struct venue_market bybit_markets[] = {
 		.rest_limit = 600,
 		.rest_window_ms = 5000,
 		.snapshot_url = snapshot_url,
+		.instruments_url = bybit_instruments_url,
+		.instruments_parse = bybit_instruments_parse,
 		.rule = &bybit_rule,
 		.data = &spot_data,
+		.trade = &bybit_spot_trade,
 	},
 	{ .name = NULL },
 };
