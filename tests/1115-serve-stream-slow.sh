@@ -98,7 +98,12 @@ for b in "$T"/batch.*; do
 	cur=$((cur + $(nlines "$b") * 2))
 done
 exec 3>&-
-check "the fast client gets every event" wait_for data "$(nlines "$T/events")"
+if ! check "the fast client gets every event" \
+    wait_for data "$(nlines "$T/events")"; then
+	echo "# the fast client holds $(grep -c '^data: ' "$T/fast") events"
+	sed 's/^/# mkt-serve: /' "$T/serve.err"
+	sed 's/^/# mkt-diff: /' "$T/diff.err"
+fi
 sed -n 's/^data: //p' "$T/fast" >"$T/got"
 cmp_file "$T/got" "$T/events" "the fast client: all of them, in order"
 

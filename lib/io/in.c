@@ -346,9 +346,17 @@ in_grace_ms(const struct in *in)
 int
 in_wait(struct in *in, int64_t timeout_ms)
 {
-	struct pollfd pfd[2];
+	return in_wait_also(in, timeout_ms, NULL, 0);
+}
+
+int
+in_wait_also(struct in *in, int64_t timeout_ms, struct pollfd *also,
+    size_t nalso)
+{
+	struct pollfd pfd[2 + IN_WAIT_ALSO_MAX];
 	int64_t grace = in_grace_ms(in);
 	nfds_t n = 1;
+	size_t i;
 	int r;
 
 	if (grace >= 0 && (timeout_ms < 0 || grace < timeout_ms))
@@ -366,6 +374,8 @@ in_wait(struct in *in, int64_t timeout_ms)
 		pfd[1].revents = 0;
 		n = 2;
 	}
+	for (i = 0; i < nalso && i < IN_WAIT_ALSO_MAX; i++)
+		pfd[n++] = also[i];
 	r = poll(pfd, n, (int)timeout_ms);
 	if (r < 0)
 		return errno == EINTR ? 0 : -1;

@@ -11,6 +11,7 @@
 #ifndef MKT_IN_H
 #define MKT_IN_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,15 @@ int64_t in_grace_ms(const struct in *in);
  * again), -1 with errno.
  */
 int in_wait(struct in *in, int64_t timeout_ms) WUR;
+
+/*
+ * in_wait() that also ends when one of also[0..nalso) is ready (at most
+ * IN_WAIT_ALSO_MAX of them are watched): for a program whose output has
+ * sockets to serve while it waits (out_pollfds()).
+ */
+#define IN_WAIT_ALSO_MAX 16
+int in_wait_also(struct in *in, int64_t timeout_ms, struct pollfd *also,
+    size_t nalso) WUR;
 
 /* Free the buffer and close the descriptor if it is ours (not stdin). */
 void in_close(struct in *in);

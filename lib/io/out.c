@@ -653,6 +653,22 @@ out_held(const struct out *o)
 	return o->hold ? o->len : 0;
 }
 
+size_t
+out_pollfds(const struct out *o, struct pollfd *p, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < o->nrd && n < max; i++) {
+		if (o->rd[i].off == o->rd[i].len)
+			continue;
+		p[n].fd = o->rd[i].fd;
+		p[n].events = POLLOUT;
+		p[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
 unsigned long
 out_dropped(const struct out *o)
 {

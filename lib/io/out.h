@@ -27,6 +27,7 @@
 #ifndef MKT_OUT_H
 #define MKT_OUT_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -111,6 +112,16 @@ int64_t out_wait_ms(const struct out *o);
 
 /* Bytes held back by coalescing now (0 when none, or not coalescing). */
 size_t out_held(const struct out *o);
+
+/*
+ * Fill p[0..max) with the sockets of unix: readers whose queues hold
+ * bytes, each waiting for POLLOUT; returns how many.  A program that
+ * waits for input waits for these too and then calls out_idle(), so
+ * that what a reader's socket would not take at once reaches it without
+ * waiting for the next event.  Readers past max are served at the next
+ * wake.
+ */
+size_t out_pollfds(const struct out *o, struct pollfd *p, size_t max);
 
 /* Readers dropped so far for falling behind (unix: outputs). */
 unsigned long out_dropped(const struct out *o);

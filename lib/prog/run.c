@@ -153,17 +153,23 @@ run_pass(struct run *r, const char *line, size_t len)
 static int
 read_line(struct run *r, const char **line, size_t *len)
 {
+	struct pollfd readers[IN_WAIT_ALSO_MAX];
 	int64_t due = wait_bound(r);
+	size_t nr;
 	int st;
 
-	if (!out_held(r->out) && due < 0 && !in_draining(&r->in))
+	nr = out_pollfds(r->out, readers, IN_WAIT_ALSO_MAX);
+	if (!out_held(r->out) && nr == 0 && due < 0 && !in_draining(&r->in))
 		return in_next(&r->in, line, len);
 	st = in_next_nowait(&r->in, line, len);
 	if (st != IN_AGAIN)
 		return st;
 	run_idle(r);
-	if (due >= 0 || in_draining(&r->in)) {
-		if (in_wait(&r->in, due) < 0)
+	/* Readers of a unix: output that are behind get their queues as
+	 * their sockets drain, not when the next event comes. */
+	nr = out_pollfds(r->out, readers, IN_WAIT_ALSO_MAX);
+	if (due >= 0 || nr > 0 || in_draining(&r->in)) {
+		if (in_wait_also(&r->in, due, readers, nr) < 0)
 			die_errno("cannot wait for input");
 	}
 	return IN_AGAIN;
