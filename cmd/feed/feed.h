@@ -51,14 +51,14 @@ void feed_raw(struct opts *o);
 int feed_live(struct opts *o);
 
 /*
- * --instruments: one instrument event per target appended to out (the
- * events to be written), from the fresh cache file or the venues' lists
+ * --instruments: one instrument event per target t[0..n) appended to out
+ * (the events to be written), from the fresh cache file or the venues' lists
  * fetched through rest on loop (attached, its budgets set); the cache
  * rewritten after a fetch.  0; -1 when a stop signal came first (out
  * then untouched).  A failure is reported and exits 1, before anything
  * is appended (instr.c).
  */
-int feed_instruments(struct opts *o, struct rest *rest, struct loop *loop,
-    struct buf *out);
+int feed_instruments(struct opts *o, const struct venue_target *t, size_t n,
+    struct rest *rest, struct loop *loop, struct buf *out);
 
 #endif

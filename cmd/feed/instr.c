@@ -1,6 +1,7 @@
 /*
- * mkt-feed --instruments: the trading rules of every symbol on the
- * command line, from the venues' instrument lists (venue.h), as one
+ * mkt-feed --instruments: the trading rules of every symbol named on the
+ * command line or in --symbols-file at start (targets.c gives those the
+ * patterns and SIGHUP add), from the venues' instrument lists (venue.h), as one
  * `instrument` event each, ahead of the market data.  All or nothing:
  * the events are written only when every symbol's rules came, so a
  * failure leaves no half list on the output or in the cache file.
@@ -71,28 +72,22 @@ target_name(const struct venue_target *t, char *out, size_t cap)
 	    t->symbol);
 }
 
-/* The targets of the command line, each once. */
+/* The targets asked for, each once. */
 static void
-wants_of(const struct opts *o, struct fetch *f)
+wants_of(const struct venue_target *t, size_t n, struct fetch *f)
 {
-	char why[256];
 	size_t i, j;
 
-	f->w = calloc((size_t)o->ntargets, sizeof *f->w);
+	f->w = calloc(n ? n : 1, sizeof *f->w);
 	if (!f->w)
 		die_nomem();
-	for (i = 0; i < (size_t)o->ntargets; i++) {
-		struct want *w = &f->w[f->nw];
-
-		if (venue_parse_target(o->targets[i], &w->t, why,
-		    sizeof why) < 0)
-			die_usage("%s", why);
+	for (i = 0; i < n; i++) {
 		for (j = 0; j < f->nw; j++)
-			if (f->w[j].t.m == w->t.m &&
-			    strcmp(f->w[j].t.symbol, w->t.symbol) == 0)
+			if (f->w[j].t.m == t[i].m &&
+			    strcmp(f->w[j].t.symbol, t[i].symbol) == 0)
 				break;
 		if (j == f->nw)
-			f->nw++;
+			f->w[f->nw++].t = t[i];
 	}
 }
 
@@ -421,8 +416,8 @@ fetch_lists(struct fetch *f)
 }
 
 int
-feed_instruments(struct opts *o, struct rest *rest, struct loop *loop,
-    struct buf *out)
+feed_instruments(struct opts *o, const struct venue_target *t, size_t n,
+    struct rest *rest, struct loop *loop, struct buf *out)
 {
 	struct fetch f;
 	struct buf b;
@@ -432,7 +427,7 @@ feed_instruments(struct opts *o, struct rest *rest, struct loop *loop,
 	memset(&f, 0, sizeof f);
 	f.rest = rest;
 	f.loop = loop;
-	wants_of(o, &f);
+	wants_of(t, n, &f);
 	if (!o->instruments_cache || !cache_usable(&f, o)) {
 		/* What a stale or short cache held is not wanted. */
 		for (i = 0; i < f.nw; i++)

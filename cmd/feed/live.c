@@ -899,6 +899,25 @@ on_stop_signal(int sig, void *ctx)
 	loop_stop(lv->loop);
 }
 
+/* --instruments: the rules of the targets of the start. */
+static int
+start_instruments(struct live *lv)
+{
+	struct venue_target *t;
+	size_t i, n = 0;
+	int r;
+
+	t = calloc(lv->nt ? lv->nt : 1, sizeof *t);
+	if (!t)
+		die_nomem();
+	for (i = 0; i < lv->nt; i++)
+		if (!lv->targets[i]->gone)
+			t[n++] = lv->targets[i]->t;
+	r = feed_instruments(lv->o, t, n, lv->rest, lv->loop, &lv->r.ob);
+	free(t);
+	return r;
+}
+
 int
 feed_live(struct opts *o)
 {
@@ -924,8 +943,8 @@ feed_live(struct opts *o)
 	if (rest_attach(lv.rest, lv.loop) < 0)
 		die_errno("cannot start the REST client");
 	/* The instrument events ahead of everything else. */
-	if (o->instruments && (feed_instruments(o, lv.rest, lv.loop,
-	    &lv.r.ob) < 0 || o->instruments_only))
+	if (o->instruments && (start_instruments(&lv) < 0 ||
+	    o->instruments_only))
 		goto out;
 	if (!o->rest) {
 		if (ws_open(&lv.ws, lv.loop, o->ca) < 0)

@@ -10,7 +10,10 @@
  * Patterns are resolved against the venues' instrument lists, fetched
  * through the REST scheduler without blocking the streams; a set is
  * applied only once it is whole, so a bad line, a missing file or a
- * failed list keeps the set as it was.
+ * failed list keeps the set as it was.  With --instruments, the lists of
+ * every market of the set are read, and each target the set adds gets
+ * its `instrument` event before its market data; a target missing from
+ * its venue's list fails the set the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "base/fsutil.h"
 #include "event/instrument.h"
 #include "prog/err.h"
 #include "venue/vlist.h"
@@ -28,7 +32,8 @@
 
 #define FILE_MAX (1u << 20)	/* a larger symbols file is no list */
 
-/* The instrument list of one market being read for its patterns. */
+/* The instrument list of one market being read for its patterns (and,
+ * with --instruments, its targets' rules). */
 struct resolve_job {
 	struct resolver *rs;
 	const struct venue_market *m;
@@ -41,14 +46,17 @@ struct resolver {
 	struct live *lv;
 	struct vlist set;	/* the command line's and the file's */
 	struct vlist found;	/* the patterns' symbols */
+	struct instrument *rules;	/* --instruments: the set's rules */
+	size_t nrules, arules;
+	int want_rules;		/* --instruments */
 	struct resolve_job *jobs;
 	size_t njobs, running;
 	int start;		/* at start: a failure is fatal */
 	int again;		/* a SIGHUP came meanwhile */
 };
 
-static void apply(struct live *lv, const struct vlist *set,
-    const struct vlist *found);
+static void apply(struct live *lv, const struct resolver *rs,
+    const struct vlist *set, const struct vlist *found);
 static void reload(struct live *lv);
 
 /* ---------------------------------------------------------------- */
@@ -141,28 +149,93 @@ job_submit(struct resolve_job *j)
 		    venue_name(j->m), venue_market(j->m));
 }
 
+/* The item of the set that takes symbol of market m, or NULL. */
+static const struct vlist_item *
+item_taking(const struct vlist *set, const struct venue_market *m,
+    const char *symbol)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		if (set->v[i].t.m != m)
+			continue;
+		if (set->v[i].pattern ? vlist_match(&set->v[i], symbol) :
+		    strcmp(set->v[i].t.symbol, symbol) == 0)
+			return &set->v[i];
+	}
+	return NULL;
+}
+
+/* Keep the rules of one of the set's symbols; -1 on ENOMEM. */
+static int
+keep_rules(struct resolver *rs, const struct instrument *in)
+{
+	if (fs_grow((void **)&rs->rules, &rs->arules, rs->nrules + 1,
+	    sizeof *rs->rules) < 0)
+		return -1;
+	rs->rules[rs->nrules++] = *in;
+	return 0;
+}
+
 /* An instrument of a list: a target when a pattern of its market takes
- * it. */
+ * it; its rules kept when it is one of the set's and they are wanted. */
 static int
 take(const struct instrument *in, void *ctx)
 {
 	struct resolve_job *j = ctx;
-	struct vlist *set = &j->rs->set;
+	struct resolver *rs = j->rs;
+	const struct vlist_item *it = item_taking(&rs->set, j->m, in->symbol);
 	char spec[128], why[256];
-	size_t i;
 
-	for (i = 0; i < set->n; i++) {
-		if (!set->v[i].pattern || set->v[i].t.m != j->m ||
-		    !vlist_match(&set->v[i], in->symbol))
-			continue;
+	if (it == NULL)
+		return 0;
+	if (it->pattern) {
 		snprintf(spec, sizeof spec, "%s:%s:%s", venue_name(j->m),
 		    venue_market(j->m), in->symbol);
 		/* A symbol we could not subscribe is not one of ours. */
 		errno = 0;
-		if (vlist_add(&j->rs->found, spec, set->v[i].line, why,
-		    sizeof why) < 0 && errno == ENOMEM)
-			return -1;
-		break;
+		if (vlist_add(&rs->found, spec, it->line, why,
+		    sizeof why) < 0) {
+			if (errno == ENOMEM)
+				return -1;
+			return 0;
+		}
+	}
+	if (rs->want_rules && keep_rules(rs, in) < 0)
+		return -1;
+	return 0;
+}
+
+/* The rules kept for target t, or NULL. */
+static const struct instrument *
+rules_of(const struct resolver *rs, const struct venue_target *t)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nrules; i++)
+		if (strcmp(rs->rules[i].symbol, t->symbol) == 0 &&
+		    strcmp(rs->rules[i].venue, venue_name(t->m)) == 0 &&
+		    strcmp(rs->rules[i].market, venue_market(t->m)) == 0)
+			return &rs->rules[i];
+	return NULL;
+}
+
+/* With --instruments: every exact target of the set has its rules; 0,
+ * or -1 with the first that has none in why. */
+static int
+rules_whole(const struct resolver *rs, char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; rs->want_rules && i < rs->set.n; i++) {
+		const struct vlist_item *it = &rs->set.v[i];
+
+		if (it->pattern || rules_of(rs, &it->t))
+			continue;
+		snprintf(why, whylen, "%s:%s:%s: not in the venue's instrument "
+		    "list", venue_name(it->t.m), venue_market(it->t.m),
+		    it->t.symbol);
+		return -1;
 	}
 	return 0;
 }
@@ -175,6 +248,7 @@ resolver_free(struct resolver *rs)
 	for (i = 0; i < rs->njobs; i++)
 		rest_cancel(rs->lv->rest, &rs->jobs[i].req);
 	free(rs->jobs);
+	free(rs->rules);
 	vlist_free(&rs->set);
 	vlist_free(&rs->found);
 	rs->lv->resolver = NULL;
@@ -188,13 +262,18 @@ resolver_end(struct resolver *rs, int ok, const char *why)
 {
 	struct live *lv = rs->lv;
 	int again = rs->again;
+	char whole[256];
 
+	if (ok && rules_whole(rs, whole, sizeof whole) < 0) {
+		ok = 0;
+		why = whole;
+	}
 	if (!ok && rs->start)
 		die("%s", why);
 	if (!ok)
 		warn("%s; the symbols are kept as they were", why);
 	else
-		apply(lv, &rs->set, &rs->found);
+		apply(lv, rs, &rs->set, &rs->found);
 	resolver_free(rs);
 	run_flush_events(&lv->r);
 	if (again)
@@ -233,18 +312,19 @@ job_done(struct rest_req *q, int status, const char *body, size_t n,
 		resolver_end(rs, 1, NULL);
 }
 
-/* One job per market named by a pattern of the set. */
+/* One job per market named by a pattern of the set (by any of its
+ * items when their rules are wanted). */
 static void
 resolve(struct resolver *rs)
 {
 	const struct vlist *set = &rs->set;
 	size_t i, k;
 
-	rs->jobs = calloc(set->patterns, sizeof *rs->jobs);
+	rs->jobs = calloc(set->n ? set->n : 1, sizeof *rs->jobs);
 	if (!rs->jobs)
 		die_nomem();
 	for (i = 0; i < set->n; i++) {
-		if (!set->v[i].pattern)
+		if (!set->v[i].pattern && !rs->want_rules)
 			continue;
 		for (k = 0; k < rs->njobs; k++)
 			if (rs->jobs[k].m == set->v[i].t.m)
@@ -394,8 +474,9 @@ add_target(struct live *lv, struct target *t)
 
 		feed_group_add(g, t);
 		feed_group_connect(g);
-		if (open)
-			feed_group_change(g, &t, 1, 1);
+		/* Open: told now.  Still connecting, on a URL without it:
+		 * told when it opens (feed_group_change() marks it). */
+		feed_group_change(g, &t, 1, 1);
 		/* As on_open() does for a book of a new connection. */
 		if (open && w == 0 && !m->rule->snapshot_in_stream &&
 		    (lv->o->streams & VENUE_DEPTH))
@@ -422,8 +503,10 @@ keep_symbol(void *ctx, const char *venue, size_t vn, const char *market,
  * the feed's: what left it is unsubscribed, what is new subscribed.
  */
 static void
-apply(struct live *lv, const struct vlist *set, const struct vlist *found)
+apply(struct live *lv, const struct resolver *rs, const struct vlist *set,
+    const struct vlist *found)
 {
+	const struct instrument *in;
 	size_t i;
 
 	for (i = 0; i < lv->nt; i++)
@@ -433,9 +516,15 @@ apply(struct live *lv, const struct vlist *set, const struct vlist *found)
 	for (i = 0; i < lv->nt; i++)
 		if (!lv->targets[i]->gone && !lv->targets[i]->wanted)
 			remove_target(lv, lv->targets[i]);
-	for (i = 0; i < lv->nt; i++)
-		if (lv->targets[i]->gone && lv->targets[i]->wanted)
-			add_target(lv, lv->targets[i]);
+	for (i = 0; i < lv->nt; i++) {
+		if (!lv->targets[i]->gone || !lv->targets[i]->wanted)
+			continue;
+		/* Its rules ahead of its market data. */
+		if (rs && rs->want_rules &&
+		    (in = rules_of(rs, &lv->targets[i]->t)) != NULL)
+			instrument_render(&lv->r.ob, in);
+		add_target(lv, lv->targets[i]);
+	}
 	stream_filter(&lv->st, NULL, NULL);
 	for (i = 0; i < lv->nt; i++)
 		if (lv->targets[i]->gone) {
@@ -464,8 +553,8 @@ reload(struct live *lv)
 		vlist_free(&set);
 		return;
 	}
-	if (set.patterns == 0) {
-		apply(lv, &set, NULL);
+	if (set.patterns == 0 && !lv->o->instruments) {
+		apply(lv, NULL, &set, NULL);
 		vlist_free(&set);
 		run_flush_events(&lv->r);
 		return;
@@ -475,6 +564,7 @@ reload(struct live *lv)
 		die_nomem();
 	rs->lv = lv;
 	rs->set = set;
+	rs->want_rules = lv->o->instruments;
 	vlist_init(&rs->found);
 	lv->resolver = rs;
 	resolve(rs);
@@ -546,6 +636,9 @@ feed_targets_watch(struct live *lv)
 		die_nomem();
 	rs->lv = lv;
 	rs->start = 1;
+	/* The exact targets' rules came ahead of the loop (instr.c): these
+	 * are for the patterns' symbols. */
+	rs->want_rules = lv->o->instruments;
 	if (read_set(lv, &rs->set, why, sizeof why) < 0)
 		die("%s", why);
 	if (rs->set.patterns == 0) {
