@@ -18,126 +18,88 @@ struct rows {
 	uint64_t count;
 };
 
-static void
-put_str(struct buf *b, const char *key, const char *v)
-{
-	buf_addc(b, '"');
-	buf_adds(b, key);
-	buf_adds(b, "\":");
-	buf_add_jstr(b, v, strlen(v));
-}
+/* One member of a row's object: a JSON string, an exact decimal, or an
+ * integer (ms). */
+struct col {
+	const char *key;
+	enum { COL_STR, COL_DEC, COL_INT } kind;
+	const char *s;
+	int64_t i;
+};
 
-static void
-put_num(struct buf *b, const char *key, const char *v)
-{
-	buf_addc(b, '"');
-	buf_adds(b, key);
-	buf_adds(b, "\":");
-	put_dec(b, v);
-}
+#define STR(k, v) { k, COL_STR, v, 0 }
+#define DEC(k, v) { k, COL_DEC, v, 0 }
+#define INT(k, v) { k, COL_INT, NULL, v }
 
-/* The next row's separator; non-zero stops a walk whose answer is too
- * large already. */
+/* The next row, as an object of n members; non-zero stops a walk whose
+ * answer is too large already. */
 static int
-next_row(struct rows *w)
+put_row(struct rows *w, const struct col *c, size_t n)
 {
+	struct buf *b = w->r->body;
+	size_t i;
+
 	if (w->count++)
-		buf_addc(w->r->body, ',');
-	return buf_failed(w->r->body) != 0;
+		buf_addc(b, ',');
+	buf_addc(b, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		buf_addc(b, '"');
+		buf_adds(b, c[i].key);
+		buf_adds(b, "\":");
+		if (c[i].kind == COL_STR)
+			buf_add_jstr(b, c[i].s, strlen(c[i].s));
+		else if (c[i].kind == COL_DEC)
+			put_dec(b, c[i].s);
+		else
+			buf_addi(b, c[i].i);
+	}
+	buf_addc(b, '}');
+	return buf_failed(b) != 0;
 }
 
 static int
 put_order(void *ctx, const struct state_strat_intent *in)
 {
-	struct rows *w = ctx;
-	struct buf *b = w->r->body;
+	const struct col c[] = {
+		STR("id", in->intent_id), STR("venue", in->venue),
+		STR("market", in->market), STR("symbol", in->symbol),
+		STR("side", in->side), STR("kind", in->type),
+		DEC("qty", in->qty), DEC("price", in->price),
+		STR("state", in->state), DEC("filled_qty", in->filled_qty),
+		INT("created", in->created_ms),
+	};
 
-	if (next_row(w))
-		return 1;
-	buf_addc(b, '{');
-	put_str(b, "id", in->intent_id);
-	buf_addc(b, ',');
-	put_str(b, "venue", in->venue);
-	buf_addc(b, ',');
-	put_str(b, "market", in->market);
-	buf_addc(b, ',');
-	put_str(b, "symbol", in->symbol);
-	buf_addc(b, ',');
-	put_str(b, "side", in->side);
-	buf_addc(b, ',');
-	put_str(b, "kind", in->type);
-	buf_addc(b, ',');
-	put_num(b, "qty", in->qty);
-	buf_addc(b, ',');
-	put_num(b, "price", in->price);
-	buf_addc(b, ',');
-	put_str(b, "state", in->state);
-	buf_addc(b, ',');
-	put_num(b, "filled_qty", in->filled_qty);
-	buf_adds(b, ",\"created\":");
-	buf_addi(b, in->created_ms);
-	buf_addc(b, '}');
-	return 0;
+	return put_row(ctx, c, sizeof c / sizeof c[0]);
 }
 
 static int
 put_position(void *ctx, const struct state_position_row *p)
 {
-	struct rows *w = ctx;
-	struct buf *b = w->r->body;
+	const struct col c[] = {
+		STR("venue", p->venue), STR("market", p->market),
+		STR("symbol", p->symbol), DEC("qty", p->qty),
+		DEC("entry_price", p->entry_price),
+		DEC("realized_pnl", p->realized_pnl),
+		INT("updated", p->updated_ms),
+	};
 
-	if (next_row(w))
-		return 1;
-	buf_addc(b, '{');
-	put_str(b, "venue", p->venue);
-	buf_addc(b, ',');
-	put_str(b, "market", p->market);
-	buf_addc(b, ',');
-	put_str(b, "symbol", p->symbol);
-	buf_addc(b, ',');
-	put_num(b, "qty", p->qty);
-	buf_addc(b, ',');
-	put_num(b, "entry_price", p->entry_price);
-	buf_addc(b, ',');
-	put_num(b, "realized_pnl", p->realized_pnl);
-	buf_adds(b, ",\"updated\":");
-	buf_addi(b, p->updated_ms);
-	buf_addc(b, '}');
-	return 0;
+	return put_row(ctx, c, sizeof c / sizeof c[0]);
 }
 
 static int
 put_fill(void *ctx, const struct state_report_fill *f)
 {
-	struct rows *w = ctx;
-	struct buf *b = w->r->body;
+	const struct col c[] = {
+		STR("venue", f->venue), STR("market", f->market),
+		STR("symbol", f->symbol), STR("side", f->side),
+		DEC("price", f->price), DEC("qty", f->qty), DEC("fee", f->fee),
+		STR("fee_asset", f->fee_asset), STR("client_id", f->client_id),
+		STR("trade_id", f->trade_id), INT("time", f->time_ms),
+	};
 
-	if (next_row(w))
-		return 1;
-	buf_addc(b, '{');
-	put_str(b, "venue", f->venue);
-	buf_addc(b, ',');
-	put_str(b, "market", f->market);
-	buf_addc(b, ',');
-	put_str(b, "symbol", f->symbol);
-	buf_addc(b, ',');
-	put_str(b, "side", f->side);
-	buf_addc(b, ',');
-	put_num(b, "price", f->price);
-	buf_addc(b, ',');
-	put_num(b, "qty", f->qty);
-	buf_addc(b, ',');
-	put_num(b, "fee", f->fee);
-	buf_addc(b, ',');
-	put_str(b, "fee_asset", f->fee_asset);
-	buf_addc(b, ',');
-	put_str(b, "client_id", f->client_id);
-	buf_addc(b, ',');
-	put_str(b, "trade_id", f->trade_id);
-	buf_adds(b, ",\"time\":");
-	buf_addi(b, f->time_ms);
-	buf_addc(b, '}');
-	return 0;
+	return put_row(ctx, c, sizeof c / sizeof c[0]);
 }
 
 /* The store's answer, or its failure: 404 without --state, 503 when it
@@ -184,24 +146,41 @@ api_orders(struct req *r)
 	return finish(r, &w, rc, err);
 }
 
+/*
+ * The report side of the store for /api/positions and /api/fills: their
+ * venue and market filters read, the store opened and the answer begun.
+ * 1 with *s open; 0 when the request is answered already (an error),
+ * or -1 as req_error() fails.
+ */
+static int
+report_begin(struct req *r, struct state_report **s, const char **venue,
+    const char **market)
+{
+	static const char *const known[] = { "venue", "market", NULL };
+	char err[512];
+
+	if (!r->sv->o->state)
+		return no_store(r) < 0 ? -1 : 0;
+	if (!req_known(r, known) || req_name(r, "venue", venue) < 0 ||
+	    req_name(r, "market", market) < 0)
+		return 0;
+	if (state_report_open(s, r->sv->o->state, err, sizeof err) < 0)
+		return finish(r, NULL, -1, err) < 0 ? -1 : 0;
+	buf_adds(r->body, "{\"data\":[");
+	return 1;
+}
+
 int
 api_positions(struct req *r)
 {
-	static const char *const known[] = { "venue", "market", NULL };
 	const char *venue, *market;
 	struct state_report *s;
 	struct rows w = { r, 0 };
 	char err[512];
 	int rc;
 
-	if (!r->sv->o->state)
-		return no_store(r);
-	if (!req_known(r, known) || req_name(r, "venue", &venue) < 0 ||
-	    req_name(r, "market", &market) < 0)
-		return 0;
-	if (state_report_open(&s, r->sv->o->state, err, sizeof err) < 0)
-		return finish(r, &w, -1, err);
-	buf_adds(r->body, "{\"data\":[");
+	if ((rc = report_begin(r, &s, &venue, &market)) <= 0)
+		return rc;
 	rc = state_report_positions(s, venue, market, put_position, &w, err,
 	    sizeof err);
 	state_report_close(s);
@@ -211,21 +190,14 @@ api_positions(struct req *r)
 int
 api_fills(struct req *r)
 {
-	static const char *const known[] = { "venue", "market", NULL };
 	const char *venue, *market;
 	struct state_report *s;
 	struct rows w = { r, 0 };
 	char err[512];
 	int rc;
 
-	if (!r->sv->o->state)
-		return no_store(r);
-	if (!req_known(r, known) || req_name(r, "venue", &venue) < 0 ||
-	    req_name(r, "market", &market) < 0)
-		return 0;
-	if (state_report_open(&s, r->sv->o->state, err, sizeof err) < 0)
-		return finish(r, &w, -1, err);
-	buf_adds(r->body, "{\"data\":[");
+	if ((rc = report_begin(r, &s, &venue, &market)) <= 0)
+		return rc;
 	rc = state_report_fills(s, INT64_MAX, venue, market, put_fill, &w,
 	    err, sizeof err);
 	state_report_close(s);
