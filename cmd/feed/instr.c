@@ -155,30 +155,16 @@ cache_line(struct fetch *f, const char *line, size_t n)
 	}
 }
 
-/* The whole of a regular file below CACHE_MAX into b; -1 with errno. */
+/* The whole of path into b; -1 with errno. */
 static int
 slurp(const char *path, struct buf *b)
 {
-	char chunk[65536];
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
+	if (fs_read_file(path, CACHE_MAX, b) < 0) {
+		if (errno == ENOMEM)
+			die_nomem();
 		return -1;
-	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || b->len + (size_t)r > CACHE_MAX) {
-			if (r >= 0)
-				errno = EFBIG;
-			close(fd);
-			return -1;
-		}
-		buf_add(b, chunk, (size_t)r);
 	}
-	if (buf_failed(b))
-		die_nomem();
-	return close(fd);
+	return 0;
 }
 
 /*

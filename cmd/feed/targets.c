@@ -66,26 +66,12 @@ static void reload(struct live *lv);
 static int
 slurp(const char *path, struct buf *b)
 {
-	char chunk[65536];
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
+	if (fs_read_file(path, FILE_MAX, b) < 0) {
+		if (errno == ENOMEM)
+			die_nomem();
 		return -1;
-	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || b->len + (size_t)r > FILE_MAX) {
-			if (r >= 0)
-				errno = EFBIG;
-			close(fd);
-			return -1;
-		}
-		buf_add(b, chunk, (size_t)r);
 	}
-	if (buf_failed(b))
-		die_nomem();
-	return close(fd);
+	return 0;
 }
 
 /* The command line's targets and the file's into set; 0, or -1 with

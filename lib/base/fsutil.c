@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "fsutil.h"
 
 static int
@@ -81,6 +82,36 @@ fs_sync_dir(const char *dir)
 		e = errno;
 		close(fd);
 		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+int
+fs_read_file(const char *path, size_t max, struct buf *b)
+{
+	char chunk[65536];
+	size_t got = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || got + (size_t)r > max) {
+			if (r >= 0)
+				errno = EFBIG;
+			close(fd);
+			return -1;
+		}
+		got += (size_t)r;
+		buf_add(b, chunk, (size_t)r);
+	}
+	if (buf_failed(b)) {
+		close(fd);
+		errno = ENOMEM;
 		return -1;
 	}
 	return close(fd);

@@ -9,6 +9,8 @@
 
 #include "attr.h"
 
+struct buf;
+
 /*
  * Write all of p[0..n) to fd, through partial writes and EINTR; on a
  * descriptor someone made non-blocking, wait until it is writable.
@@ -29,5 +31,12 @@ int fs_grow(void **p, size_t *cap, size_t need, size_t size) WUR;
  * errno.
  */
 int fs_sync_dir(const char *dir) WUR;
+
+/*
+ * Append the whole of the file at path to b, at most max bytes: 0, or -1
+ * with errno (EFBIG past max, ENOMEM when b cannot grow, or open(2)'s and
+ * read(2)'s).  b keeps what it held before on failure only in part.
+ */
+int fs_read_file(const char *path, size_t max, struct buf *b) WUR;
 
 #endif
