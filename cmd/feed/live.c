@@ -797,6 +797,37 @@ live_flush(struct live *lv)
 	lv->batch_us = 0;
 }
 
+/* READERS_MS: how soon a unix: reader that is behind is pushed again. */
+#define READERS_MS 20
+
+static void
+on_readers_timer(struct loop_timer *tm, void *ctx)
+{
+	struct live *lv = ctx;
+
+	(void)tm;
+	if (out_flush(lv->r.out) < 0) {
+		if (errno == EPIPE)
+			exit(0);
+		die_errno("write error");
+	}
+}
+
+/* A reader of a unix: output whose socket would not take all: its
+ * queue is pushed again soon, not only when the next event comes (a
+ * quiet feed may send none for a while). */
+static void
+readers_behind(struct live *lv)
+{
+	struct pollfd p[1];
+
+	if (out_pollfds(lv->r.out, p, 1) == 0 ||
+	    loop_timer_armed(&lv->readers))
+		return;
+	if (loop_timer_in(lv->loop, &lv->readers, READERS_MS) < 0)
+		die_nomem();
+}
+
 /* Before the loop waits: write what is rendered, check the libraries. */
 static void
 before_block(void *ctx)
@@ -812,6 +843,7 @@ before_block(void *ctx)
 		die_errno("write error");
 	}
 	lv->dirty = 0;
+	readers_behind(lv);
 	e = rest_error(lv->rest);
 	if (e) {
 		errno = e;
@@ -937,6 +969,7 @@ feed_live(struct opts *o)
 	loop_timer_init(&lv.stats, on_stats_timer, &lv);
 	loop_timer_init(&lv.poll, on_poll_timer, &lv);
 	loop_timer_init(&lv.end, on_end_timer, &lv);
+	loop_timer_init(&lv.readers, on_readers_timer, &lv);
 	stream_init(&lv.st, on_need, &lv);
 	feed_targets_start(&lv);
 	setup_rest(&lv);
@@ -975,6 +1008,7 @@ out:
 	if (o->once)
 		failed = report_missing(&lv);
 	loop_timer_stop(lv.loop, &lv.end);
+	loop_timer_stop(lv.loop, &lv.readers);
 	for (i = 0; i < lv.ng; i++) {
 		loop_timer_stop(lv.loop, &lv.groups[i]->ping);
 		loop_timer_stop(lv.loop, &lv.groups[i]->sub);

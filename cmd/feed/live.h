@@ -76,6 +76,7 @@ struct live {
 	struct rest *rest;
 	struct loop *loop;
 	struct loop_timer stats, poll, end;
+	struct loop_timer readers;	/* unix: readers behind: push again */
 	int64_t batch_us;	/* recv of the oldest event not yet written */
 	int dirty;		/* events written since the last out_flush */
 	struct target **targets;	/* gone ones included */
