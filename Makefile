@@ -260,17 +260,26 @@ FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -DMKT_VERSION='"$(VERSION)"' \
 	$(filter -Werror%,$(CFLAGS))
 FUZZ_SECONDS ?= 10
 
+# The library is compiled once for all the harnesses.
+FUZZ_OBJS = $(LIB_MODULES:%=build-fuzz/obj/%.o)
+
 fuzz: $(FUZZ:%=build-fuzz/%)
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_MODULES:%=lib/%.c) $(wildcard lib/*/*.h lib/*/*/*.h)
+build-fuzz/obj/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_MODULES:%=lib/%.c) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ:%=build-fuzz/%.d)
 
 # A short run of every harness on its seed corpus when clang is present;
 # `make fuzz FUZZ_SECONDS=600` and run the binaries by hand for longer.
 fuzz-check:
 	@if command -v $(FUZZ_CC) >/dev/null; then \
-		$(MAKE) fuzz && for f in $(FUZZ); do \
+		$(MAKE) -j$(CHECK_JOBS) fuzz && for f in $(FUZZ); do \
 			mkdir -p build-fuzz/corpus-$$f && \
 			echo "fuzz $$f: $(FUZZ_SECONDS)s" && \
 			build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
