@@ -12,8 +12,9 @@
 # 1. Chart data.  bench/serve-load (bench/serve-load.c, built here with
 #    cc) sends GET /api/chart-data on BENCH_SERVE_CONNS (8) kept-alive
 #    connections, a fixed mix taken in turn: per symbol, market and pct
-#    (1.5, 5) the 30-day hourly series, the last day's minute series
-#    and the last 7 days at resolution auto (hourly), all bid_value.
+#    (1.5, 5) the whole (30-day) hourly series, the last day's minute
+#    series and the last 7 days at resolution auto (hourly), all
+#    bid_value.
 #    The same requests, in the same turn, go to two baselines:
 #      mkt-journal query DIR series ...: a process per request,
 #        CONNS at a time (what a CGI script or a cron job pays)
@@ -49,7 +50,9 @@
 #
 # Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), CC (cc),
 # BENCH_RUNS, BENCH_SERVE_SYMBOLS, BENCH_SERVE_DAYS, BENCH_SERVE_CONNS,
-# BENCH_SERVE_REQUESTS, BENCH_SERVE_CLIENTS.
+# BENCH_SERVE_REQUESTS, BENCH_SERVE_CLIENTS, BENCH_SERVE_OUT (bench/out:
+# where the journal, serve-load and the results go; tests/1117 points it
+# at its own directory).
 # Exit status: 0, or 1 when a program failed or the answers disagreed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -62,9 +65,10 @@ DAYS=${BENCH_SERVE_DAYS:-30}
 CONNS=${BENCH_SERVE_CONNS:-8}
 REQS=${BENCH_SERVE_REQUESTS:-2000}
 CLIENTS=${BENCH_SERVE_CLIENTS:-100}
-OUT=bench/out/serve
-LOAD=bench/out/serve-load
-RESULTS=bench/out/serve-results.md
+BOUT=${BENCH_SERVE_OUT:-bench/out}
+OUT=$BOUT/serve
+LOAD=$BOUT/serve-load
+RESULTS=$BOUT/serve-results.md
 START=1700000000000
 
 die() {
@@ -346,7 +350,7 @@ wait "$SRV"
 	    "$DAYS days of minutes; a mix of $NMIX requests"
 	# shellcheck disable=SC2086 # three counts
 	set -- $agree
-	echo "(points: 30-day hourly $1, 1-day minute $2, 7-day auto $3)," \
+	echo "(points: $DAYS-day hourly $1, 1-day minute $2, 7-day auto $3)," \
 	    "$CONNS at a time; the median of $RUNS rounds."
 	echo
 	echo "| server | requests | requests/s | p50 ms | p99 ms | mkt-serve x |"
