@@ -400,6 +400,14 @@ run_load(int conns, long requests, int exec_mode)
 	    "bytes=%lld\n", requests, t1 - t0, requests / (t1 - t0),
 	    lat[(requests - 1) / 2] * 1e3,
 	    lat[(long)((requests - 1) * 0.99)] * 1e3, total_bytes);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("%s", "cannot write stdout");
+	for (i = 0; i < conns; i++)
+		if (s[i].fd >= 0 && close(s[i].fd) < 0)
+			die("close: %s", strerror(errno));
+	free(lat);
+	free(pf);
+	free(s);
 	return 0;
 }
 
@@ -579,8 +587,13 @@ run_stream(const char *path, int conns, long long events, const char *ready,
 		die("%s", "cannot write stdout");
 	if (pfd >= 0 && close(pfd) < 0)
 		die("cannot close '%s'", progress);
-	return lo == events && hi == events && blo == bhi && closed == 0 ? 0 :
-	    1;
+	for (i = 0; i < conns; i++)
+		if (s[i].fd >= 0 && close(s[i].fd) < 0)
+			die("close: %s", strerror(errno));
+	free(pf);
+	free(s);
+	return lo == events && hi == events && blo == bhi && closed == 0 ?
+	    0 : 1;
 }
 
 int

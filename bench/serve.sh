@@ -76,6 +76,7 @@ die() {
 	exit 1
 }
 
+x=
 for v in RUNS SYMBOLS DAYS CONNS REQS CLIENTS; do
 	eval "x=\$$v"
 	case $x in
@@ -212,6 +213,7 @@ load() {
 echo "bench/serve: warm-up ..." >&2
 "$LOAD" --port "$PORT" --conns "$CONNS" --requests "$NMIX" "$MIX" \
     >/dev/null || die "mkt-serve: the warm-up failed"
+# shellcheck disable=SC2086 # mkt-journal query DIR
 "$LOAD" --exec --conns "$CONNS" --requests "$NMIX" "$MIX" -- $QUERY \
     >/dev/null || die "mkt-journal query: the warm-up failed"
 [ "$PY" = 1 ] && { "$LOAD" --port "$PYPORT" --conns "$CONNS" \
@@ -227,8 +229,7 @@ while [ "$i" -lt "$RUNS" ]; do
 	i=$((i + 1))
 done
 kill "$SRV"
-wait "$SRV"
-[ $? -eq 0 ] || die "mkt-serve did not exit 0 on SIGTERM"
+wait "$SRV" || die "mkt-serve did not exit 0 on SIGTERM"
 
 # median LABEL: the round with the median requests/s, as
 # "REQUESTS RPS P50 P99".
@@ -252,7 +253,7 @@ for h in 1 2 3; do
 	$GENL --start $((START + (h - 1) * 3600000)) >"$T/b$h" ||
 		die "gen-bands failed"
 done
-cat "$T/b1" | "$BIN/mkt-diff" >"$T/e1" || die "mkt-diff failed"
+"$BIN/mkt-diff" <"$T/b1" >"$T/e1" || die "mkt-diff failed"
 cat "$T/b1" "$T/b2" | "$BIN/mkt-diff" >"$T/e2" || die "mkt-diff failed"
 cat "$T/b1" "$T/b2" "$T/b3" | "$BIN/mkt-diff" >"$T/e3" ||
 	die "mkt-diff failed"
@@ -337,8 +338,7 @@ case $STREAM in
 *) die "the clients got other bytes than mkt-diff wrote ($B23): $STREAM" ;;
 esac
 kill "$SRV"
-wait "$SRV"
-[ $? -eq 0 ] || die "mkt-serve --live did not exit 0 on SIGTERM"
+wait "$SRV" || die "mkt-serve --live did not exit 0 on SIGTERM"
 
 # ---- the table ----
 {
