@@ -50,7 +50,8 @@
 #
 # Environment: MKT_BIN (build/bin), MKT_TOOLS (build/tools), CC (cc),
 # BENCH_RUNS, BENCH_SERVE_SYMBOLS, BENCH_SERVE_DAYS, BENCH_SERVE_CONNS,
-# BENCH_SERVE_REQUESTS, BENCH_SERVE_CLIENTS, BENCH_SERVE_OUT (bench/out:
+# BENCH_SERVE_REQUESTS, BENCH_SERVE_CLIENTS, BENCH_SERVE_MINUTES (60: the
+# minutes of an "hour" of part 2), BENCH_SERVE_OUT (bench/out:
 # where the journal, serve-load and the results go; tests/1117 points it
 # at its own directory).
 # Exit status: 0, or 1 when a program failed or the answers disagreed.
@@ -65,6 +66,7 @@ DAYS=${BENCH_SERVE_DAYS:-30}
 CONNS=${BENCH_SERVE_CONNS:-8}
 REQS=${BENCH_SERVE_REQUESTS:-2000}
 CLIENTS=${BENCH_SERVE_CLIENTS:-100}
+MINUTES=${BENCH_SERVE_MINUTES:-60}
 BOUT=${BENCH_SERVE_OUT:-bench/out}
 OUT=$BOUT/serve
 LOAD=$BOUT/serve-load
@@ -77,7 +79,7 @@ die() {
 }
 
 x=
-for v in RUNS SYMBOLS DAYS CONNS REQS CLIENTS; do
+for v in RUNS SYMBOLS DAYS CONNS REQS CLIENTS MINUTES; do
 	eval "x=\$$v"
 	case $x in
 	''|*[!0-9]*|0) echo "bench/serve: $v: not a number >= 1" >&2
@@ -245,12 +247,13 @@ PYR=-
 
 # ---- memory with live clients ----
 echo "bench/serve: memory with $CLIENTS stream clients ..." >&2
-# Three hours of bands of 20 symbols, an hour a stream, and what mkt-diff
+# Three hours of bands of 20 symbols (of MINUTES minutes each, for a
+# test), an hour a stream, and what mkt-diff
 # makes of them: each stream's events are the difference of the counts
 # (mkt-diff writes the events of a line as it reads it).
-GENL="$TOOLS/gen-bands --symbols 10 --markets 2 --minutes 60 --seed 4"
+GENL="$TOOLS/gen-bands --symbols 10 --markets 2 --minutes $MINUTES --seed 4"
 for h in 1 2 3; do
-	$GENL --start $((START + (h - 1) * 3600000)) >"$T/b$h" ||
+	$GENL --start $((START + (h - 1) * MINUTES * 60000)) >"$T/b$h" ||
 		die "gen-bands failed"
 done
 "$BIN/mkt-diff" <"$T/b1" >"$T/e1" || die "mkt-diff failed"
