@@ -298,8 +298,9 @@ torture: all
 		tests/0910-exec-kill.sh tests/1090-recovery.sh
 
 # bench/run.sh runs bench/feed.sh, bench/journal.sh, bench/anchor.sh,
-# bench/exec.sh and bench/risk.sh after its own; BENCH_FEED=0,
-# BENCH_JOURNAL=0, BENCH_ANCHOR=0, BENCH_EXEC=0 or BENCH_RISK=0 skips one,
+# bench/exec.sh, bench/risk.sh and bench/serve.sh after its own;
+# BENCH_FEED=0, BENCH_JOURNAL=0, BENCH_ANCHOR=0, BENCH_EXEC=0,
+# BENCH_RISK=0 or BENCH_SERVE=0 skips one,
 # BENCH_DAYS scales the journal's minute-bands stream (7 days).
 bench: all
 	bench/run.sh
@@ -323,6 +324,12 @@ bench-journal: all
 # journal of BENCH_ANCHOR_GB (1) GB with mkt-book --checkpoint 1m.
 bench-anchor: all
 	bench/anchor.sh
+
+# mkt-serve alone: /api/chart-data requests/s and p50/p99 over a 30-day
+# history beside mkt-journal query (a process per request) and python3's
+# http.server with sqlite3; peak RSS with 100 /api/stream clients.
+bench-serve: all
+	bench/serve.sh
 
 # mkt-journal's history tables against plain rows in SQLite and
 # PostgreSQL 15 (when installed); BENCH_DAYS scales the stream (30).
@@ -357,7 +364,7 @@ clean:
 
 .PHONY: all check check-san check-load lint-man fuzz fuzz-check torture bench \
 	bench-journal bench-parsers bench-history bench-anchor bench-exec \
-	bench-risk install install-units clean
+	bench-risk bench-serve install install-units clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)

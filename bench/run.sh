@@ -34,7 +34,10 @@
 # BENCH_EXEC=0 to skip bench/exec.sh (mkt-exec: intent to request on
 # the wire against mkt-sim, intents/s on the paper venue; see there),
 # BENCH_RISK=0 to skip bench/risk.sh (mkt-risk against the same checks
-# in jq and in Python).
+# in jq and in Python),
+# BENCH_SERVE=0 to skip bench/serve.sh (mkt-serve's chart data against
+# mkt-journal query and python3, and its memory with 100 stream
+# clients; see there).
 # Exit status: 0, or 1 when a program failed or a stream could not be made.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -401,5 +404,10 @@ fi
 if [ "${BENCH_RISK:-1}" != 0 ]; then
 	echo
 	MKT_BIN=$BIN BENCH_RUNS=$RUNS bench/risk.sh || failed=1
+fi
+if [ "${BENCH_SERVE:-1}" != 0 ]; then
+	echo
+	MKT_BIN=$BIN MKT_TOOLS=$TOOLS BENCH_RUNS=$RUNS bench/serve.sh ||
+		failed=1
 fi
 exit "$failed"
