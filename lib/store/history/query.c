@@ -11,6 +11,7 @@
  * put that state behind a header only they use.
  */
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +21,21 @@
 #include "internal.h"
 
 /* ---- numbers ---- */
+
+/* e holds digits of the subnormal v that read back: the fewest that do. */
+static void
+shortest_subnormal(char *e, size_t size, double v)
+{
+	char t[40];
+	int prec;
+
+	for (prec = 13; prec >= 0; prec--) {
+		snprintf(t, sizeof t, "%.*e", prec, v);
+		if (strtod(t, NULL) != v)
+			break;
+		snprintf(e, size, "%s", t);
+	}
+}
 
 int
 history_fmt_num(char *dst, double v)
@@ -35,23 +51,23 @@ history_fmt_num(char *dst, double v)
 		memcpy(dst, "0", 2);
 		return 1;
 	}
-	/* The shortest %e that reads back: most values need 15 to 17
-	 * digits, short decimals fewer. */
-	snprintf(e, sizeof e, "%.14e", v);
-	if (strtod(e, NULL) == v) {
-		for (prec = 13; prec >= 0; prec--) {
-			char t[40];
-
-			snprintf(t, sizeof t, "%.*e", prec, v);
-			if (strtod(t, NULL) != v)
-				break;
-			memcpy(e, t, sizeof e);
-		}
-	} else {
-		snprintf(e, sizeof e, "%.15e", v);
-		if (strtod(e, NULL) != v)
-			snprintf(e, sizeof e, "%.16e", v);
+	/*
+	 * The shortest digits that read back.  When some decimal of 15
+	 * digits or fewer reads back as v, the 15-digit rounding of v is
+	 * that decimal with zeros after it (v lies within half an ulp of
+	 * it, less than half a step of the 15th digit), and the zeros are
+	 * cut below; otherwise 16 or 17 digits.  A subnormal's ulp is
+	 * larger than that: its digits are searched for from 15 down.
+	 */
+	for (prec = 14; prec < 16; prec++) {
+		snprintf(e, sizeof e, "%.*e", prec, v);
+		if (strtod(e, NULL) == v)
+			break;
 	}
+	if (prec == 16)
+		snprintf(e, sizeof e, "%.16e", v);
+	else if (fabs(v) < DBL_MIN)
+		shortest_subnormal(e, sizeof e, v);
 	/* e is "[-]d.ddde[+-]x": digits and exponent, then plain form. */
 	for (i = 0; e[i] != 'e'; i++)
 		if (e[i] >= '0' && e[i] <= '9')
