@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "io/in.h"
 #include "io/out.h"
+#include "prog/metrics.h"
 
 /*
  * The options every filter program takes: -i/--input, -o/--output,
@@ -56,9 +57,13 @@ struct run_opts {
 	 * consumed events then pass too, since a checkpoint is of use only
 	 * beside the stream it continues.  0: none. */
 	int64_t checkpoint;
+	/* --stats and --metrics (prog/metrics), for the programs that list
+	 * METRICS_LONGOPTS; run_books() keeps them itself. */
+	struct metrics_opts mo;
 };
 
-/* Defaults: standard input and output, pass-through on, --keep off. */
+/* Defaults: standard input and output, pass-through on, --keep off,
+ * no metrics. */
 void run_opts_init(struct run_opts *o);
 
 /*
