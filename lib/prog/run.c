@@ -44,9 +44,8 @@ run_every(struct run *r, int64_t ms, void (*tick)(void *ctx), void *ctx)
 	r->tick_next = time_mono_ms() + ms;
 }
 
-/* run_every()'s callback, when its time has come. */
-static void
-tick_if_due(struct run *r)
+void
+run_tick_due(struct run *r)
 {
 	int64_t now;
 
@@ -59,9 +58,8 @@ tick_if_due(struct run *r)
 	r->tick(r->tick_ctx);
 }
 
-/* The wait out_wait_ms() allows, shortened to the next tick. */
-static int64_t
-wait_bound(const struct run *r)
+int64_t
+run_wait_bound(const struct run *r)
 {
 	int64_t due = out_wait_ms(r->out), left;
 
@@ -154,7 +152,7 @@ static int
 read_line(struct run *r, const char **line, size_t *len)
 {
 	struct pollfd readers[IN_WAIT_ALSO_MAX];
-	int64_t due = wait_bound(r);
+	int64_t due = run_wait_bound(r);
 	size_t nr;
 	int st;
 
@@ -186,7 +184,7 @@ run_next(struct run *r, const char **line, size_t *len)
 		/* The stop rule of mkt(7): a pipe is read to its end. */
 		if (in_stop_due(&r->in))
 			return 0;
-		tick_if_due(r);
+		run_tick_due(r);
 		if (out_tick(r->out) < 0)
 			write_failed();
 		switch (read_line(r, line, len)) {

@@ -115,6 +115,15 @@ void run_every(struct run *r, int64_t ms, void (*tick)(void *ctx),
     void *ctx);
 
 /*
+ * For a program with its own loop instead of run_next(): call the
+ * run_every() callback if its time has come, and the longest it may
+ * wait (ms; -1: no bound) -- the output's bound (out_wait_ms()),
+ * shortened to the next tick.
+ */
+void run_tick_due(struct run *r);
+int64_t run_wait_bound(const struct run *r);
+
+/*
  * The next input line: 1 with the line and its length set, 0 at end of
  * input or when the stop rule below ends the reading.  Overlong lines
  * are reported and skipped here.
