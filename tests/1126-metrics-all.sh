@@ -175,6 +175,7 @@ is "$(prom "$T/strat.prom" mkt_strat_entries_total)" \
 # ---- mkt-serve --metrics FILE: what GET /metrics answers ----
 mkdir "$T/j"
 mkt-journal append -i "$T/bands" "$T/j"
+is "$?" 0 "a journal for mkt-serve"
 mkt-serve --journal "$T/j" --listen 127.0.0.1:0 --port-file "$T/port" \
 	--metrics "$T/serve.prom" 2>"$T/serve.err" &
 SRV=$!

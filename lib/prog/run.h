@@ -25,7 +25,9 @@
  * The options every filter program takes: -i/--input, -o/--output,
  * --no-pass, -h/--help, --version.  A program lists RUN_LONGOPTS in its
  * getopt_long table, RUN_SHORTOPTS in its short options, and hands every
- * option it does not know itself to run_option().
+ * option it does not know itself to run_option(), which also takes
+ * --stats and --metrics (into mo) for a program that lists
+ * METRICS_LONGOPTS.
  */
 enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION, RUN_OPT_KEEP,
 	RUN_OPT_CHECKPOINT };
