@@ -2,7 +2,8 @@
 # 1126-metrics-all: --stats and --metrics of the programs 1125 leaves
 # out -- mkt-book, mkt-depth, mkt-diff, mkt-candles, mkt-alert and a
 # strategy on the shared run loop, mkt-feed's gaps, resyncs, reconnects
-# and rate-limit waits against mkt-sim, and mkt-serve's --metrics FILE.
+# and rate-limit waits against mkt-sim (with mkt-sim's own --metrics),
+# and mkt-serve's --metrics FILE.
 # Each file passes `promtool check metrics`; its counters equal what the
 # test fed (lines in, bad lines, trades, candles, alerts) or what the
 # program wrote (events out, invalid books, status events of each
@@ -202,7 +203,7 @@ is "$?" 2 "mkt-serve: --metrics '' is a usage error"
 # ---- mkt-feed: a gap, lost connections, a REST 429, against mkt-sim ----
 mkt-sim --port-file "$T/sim.port" --symbols BTCUSDT --markets binance:spot \
 	--levels 50 --rate 100 --gap-at 150 --close-every 300 --rest-429 1 \
-	--retry-after 1 2>"$T/sim.err" &
+	--retry-after 1 --metrics "$T/sim.prom" 2>"$T/sim.err" &
 SIM=$!
 check "mkt-sim starts" wait_file "$T/sim.port"
 u=127.0.0.1:$(cat "$T/sim.port")
@@ -225,7 +226,22 @@ wait "$F"
 is "$?" 0 "mkt-feed: SIGTERM, exit 0"
 kill "$SIM"
 wait "$SIM"
+is "$?" 0 "mkt-sim: SIGTERM, exit 0"
 SIM=
+check "mkt-sim: promtool check metrics is clean" promtool_ok "$T/sim.prom"
+is "$(prom "$T/sim.prom" mkt_sim_rest_limited_total 'status="429"')" 1 \
+	"mkt-sim: the one 429 it was told to answer"
+is "$(prom "$T/sim.prom" mkt_sim_rest_limited_total 'status="429"')" \
+	"$(prom "$T/f.prom" mkt_feed_rate_limited_total)" \
+	"mkt-sim: as many 429s as mkt-feed's rate-limit waits"
+# mkt-feed stopped first: a request or connection of its last moment may
+# have reached the simulator only.
+check "mkt-sim: every snapshot mkt-feed got was served" test \
+	"$(prom "$T/sim.prom" mkt_sim_rest_snapshots_total)" -ge \
+	"$(prom "$T/f.prom" mkt_feed_snapshots_total)"
+check "mkt-sim: every connection mkt-feed made was accepted" test \
+	"$(prom "$T/sim.prom" mkt_sim_connections_total)" -ge \
+	"$(count "$T/f.out" '"state":"connected"')"
 check "mkt-feed: promtool check metrics is clean" promtool_ok "$T/f.prom"
 is "$(prom "$T/f.prom" mkt_feed_gaps_total)" \
 	"$(count "$T/f.out" '"state":"invalid","reason":"gap"')" \
