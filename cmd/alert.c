@@ -21,11 +21,13 @@
 #define DAY_MS 86400000LL
 #define BURST_MAX 10000
 #define NAME_SZ 65
+/* Distinct alert kinds (what) counted; more would be a bug. */
+#define ALERT_KINDS 32
 
 static const char usage_text[] =
     "usage: mkt-alert [--reject-burst N] [--reject-window DUR]\n"
     "                 [--disconnect-after DUR] [--no-fills] [--only-alerts]\n"
-    "                 [-i INPUT] [-o OUTPUT]\n";
+    "                 [--stats DUR] [--metrics FILE] [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
 	long burst;		/* more than this many rejects ... */
@@ -61,6 +63,11 @@ struct alert {
 	struct rt_book book;
 	struct day day;
 	int64_t last_time;
+	/* Alerts written by what, for --metrics: the what strings are the
+	 * literals alert_begin() is given, few enough to search. */
+	struct { const char *what; unsigned long n; } by_what[ALERT_KINDS];
+	size_t nkinds;
+	struct metrics_run mr;
 };
 
 static void
@@ -75,6 +82,7 @@ usage(void)
 	    "long (30s)\n"
 	    "  --no-fills             no alert for each fill\n"
 	    "  --only-alerts          write the alerts alone (as --no-pass)\n"
+	    METRICS_USAGE
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -90,6 +98,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "disconnect-after", required_argument, NULL, OPT_DISCONNECT },
 		{ "no-fills", no_argument, NULL, OPT_NO_FILLS },
 		{ "only-alerts", no_argument, NULL, OPT_ONLY },
+		METRICS_LONGOPTS,
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -151,7 +160,16 @@ alert_begin(struct alert *a, const char *venue, const char *market,
     const char *symbol, int64_t time, const char *level, const char *what)
 {
 	struct buf *b = &a->r.ob;
+	size_t i;
 
+	for (i = 0; i < a->nkinds && strcmp(a->by_what[i].what, what); i++)
+		;
+	if (i == a->nkinds && i < ALERT_KINDS) {
+		a->by_what[i].what = what;
+		a->nkinds++;
+	}
+	if (i < a->nkinds)
+		a->by_what[i].n++;
 	buf_adds(b, "{\"type\":\"alert\"");
 	if (venue && venue[0]) {
 		buf_adds(b, ",\"venue\":");
@@ -564,7 +582,7 @@ on_line(struct alert *a, const char *line, size_t len)
 static void
 wait_input(struct alert *a)
 {
-	int64_t due = next_due(a), out = out_wait_ms(a->r.out);
+	int64_t due = next_due(a), out = run_wait_bound(&a->r);
 
 	run_idle(&a->r);
 	if (out >= 0 && (due < 0 || out < due))
@@ -585,6 +603,7 @@ read_all(struct alert *a)
 	for (;;) {
 		if (in_stop_due(&a->r.in))
 			return;
+		run_tick_due(&a->r);
 		switch (in_next_nowait(&a->r.in, &line, &len)) {
 		case IN_LINE:
 			on_line(a, line, len);
@@ -605,6 +624,20 @@ read_all(struct alert *a)
 	}
 }
 
+static int
+collect(struct metrics *ms, void *ctx)
+{
+	const struct alert *a = ctx;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < a->nkinds; i++)
+		rc |= metrics_set(ms, METRIC_COUNTER, "mkt_alerts_total",
+		    "Alerts written, by what.", "what", a->by_what[i].what,
+		    (double)a->by_what[i].n);
+	return rc ? -1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -622,9 +655,11 @@ main(int argc, char **argv)
 	if (a.rejects == NULL)
 		die_nomem();
 	run_open(&a.r, o.run.input, o.run.output, o.run.pass);
+	metrics_run_start(&a.mr, "mkt-alert", &o.run.mo, &a.r, collect, &a);
 	read_all(&a);
 	/* The day so far, so that a run that stops still says it. */
 	day_summary(&a, a.last_time ? a.last_time : time_now_ms(), 1);
+	metrics_run_end(&a.mr);
 	run_close(&a.r);
 	for (i = 0; i < a.links.n; i++)
 		free(a.links.e[i].val);

@@ -17,7 +17,7 @@
 
 static const char usage_text[] =
     "usage: mkt-book [--levels N] [--interval DUR] [--checkpoint DUR]\n"
-    "                [--no-pass]\n"
+    "                [--stats DUR] [--metrics FILE] [--no-pass]\n"
     "                [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
@@ -42,6 +42,7 @@ usage(void)
 	    "DUR of event\n"
 	    "                   time, beside the snapshot and depth events "
 	    "(for journals)\n"
+	    METRICS_USAGE
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -67,6 +68,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "levels", required_argument, NULL, OPT_LEVELS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		RUN_BOOKS_LONGOPTS,
+		METRICS_LONGOPTS,
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};

@@ -15,8 +15,8 @@
 #include "prog/run.h"
 
 static const char usage_text[] =
-    "usage: mkt-candles --interval DUR [--keep] [--no-pass] [-i INPUT]\n"
-    "                   [-o OUTPUT]\n";
+    "usage: mkt-candles --interval DUR [--keep] [--stats DUR]\n"
+    "                   [--metrics FILE] [--no-pass] [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
 	int64_t interval;
@@ -31,6 +31,7 @@ struct window {
 	struct keymap by_key;	/* candle per venue, market, symbol */
 	struct candle **pending;
 	size_t npending, cap;
+	unsigned long trades, candles;	/* counted, written: --metrics */
 };
 
 static void
@@ -44,6 +45,7 @@ usage(void)
 	    "  --keep             also pass through the trades consumed, "
 	    "after the candles\n"
 	    "                     they closed\n"
+	    METRICS_USAGE
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -55,6 +57,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "keep", no_argument, NULL, RUN_OPT_KEEP },
+		METRICS_LONGOPTS,
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -83,6 +86,7 @@ flush_window(struct window *w, struct buf *out)
 
 	for (i = 0; i < w->npending; i++) {
 		candle_render(out, w->pending[i]);
+		w->candles++;
 		w->pending[i]->trades = 0;
 	}
 	w->npending = 0;
@@ -157,6 +161,7 @@ add_trade(struct window *w, const struct candle_trade *t, char *why,
 		    "left out");
 		return -1;
 	}
+	w->trades++;
 	if (c->trades == 1)
 		mark_pending(w, c);
 	return 0;
@@ -204,11 +209,25 @@ window_free(struct window *w)
 	free(w->pending);
 }
 
+static int
+collect(struct metrics *ms, void *ctx)
+{
+	const struct window *w = ctx;
+	int rc = 0;
+
+	rc |= metrics_set(ms, METRIC_COUNTER, "mkt_candles_trades_total",
+	    "Trades counted in candles.", NULL, NULL, (double)w->trades);
+	rc |= metrics_set(ms, METRIC_COUNTER, "mkt_candles_total",
+	    "Candles written.", NULL, NULL, (double)w->candles);
+	return rc ? -1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	struct run r;
+	struct metrics_run mr;
 	struct window w = { 0 };
 	const char *line;
 	size_t len;
@@ -218,11 +237,12 @@ main(int argc, char **argv)
 	w.interval = o.interval;
 	keymap_init(&w.by_key);
 	run_open(&r, o.run.input, o.run.output, o.run.pass);
+	metrics_run_start(&mr, "mkt-candles", &o.run.mo, &r, collect, &w);
 	while (run_next(&r, &line, &len))
 		feed_line(&r, &w, &o, line, len);
 	/* End of input or a stop signal: the open window is complete. */
 	flush_window(&w, &r.ob);
-	run_flush_events(&r);
+	metrics_run_end(&mr);
 	window_free(&w);
 	run_close(&r);
 	return 0;

@@ -18,7 +18,8 @@
 
 static const char usage_text[] =
     "usage: mkt-depth [--bands LIST] [--interval DUR] [--checkpoint DUR]\n"
-    "                 [--no-pass] [-i INPUT] [-o OUTPUT]\n";
+    "                 [--stats DUR] [--metrics FILE] [--no-pass]\n"
+    "                 [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
 	struct bands_cfg bands;
@@ -46,6 +47,7 @@ usage(void)
 	    "DUR of event\n"
 	    "                   time, beside the snapshot and depth events "
 	    "(for journals)\n"
+	    METRICS_USAGE
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -58,6 +60,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "bands", required_argument, NULL, OPT_BANDS },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		RUN_BOOKS_LONGOPTS,
+		METRICS_LONGOPTS,
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};

@@ -18,7 +18,8 @@
 #define CONSUMES (EV_BIT(EV_BANDS))
 
 static const char usage_text[] =
-    "usage: mkt-diff [--aggregate] [--no-pass] [-i INPUT] [-o OUTPUT]\n";
+    "usage: mkt-diff [--aggregate] [--stats DUR] [--metrics FILE] [--no-pass]\n"
+    "                [-i INPUT] [-o OUTPUT]\n";
 
 struct opts {
 	int aggregate;
@@ -57,6 +58,7 @@ usage(void)
 	    "  --aggregate      also write TOTAL, TOTAL1 (without BTC) and "
 	    "TOTAL2\n"
 	    "                   (without BTC and ETH) per venue and market\n"
+	    METRICS_USAGE
 	    RUN_USAGE, stdout);
 	exit(0);
 }
@@ -67,6 +69,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	enum { OPT_AGGREGATE = 256 };
 	static const struct option longopts[] = {
 		{ "aggregate", no_argument, NULL, OPT_AGGREGATE },
+		METRICS_LONGOPTS,
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -461,6 +464,7 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct run r;
+	struct metrics_run mr;
 	struct event ev;
 	struct sym_bands sb;
 	struct aggregator ag;
@@ -473,6 +477,8 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	run_open(&r, o.run.input, o.run.output, o.run.pass);
 	keymap_init(&ag.groups);
+	/* The run's counters say it all: bands in, imbalances out. */
+	metrics_run_start(&mr, "mkt-diff", &o.run.mo, &r, NULL, NULL);
 	while (run_next(&r, &line, &len)) {
 		if (event_parse_for(line, len, &ev, CONSUMES, why,
 		    sizeof why) < 0) {
@@ -506,7 +512,7 @@ main(int argc, char **argv)
 	}
 	if (o.aggregate)
 		aggregate_finish(&ag, &r.ob);
-	run_flush_events(&r);
+	metrics_run_end(&mr);
 	aggregate_free(&ag);
 	run_close(&r);
 	return 0;

@@ -104,6 +104,7 @@ struct exec {
 	struct metrics ms;
 	struct loop_timer stats;
 	unsigned long fills, rate_waits;
+	unsigned long stream_losses;	/* the private stream lost */
 	unsigned long by_status[8];	/* order events, by exec_statuses */
 };
 

@@ -47,6 +47,10 @@ exec_metrics(struct exec *ex)
 	    "Waits for the order-rate limit or the venue's rate answer.",
 	    NULL, NULL,
 	    (double)ex->rate_waits);
+	rc |= metrics_set(&ex->ms, METRIC_COUNTER,
+	    "mkt_exec_stream_losses_total", "Times the private stream was "
+	    "lost (closed, refused, expired) and had to be connected again.",
+	    NULL, NULL, (double)ex->stream_losses);
 	if (rc)
 		die_nomem();
 	metrics_tick(&ex->ms, &ex->o->mo, &ex->r.ob);

@@ -94,6 +94,7 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 		break;
 	case VT_S_EXPIRED:
 		ex->ps.up = 0;
+		ex->stream_losses++;
 		exec_status(ex, "resyncing", "private_stream_expired", NULL);
 		if (ex->vt->needs_listen_key) {
 			ex->ps.listen_key[0] = '\0';
@@ -104,6 +105,8 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 		}
 		break;
 	case VT_S_ERROR:
+		if (ex->ps.up)
+			ex->stream_losses++;
 		ex->ps.up = 0;
 		exec_status(ex, "disconnected", "private_stream_refused",
 		    a.msg);
@@ -122,8 +125,10 @@ on_closed(struct ws_conn *c, const char *why, int64_t retry_ms, void *ctx)
 
 	(void)c;
 	(void)retry_ms;
-	if (ex->ps.up)
+	if (ex->ps.up) {
 		exec_status(ex, "disconnected", "private_stream", why);
+		ex->stream_losses++;
+	}
 	ex->ps.up = 0;
 }
 

@@ -210,7 +210,6 @@ on_need(void *ctx, const char *venue, const char *market, const char *symbol,
 	struct target *t = feed_find_target(lv, venue, market, symbol);
 	int64_t now = time_now_ms();
 
-	lv->needs++;
 	if (!t || t->gone)
 		return;
 	if (what == SYNC_SNAPSHOT) {
@@ -243,6 +242,12 @@ on_open(struct ws_conn *c, void *ctx)
 	buf_addc(&extra, '\0');
 	feed_status(g->lv, g->m, NULL, "connected", extra.p);
 	buf_free(&extra);
+	/* A replacement is planned; a second open after a loss is not. */
+	if (g->old)
+		g->lv->handovers++;
+	else if (g->opened)
+		g->lv->reconnects++;
+	g->opened = 1;
 	g->last_ping = time_now_ms();
 	g->next_sub = 0;
 	g->last_sub = 0;

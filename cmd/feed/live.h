@@ -53,6 +53,7 @@ struct group {
 	struct ws_conn *conn;
 	struct ws_conn *old;	/* being replaced by conn: see handover() */
 	const char *again;	/* a handover asked for during one: its why */
+	int opened;		/* a connection of it has opened before */
 	char *url;
 	struct target **t;
 	size_t n, cap;
@@ -88,7 +89,8 @@ struct live {
 	struct resolver *resolver;	/* patterns being resolved */
 	struct keymap bykey;	/* venue\0market\0symbol -> target */
 	unsigned long frames, bad_frames, snapshots, resyncs;
-	unsigned long needs, disconnects, rate_limits;	/* --metrics */
+	unsigned long disconnects, rate_limits;		/* --metrics */
+	unsigned long reconnects, handovers;		/* --metrics */
 	struct metrics ms;
 	struct notify sd;	/* systemd's READY and watchdog */
 };

@@ -41,13 +41,20 @@ feed_metrics(struct live *lv)
 	    lv->bad_frames);
 	C("mkt_feed_snapshots_total", "REST snapshots received.",
 	    lv->snapshots);
-	C("mkt_feed_resyncs_total",
-	    "Times a book needed a new snapshot: start, gap, reconnect.",
-	    lv->needs);
+	C("mkt_feed_resyncs_total", "Books that started over from a new "
+	    "snapshot (gap, stale snapshot, disconnect, reconnect): the "
+	    "resyncing status events.", lv->st.resyncs);
+	C("mkt_feed_gaps_total", "Gaps found in a book's update ids (each "
+	    "also a resync).", lv->st.gaps);
 	C("mkt_feed_resubscribes_total", "Topics subscribed again to resync.",
 	    lv->resyncs);
 	C("mkt_feed_disconnects_total", "WebSocket connections lost.",
 	    lv->disconnects);
+	C("mkt_feed_reconnects_total", "WebSocket connections opened again "
+	    "after one was lost.", lv->reconnects);
+	C("mkt_feed_handovers_total", "WebSocket connections replaced "
+	    "without a gap (a server's shutdown, an age limit).",
+	    lv->handovers);
 	C("mkt_feed_rate_limited_total", "Waits the venues' rate limits "
 	    "imposed.", lv->rate_limits);
 	G("mkt_feed_connections_up", "WebSocket connections open.",

@@ -32,7 +32,8 @@ static const char usage_text[] =
     "                 [--listen ADDR:PORT] [--port-file FILE]\n"
     "                 [--client-timeout DUR] [--max-points N]\n"
     "                 [--stale DUR] [--stream-queue BYTES] [--www DIR]\n"
-    "                 [--trade unix:PATH --token-file FILE] [-v]\n"
+    "                 [--trade unix:PATH --token-file FILE]\n"
+    "                 [--metrics FILE] [-v]\n"
     "       mkt-serve -h | --help | --version\n";
 
 static void
@@ -83,6 +84,10 @@ usage(void)
 	    "(loopback only)\n"
 	    "  --token-file FILE      the bearer token those need (a 0600 "
 	    "file)\n"
+	    "  --metrics FILE         GET /metrics' text in FILE (for "
+	    "node_exporter's\n"
+	    "                         textfile collector), rewritten every "
+	    "15s and at exit\n"
 	    "  -v, --verbose          a line per request on stderr\n"
 	    "  -h, --help             this help\n"
 	    "      --version          the version\n", stdout);
@@ -106,6 +111,7 @@ static const struct option longopts[] = {
 	{ "live", required_argument, NULL, OPT_LIVE },
 	{ "stale", required_argument, NULL, OPT_STALE },
 	{ "stream-queue", required_argument, NULL, OPT_STREAM_QUEUE },
+	{ "metrics", required_argument, NULL, METRICS_OPT_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -250,7 +256,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			printf("mkt-serve %s\n", MKT_VERSION);
 			exit(0);
 		default:
-			die_usage("unknown option");
+			if (!metrics_option(c, optarg, &o->mo))
+				die_usage("unknown option");
 		}
 	}
 	if (optind < argc)
@@ -480,7 +487,9 @@ main(int argc, char **argv)
 	if (live_open(&sv) < 0)
 		die_nomem();
 	announce(&sv);
+	metrics_file_start(&sv);
 	serve_run(&sv);
+	metrics_file_stop(&sv);
 	trade_close(&sv);
 	if (sv.lfd >= 0) {
 		loop_fd_del(sv.lw);

@@ -1,11 +1,13 @@
 /*
  * metrics.c: GET /metrics, mkt-serve's counters and the journal's, in
  * Prometheus text format (prog/metrics), read like /health: the journal
- * opened read-only for the request.
+ * opened read-only for the request; and the same text in --metrics FILE,
+ * for node_exporter's textfile collector, rewritten on a timer.
  */
 #include <errno.h>
 #include <stdio.h>
 
+#include "prog/err.h"
 #include "prog/metrics.h"
 #include "store/journal.h"
 
@@ -48,22 +50,31 @@ journal_metrics(struct metrics *ms, const char *dir)
 	return rc;
 }
 
+/* Every sample, into a fresh ms: 0, or -1 (out of memory). */
+static int
+collect(struct serve *sv, struct metrics *ms)
+{
+	int rc = 0;
+
+	metrics_init(ms, "mkt-serve");
+	rc |= metrics_set(ms, METRIC_COUNTER, "mkt_serve_requests_total",
+	    "HTTP requests answered.", NULL, NULL, (double)sv->requests);
+	rc |= metrics_set(ms, METRIC_COUNTER, "mkt_reader_drops_total",
+	    "Slow clients dropped.", NULL, NULL, (double)sv->dropped);
+	rc |= journal_metrics(ms, sv->o->journal);
+	return rc ? -1 : 0;
+}
+
 int
 api_metrics(struct req *r)
 {
 	static const char *const known[] = { NULL };
-	struct serve *sv = r->sv;
 	struct metrics ms;
-	int rc = 0;
+	int rc;
 
 	if (!req_known(r, known))
 		return 0;
-	metrics_init(&ms, "mkt-serve");
-	rc |= metrics_set(&ms, METRIC_COUNTER, "mkt_serve_requests_total",
-	    "HTTP requests answered.", NULL, NULL, (double)sv->requests);
-	rc |= metrics_set(&ms, METRIC_COUNTER, "mkt_reader_drops_total",
-	    "Slow clients dropped.", NULL, NULL, (double)sv->dropped);
-	rc |= journal_metrics(&ms, sv->o->journal);
+	rc = collect(r->sv, &ms);
 	if (rc == 0)
 		metrics_render_text(&ms, r->body);
 	metrics_free(&ms);
@@ -73,4 +84,50 @@ api_metrics(struct req *r)
 	}
 	r->type = PROM_TYPE;
 	return 0;
+}
+
+/* Write the file; a failure is reported once until a write succeeds. */
+static void
+write_file(struct serve *sv)
+{
+	struct metrics ms;
+
+	if (collect(sv, &ms) < 0)
+		die_nomem();
+	if (metrics_write_file(&ms, sv->o->mo.file) < 0) {
+		if (!sv->metrics_failed)
+			warn_errno("cannot write the metrics to '%s'",
+			    sv->o->mo.file);
+		sv->metrics_failed = 1;
+	} else
+		sv->metrics_failed = 0;
+	metrics_free(&ms);
+}
+
+static void
+on_metrics_timer(struct loop_timer *t, void *ctx)
+{
+	struct serve *sv = ctx;
+
+	write_file(sv);
+	if (loop_timer_in(sv->loop, t, metrics_period(&sv->o->mo)) < 0)
+		die_nomem();
+}
+
+void
+metrics_file_start(struct serve *sv)
+{
+	if (!sv->o->mo.file)
+		return;
+	loop_timer_init(&sv->metrics_timer, on_metrics_timer, sv);
+	on_metrics_timer(&sv->metrics_timer, sv);
+}
+
+void
+metrics_file_stop(struct serve *sv)
+{
+	if (!sv->o->mo.file)
+		return;
+	loop_timer_stop(sv->loop, &sv->metrics_timer);
+	write_file(sv);
 }

@@ -28,6 +28,7 @@
 #include "base/qs.h"
 #include "io/loop.h"
 #include "net/lwsloop.h"
+#include "prog/metrics.h"
 #include "prog/notify.h"
 
 #define BODY_MAX (16u << 20)	/* an answer's bytes at most */
@@ -57,6 +58,7 @@ struct opts {
 	int verbose;
 	const char *trade;		/* unix:PATH, NULL: no POST endpoints */
 	const char *token_file;		/* the bearer token, with trade */
+	struct metrics_opts mo;		/* --metrics FILE (no --stats) */
 };
 
 struct trade;
@@ -74,6 +76,8 @@ struct serve {
 	struct loop_fd *lw;		/* its watch */
 	struct live *live;		/* live.c: the sockets and the books */
 	struct sse *streams;		/* stream.c: the clients, a list */
+	struct loop_timer metrics_timer;	/* --metrics: the next write */
+	int metrics_failed;		/* a write failure was reported */
 };
 
 struct req;
@@ -120,6 +124,10 @@ int api_orders(struct req *r);
 int api_positions(struct req *r);
 int api_fills(struct req *r);
 int api_metrics(struct req *r);	/* metrics.c */
+/* --metrics FILE: write it now and every metrics_period() after, until
+ * metrics_file_stop(), which writes it a last time (metrics.c). */
+void metrics_file_start(struct serve *sv);
+void metrics_file_stop(struct serve *sv);
 int api_intent(struct req *r);
 int api_cancel(struct req *r);
 

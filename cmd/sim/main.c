@@ -31,7 +31,7 @@ static const char usage_text[] =
     "               [--symbols LIST] [--markets LIST] [--seed S] [--rate N]\n"
     "               [--levels N] [--offset MARKET[:SYMBOL]=BPS]\n"
     "               [--messages N] [--wait-clients N] [--wait-snapshots N]\n"
-    "               [--duration DUR] [--truth FILE]\n"
+    "               [--duration DUR] [--truth FILE] [--metrics FILE]\n"
     "               [--replay FILE] [--replay-speed X]\n"
     "               [--ping DUR] [--pong-timeout DUR] [--close-every N]\n"
     "               [--gap-at K] [--gap-symbol SYM] [--garbage-at K]\n"
@@ -80,6 +80,9 @@ usage(void)
 	    "  --wait-snapshots N   and N REST order books have been served\n"
 	    "  --duration DUR       exit after DUR\n"
 	    "  --truth FILE         write the final books there at exit\n"
+	    "  --metrics FILE       the counters in Prometheus text format, "
+	    "rewritten\n"
+	    "                       once listening, every 15s and at exit\n"
 	    "  --replay FILE        serve the mkt events of FILE instead of "
 	    "generated\n"
 	    "                       markets\n"
@@ -342,9 +345,10 @@ parse_markets(struct opts *o, char *list)
 
 enum {
 	OPT_PORT = 256, OPT_PORT_FILE, OPT_SYMBOLS, OPT_MARKETS, OPT_SEED,
-	OPT_RATE, OPT_LEVELS, OPT_MESSAGES, OPT_DURATION, OPT_TRUTH, OPT_PING,
-	OPT_PONG, OPT_CLOSE_EVERY, OPT_GAP_AT, OPT_GARBAGE_AT, OPT_SNAPSHOT_AT,
-	OPT_BAD_TYPES_AT, OPT_HUGE_AT, OPT_HUGE_SIZE,
+	OPT_RATE, OPT_LEVELS, OPT_MESSAGES, OPT_DURATION, OPT_TRUTH,
+	OPT_METRICS, OPT_PING, OPT_PONG, OPT_CLOSE_EVERY, OPT_GAP_AT,
+	OPT_GARBAGE_AT,
+	OPT_SNAPSHOT_AT, OPT_BAD_TYPES_AT, OPT_HUGE_AT, OPT_HUGE_SIZE,
 	OPT_SHUTDOWN_AT, OPT_REST_429, OPT_REST_418, OPT_RETRY_AFTER,
 	OPT_WEIGHT_LIMIT,
 	OPT_STALL, OPT_VERSION, OPT_WAIT_CLIENTS, OPT_WAIT_SNAPSHOTS, OPT_TLS,
@@ -370,6 +374,7 @@ static const struct option longopts[] = {
 	{ "wait-snapshots", required_argument, NULL, OPT_WAIT_SNAPSHOTS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "truth", required_argument, NULL, OPT_TRUTH },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
 	{ "tls", no_argument, NULL, OPT_TLS },
@@ -573,6 +578,11 @@ parse_opt(struct opts *o, int c, char *arg)
 	case OPT_DURATION:
 		o->duration = run_duration(arg, "--duration");
 		break;
+	case OPT_METRICS:
+		if (!arg[0])
+			die_usage("bad --metrics '': want a file");
+		o->metrics = arg;
+		break;
 	case OPT_TRUTH:
 		o->truth = arg;
 		break;
@@ -768,7 +778,9 @@ main(int argc, char **argv)
 	sim_init(&s, &o);
 	sim_listen(&s);
 	announce(&s);
+	sim_metrics_start(&s);
 	sim_run(&s);
+	sim_metrics_stop(&s);
 	write_truth(&s);
 	fprintf(stderr, "%s: served %llu REST requests, weight %lld, "
 	    "peak weight/min %lld\n", err_progname(),

@@ -88,6 +88,7 @@ struct opts {
 	uint64_t messages;	/* steps per market; 0: no limit */
 	int64_t duration;	/* ms; 0: until a signal */
 	const char *truth;
+	const char *metrics;	/* --metrics FILE; NULL: none */
 	const char *gap_symbol;	/* --gap-at's symbol; NULL: all */
 	int64_t ping_ms;	/* Binance server pings; 0: none */
 	int64_t pong_ms;
@@ -273,6 +274,8 @@ struct sim {
 	void *told;		/* what the user streams were told, per order */
 	size_t ntold, told_from;
 	uint64_t exec_id;	/* the last executionReport's I (wsapi.c) */
+	struct loop_timer metrics_timer;	/* --metrics: the next write */
+	int metrics_failed;	/* a write failure was reported */
 };
 
 #define ARG_MAX 16384
@@ -406,6 +409,11 @@ struct ipw *weight_of(struct sim *s, const char *ip, int api);
 int64_t weight_add(struct sim *s, struct ipw *e, int64_t w);
 unsigned weight_limit(struct sim *s, struct conn *c, struct ipw *e,
     int64_t weight, unsigned st, struct hdr *h);
+
+/* metrics.c: --metrics FILE written now and every 15s until
+ * sim_metrics_stop(), which writes it a last time. */
+void sim_metrics_start(struct sim *s);
+void sim_metrics_stop(struct sim *s);
 
 /* loop.c */
 void on_usr1(int sig);

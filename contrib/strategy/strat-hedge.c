@@ -34,7 +34,8 @@ static const char usage_text[] =
     "[--lockstep]]\n"
     "                       [--run-id ID] [--leg-timeout DUR] [--state DB]..."
     "\n"
-    "                       [--no-pass] [-i INPUT] [-o OUTPUT]\n"
+    "                       [--stats DUR] [--metrics FILE] [--no-pass]\n"
+    "                       [-i INPUT] [-o OUTPUT]\n"
     "                       MAKER:MARKET:SYMBOL HEDGE:MARKET:SYMBOL\n";
 
 static void

@@ -20,7 +20,8 @@ static const char usage_text[] =
     "[--fee V:M=RATE]...\n"
     "                     [--max-qty QTY] [--step S] [--max-trades N]\n"
     "                     [--feedback PATH [--lockstep]] [--run-id ID]\n"
-    "                     [--leg-timeout DUR] [--state DB]... [--no-pass]\n"
+    "                     [--leg-timeout DUR] [--state DB]...\n"
+    "                     [--stats DUR] [--metrics FILE] [--no-pass]\n"
     "                     [-i INPUT] [-o OUTPUT]\n"
     "                     V:M:X/Q V:M:Y/X V:M:Y/Q\n";
 

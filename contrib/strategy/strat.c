@@ -767,6 +767,16 @@ take_line(struct strat *s, const char *line, size_t len, struct levels *lv)
 	strat_flush(s);
 }
 
+static int
+collect(struct metrics *ms, void *ctx)
+{
+	const struct strat *s = ctx;
+
+	return metrics_set(ms, METRIC_COUNTER, "mkt_strat_entries_total",
+	    "Entries made (--max-trades counts these).", NULL, NULL,
+	    (double)s->trades);
+}
+
 void
 strat_run(struct strat *s, const struct strat_hooks *h, void *ctx)
 {
@@ -777,6 +787,8 @@ strat_run(struct strat *s, const struct strat_hooks *h, void *ctx)
 	s->h = h;
 	s->ctx = ctx;
 	run_open(&s->r, s->ro.input, s->ro.output, s->ro.pass);
+	metrics_run_start(&s->mr, err_progname(), &s->ro.mo, &s->r, collect,
+	    s);
 	open_feedback(s);
 	strat_recover(s);
 	strat_flush(s);
@@ -787,6 +799,7 @@ strat_run(struct strat *s, const struct strat_hooks *h, void *ctx)
 			read_feedback(s, NULL, 0);
 		take_line(s, line, len, &lv);
 	}
+	metrics_run_end(&s->mr);
 	levels_free(&lv);
 	while (s->nseen)
 		free(s->seen[--s->nseen]);

@@ -117,6 +117,7 @@ struct strat {
 					 * stores had, sorted: not taken
 					 * again from the feedback */
 	size_t nseen;
+	struct metrics_run mr;		/* --stats, --metrics */
 };
 
 /* The options every strategy takes, for its getopt_long table. */
@@ -126,6 +127,7 @@ enum { STRAT_OPT_FEEDBACK = 2000, STRAT_OPT_LOCKSTEP, STRAT_OPT_RUN_ID,
 	STRAT_OPT_MAX_TRADES, STRAT_OPT_LEG_TIMEOUT, STRAT_OPT_SLIPPAGE,
 	STRAT_OPT_STATE };
 #define STRAT_LONGOPTS \
+	METRICS_LONGOPTS, \
 	{ "feedback", required_argument, NULL, STRAT_OPT_FEEDBACK }, \
 	{ "lockstep", no_argument, NULL, STRAT_OPT_LOCKSTEP }, \
 	{ "run-id", required_argument, NULL, STRAT_OPT_RUN_ID }, \
@@ -155,7 +157,8 @@ enum { STRAT_OPT_FEEDBACK = 2000, STRAT_OPT_LOCKSTEP, STRAT_OPT_RUN_ID,
 	"  --max-trades N     entries at most (default: no bound)\n" \
 	"  --leg-timeout DUR  a leg with no news is given up (default 30s)\n" \
 	"  --state DB         at start, take this run's legs in flight from\n" \
-	"                     mkt-exec's store DB (repeatable: one a venue)\n"
+	"                     mkt-exec's store DB (repeatable: one a venue)\n" \
+	METRICS_USAGE
 
 /* Defaults; `name` is the id prefix unless --run-id. */
 void strat_init(struct strat *s, const char *name);

@@ -137,6 +137,7 @@ route(struct stream *s, unsigned how, struct buf *out, char *why,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)(nl - p);
 		struct sync *sy;
+		unsigned long gaps, resyncs;
 		int need;
 
 		/* The normalizers write what the event module reads: a
@@ -164,7 +165,11 @@ route(struct stream *s, unsigned how, struct buf *out, char *why,
 			return -1;
 		}
 		note_symbol(s, ev.symbol);
+		gaps = sy->gaps;
+		resyncs = sy->resyncs;
 		need = sync_feed(sy, &ev, p, n, how, out);
+		s->gaps += sy->gaps - gaps;
+		s->resyncs += sy->resyncs - resyncs;
 		if (need < 0) {
 			snprintf(why, whylen, "out of memory");
 			return -1;
@@ -227,6 +232,7 @@ stream_resync(struct stream *s, const char *venue, const char *market,
 	    "\"reason\":");
 	buf_add_jstr(out, reason, strlen(reason));
 	buf_adds(out, "}\n");
+	s->resyncs++;
 }
 
 void

@@ -42,6 +42,10 @@ struct stream {
 	void *keep_ctx;
 	char only_symbol[64];	/* the one symbol seen so far, if one */
 	int symbols;		/* distinct symbols seen, counted to 2 */
+	/* For --metrics, all symbols: gaps in the update ids, and the
+	 * "resyncing" status events written (gap, stale snapshot,
+	 * stream_resync()). */
+	unsigned long gaps, resyncs;
 };
 
 void stream_init(struct stream *s, stream_need_fn *need, void *ctx);

@@ -166,12 +166,15 @@ handle_verdict(struct bookset *bs, struct book *b, int v,
 	switch (v) {
 	case BOOK_BROKEN:
 		/* Only the first reason of an invalid spell is news. */
-		if (!b->reported)
+		if (!b->reported) {
 			book_render_status(out, b, bs->source, st);
+			bs->invalid++;
+		}
 		b->reported = 1;
 		return 0;
 	case BOOK_RESTORED:
 		book_render_synced(out, b, bs->source);
+		bs->restored++;
 		b->ckpt_dirty = 1;
 		return mark_changed(bs, b, out);
 	case BOOK_APPLIED:

@@ -41,6 +41,10 @@ struct bookset {
 	int64_t ckpt_every;		/* checkpoint period, ms; 0: none */
 	int64_t ckpt_window;		/* current checkpoint period index */
 	int have_ckpt_window;
+	/* Counted for --metrics: books found invalid (once per spell: a
+	 * gap, a crossed book, a ticker that disagrees), and books a
+	 * snapshot made valid again. */
+	unsigned long invalid, restored;
 };
 
 void bookset_init(struct bookset *bs, const char *source, int64_t interval,

@@ -161,6 +161,8 @@ follow(struct sync *s, const struct event *ev, const char *line, size_t n,
 	}
 	if (v == BOOK_BROKEN) {
 		render_gap(out, s, ev, &st);
+		s->gaps++;
+		s->resyncs++;
 		s->live = 0;
 		s->broken = 1;
 		return 1;
@@ -246,6 +248,7 @@ feed_snapshot(struct sync *s, const struct event *ev, const char *line,
 	 * a book from it; ask for a newer one. */
 	if (stale_snapshot(s, ev)) {
 		status_head(out, s, ev->has, ev->time, "resyncing");
+		s->resyncs++;
 		buf_adds(out, ",\"reason\":\"stale_snapshot\"");
 		event_render_int(out, "last_id", ev->last_id);
 		event_render_int(out, "expected_id", s->ev[0].first_id);

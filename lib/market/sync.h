@@ -63,6 +63,9 @@ struct sync {
 	int broken;		/* a gap since the last snapshot: say synced */
 	int64_t id;		/* update id the stream has reached */
 	int64_t dropped;	/* held events dropped for the bound */
+	/* Counted for --metrics: gaps found in the update ids, and the
+	 * "resyncing" status events written (a gap, a stale snapshot). */
+	unsigned long gaps, resyncs;
 	/* Since sync_handover(): */
 	int met;		/* an update came that the stream had */
 	int64_t early_id;	/* the last id of those dropped as early */

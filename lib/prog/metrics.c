@@ -302,3 +302,41 @@ metrics_tick(struct metrics *ms, const struct metrics_opts *o,
 	} else
 		ms->file_failed = 0;
 }
+
+/* run_every()'s callback: the counters now, then the tick. */
+static void
+run_tick(void *ctx)
+{
+	struct metrics_run *mr = ctx;
+
+	if (metrics_set_run(&mr->ms, mr->r) < 0 ||
+	    (mr->collect && mr->collect(&mr->ms, mr->ctx) < 0))
+		die_nomem();
+	metrics_tick(&mr->ms, mr->o, &mr->r->ob);
+	run_flush_events(mr->r);
+}
+
+void
+metrics_run_start(struct metrics_run *mr, const char *program,
+    const struct metrics_opts *o, struct run *r,
+    metrics_collect_fn *collect, void *ctx)
+{
+	metrics_init(&mr->ms, program);
+	mr->o = o;
+	mr->r = r;
+	mr->collect = collect;
+	mr->ctx = ctx;
+	if (metrics_period(o))
+		run_every(r, metrics_period(o), run_tick, mr);
+}
+
+void
+metrics_run_end(struct metrics_run *mr)
+{
+	/* Events still held count as written: they are, before the last
+	 * status event. */
+	run_flush_events(mr->r);
+	if (metrics_period(mr->o))
+		run_tick(mr);
+	metrics_free(&mr->ms);
+}

@@ -105,4 +105,30 @@ int metrics_set_run(struct metrics *ms, const struct run *r) WUR;
 void metrics_tick(struct metrics *ms, const struct metrics_opts *o,
     struct buf *events);
 
+/*
+ * The whole of --stats/--metrics for a program on the shared run loop:
+ * metrics_run_start() ticks every metrics_period(o) from run_next(),
+ * each tick setting the run's counters (metrics_set_run()) and then the
+ * program's own (collect(ms, ctx): 0, or -1 when out of memory; NULL for
+ * none), and writing the status event and the file.  metrics_run_end(),
+ * after the input ends and before run_close(), writes what is pending,
+ * ticks once more so that the last status and the file hold the final
+ * counts, and frees the registry.  Both do nothing when neither option
+ * is given.  The struct belongs to the caller; o and r must outlive it.
+ */
+typedef int metrics_collect_fn(struct metrics *ms, void *ctx);
+
+struct metrics_run {
+	struct metrics ms;
+	const struct metrics_opts *o;
+	struct run *r;
+	metrics_collect_fn *collect;
+	void *ctx;
+};
+
+void metrics_run_start(struct metrics_run *mr, const char *program,
+    const struct metrics_opts *o, struct run *r,
+    metrics_collect_fn *collect, void *ctx);
+void metrics_run_end(struct metrics_run *mr);
+
 #endif

@@ -44,9 +44,8 @@ run_every(struct run *r, int64_t ms, void (*tick)(void *ctx), void *ctx)
 	r->tick_next = time_mono_ms() + ms;
 }
 
-/* run_every()'s callback, when its time has come. */
-static void
-tick_if_due(struct run *r)
+void
+run_tick_due(struct run *r)
 {
 	int64_t now;
 
@@ -59,9 +58,8 @@ tick_if_due(struct run *r)
 	r->tick(r->tick_ctx);
 }
 
-/* The wait out_wait_ms() allows, shortened to the next tick. */
-static int64_t
-wait_bound(const struct run *r)
+int64_t
+run_wait_bound(const struct run *r)
 {
 	int64_t due = out_wait_ms(r->out), left;
 
@@ -154,7 +152,7 @@ static int
 read_line(struct run *r, const char **line, size_t *len)
 {
 	struct pollfd readers[IN_WAIT_ALSO_MAX];
-	int64_t due = wait_bound(r);
+	int64_t due = run_wait_bound(r);
 	size_t nr;
 	int st;
 
@@ -186,7 +184,7 @@ run_next(struct run *r, const char **line, size_t *len)
 		/* The stop rule of mkt(7): a pipe is read to its end. */
 		if (in_stop_due(&r->in))
 			return 0;
-		tick_if_due(r);
+		run_tick_due(r);
 		if (out_tick(r->out) < 0)
 			write_failed();
 		switch (read_line(r, line, len)) {
@@ -225,6 +223,8 @@ run_opts_init(struct run_opts *o)
 	o->keep = 0;
 	o->input = o->output = NULL;
 	o->checkpoint = 0;
+	o->mo.stats_ms = 0;
+	o->mo.file = NULL;
 	/* Unknown options are reported here, in the house format. */
 	opterr = 0;
 }
@@ -232,6 +232,8 @@ run_opts_init(struct run_opts *o)
 void
 run_option(int c, char **argv, struct run_opts *o, void (*usage)(void))
 {
+	if (metrics_option(c, optarg, &o->mo))
+		return;
 	switch (c) {
 	case RUN_OPT_NO_PASS:
 		o->pass = 0;
@@ -318,12 +320,31 @@ run_no_operands(int argc, char **argv)
 		die_usage("unexpected argument '%s'", argv[optind]);
 }
 
+/* run_books()'s own counters, besides the run's. */
+static int
+books_collect(struct metrics *ms, void *ctx)
+{
+	const struct bookset *bs = ctx;
+	int rc = 0;
+
+	rc |= metrics_set(ms, METRIC_COUNTER, "mkt_books_invalid_total",
+	    "Books found invalid (a gap, a crossed book, a ticker that "
+	    "disagrees), once per spell.", NULL, NULL, (double)bs->invalid);
+	rc |= metrics_set(ms, METRIC_COUNTER, "mkt_books_restored_total",
+	    "Invalid books a snapshot made valid again.", NULL, NULL,
+	    (double)bs->restored);
+	rc |= metrics_set(ms, METRIC_GAUGE, "mkt_books",
+	    "Books kept.", NULL, NULL, (double)bs->map.n);
+	return rc ? -1 : 0;
+}
+
 void
 run_books(const struct run_opts *ro, const char *source, int64_t interval,
     bookset_render_fn *render, void *ctx, unsigned consumes)
 {
 	struct run run, *r = &run;
 	struct bookset books, *bs = &books;
+	struct metrics_run mr;
 	struct event ev;
 	const char *line;
 	size_t len;
@@ -334,6 +355,7 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 	bookset_init(bs, source, interval, render, ctx);
 	bookset_rules(bs, venue_seq_rule);
 	bookset_checkpoints(bs, ro->checkpoint);
+	metrics_run_start(&mr, source, &ro->mo, r, books_collect, bs);
 
 	while (run_next(r, &line, &len)) {
 		if (event_parse_for(line, len, &ev, consumes, why,
@@ -367,7 +389,7 @@ run_books(const struct run_opts *ro, const char *source, int64_t interval,
 		run_flush_events(r);
 	}
 	bookset_finish(bs, &r->ob);
-	run_flush_events(r);
+	metrics_run_end(&mr);
 	bookset_free(bs);
 	run_close(r);
 }

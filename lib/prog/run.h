@@ -19,12 +19,15 @@
 #include "base/buf.h"
 #include "io/in.h"
 #include "io/out.h"
+#include "prog/metrics.h"
 
 /*
  * The options every filter program takes: -i/--input, -o/--output,
  * --no-pass, -h/--help, --version.  A program lists RUN_LONGOPTS in its
  * getopt_long table, RUN_SHORTOPTS in its short options, and hands every
- * option it does not know itself to run_option().
+ * option it does not know itself to run_option(), which also takes
+ * --stats and --metrics (into mo) for a program that lists
+ * METRICS_LONGOPTS.
  */
 enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION, RUN_OPT_KEEP,
 	RUN_OPT_CHECKPOINT };
@@ -56,9 +59,13 @@ struct run_opts {
 	 * consumed events then pass too, since a checkpoint is of use only
 	 * beside the stream it continues.  0: none. */
 	int64_t checkpoint;
+	/* --stats and --metrics (prog/metrics), for the programs that list
+	 * METRICS_LONGOPTS; run_books() keeps them itself. */
+	struct metrics_opts mo;
 };
 
-/* Defaults: standard input and output, pass-through on, --keep off. */
+/* Defaults: standard input and output, pass-through on, --keep off,
+ * no metrics. */
 void run_opts_init(struct run_opts *o);
 
 /*
@@ -108,6 +115,15 @@ void run_open(struct run *r, const char *input, const char *output,
  */
 void run_every(struct run *r, int64_t ms, void (*tick)(void *ctx),
     void *ctx);
+
+/*
+ * For a program with its own loop instead of run_next(): call the
+ * run_every() callback if its time has come, and the longest it may
+ * wait (ms; -1: no bound) -- the output's bound (out_wait_ms()),
+ * shortened to the next tick.
+ */
+void run_tick_due(struct run *r);
+int64_t run_wait_bound(const struct run *r);
 
 /*
  * The next input line: 1 with the line and its length set, 0 at end of
