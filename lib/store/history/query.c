@@ -22,14 +22,16 @@
 
 /* ---- numbers ---- */
 
-/* e holds digits of the subnormal v that read back: the fewest that do. */
+/* e holds digits of the subnormal v that read back: the fewest that do
+ * (a subnormal's ulp is wide, so the search goes down from 17). */
 static void
 shortest_subnormal(char *e, size_t size, double v)
 {
 	char t[40];
 	int prec;
 
-	for (prec = 13; prec >= 0; prec--) {
+	snprintf(e, size, "%.16e", v);
+	for (prec = 15; prec >= 0; prec--) {
 		snprintf(t, sizeof t, "%.*e", prec, v);
 		if (strtod(t, NULL) != v)
 			break;
@@ -37,11 +39,85 @@ shortest_subnormal(char *e, size_t size, double v)
 	}
 }
 
+/*
+ * Round the 17 significant digits d17 (of a value with decimal exponent
+ * *x) to n, into out: 0, or -1 when the digits cut are exactly half a
+ * unit (5 then zeros), where the value itself, whose 17 digits are
+ * rounded already, may lie on either side.  A carry out of the first
+ * digit raises *x.
+ */
+static int
+round_digits(const char *d17, int n, char *out, int *x)
+{
+	int i, up, more = 0;
+
+	for (i = n + 1; i < 17; i++)
+		more |= d17[i] != '0';
+	if (d17[n] == '5' && !more)
+		return -1;
+	up = d17[n] > '5' || (d17[n] == '5' && more);
+	memcpy(out, d17, (size_t)n);
+	for (i = n - 1; up && i >= 0; i--) {
+		if (out[i] == '9') {
+			out[i] = '0';
+		} else {
+			out[i]++;
+			up = 0;
+		}
+	}
+	if (up) {		/* 99..9 became 100..0 */
+		out[0] = '1';
+		(*x)++;
+	}
+	return 0;
+}
+
+/* "[-]d.ddde[+-]x" of the n digits dig and exponent x, into e. */
+static void
+put_e(char *e, size_t size, int neg, const char *dig, int n, int x)
+{
+	snprintf(e, size, "%s%c.%.*se%+d", neg ? "-" : "", dig[0], n - 1,
+	    dig + 1, x);
+}
+
+/*
+ * e holds the fewest digits of the normal double v that read back.  When
+ * some decimal of 15 digits or fewer reads back as v, the 15-digit
+ * rounding of v is that decimal with zeros after it (v lies within half
+ * an ulp of it, less than half a step of the 15th digit; the caller cuts
+ * the zeros); otherwise 16 or 17 digits do.  One printf gives the 17
+ * digits and the shorter roundings are made from them, a printf of its
+ * own only where those digits cannot tell which way to round: printf
+ * is most of what formatting a number costs.
+ */
+static void
+shortest_normal(char *e, size_t size, double v)
+{
+	char e17[40], d17[17], dig[17];
+	int n, x, x17, i, k = 0;
+
+	snprintf(e17, sizeof e17, "%.16e", v);
+	for (i = 0; e17[i] != 'e'; i++)
+		if (e17[i] >= '0' && e17[i] <= '9')
+			d17[k++] = e17[i];
+	x17 = atoi(e17 + i + 1);
+	for (n = 15; n < 17; n++) {
+		x = x17;
+		if (round_digits(d17, n, dig, &x) == 0)
+			put_e(e, size, v < 0, dig, n, x);
+		else
+			snprintf(e, size, "%.*e", n - 1, v);
+		if (strtod(e, NULL) == v)
+			return;
+	}
+	snprintf(e, size, "%s", e17);
+}
+
 int
 history_fmt_num(char *dst, double v)
 {
 	char e[40], dig[24], *p = dst;
-	int prec, nd = 0, exp, i;
+	int nd = 0, exp, i;
 
 	if (!isfinite(v)) {
 		memcpy(dst, "null", 5);
@@ -51,23 +127,10 @@ history_fmt_num(char *dst, double v)
 		memcpy(dst, "0", 2);
 		return 1;
 	}
-	/*
-	 * The shortest digits that read back.  When some decimal of 15
-	 * digits or fewer reads back as v, the 15-digit rounding of v is
-	 * that decimal with zeros after it (v lies within half an ulp of
-	 * it, less than half a step of the 15th digit), and the zeros are
-	 * cut below; otherwise 16 or 17 digits.  A subnormal's ulp is
-	 * larger than that: its digits are searched for from 15 down.
-	 */
-	for (prec = 14; prec < 16; prec++) {
-		snprintf(e, sizeof e, "%.*e", prec, v);
-		if (strtod(e, NULL) == v)
-			break;
-	}
-	if (prec == 16)
-		snprintf(e, sizeof e, "%.16e", v);
-	else if (fabs(v) < DBL_MIN)
+	if (fabs(v) < DBL_MIN)
 		shortest_subnormal(e, sizeof e, v);
+	else
+		shortest_normal(e, sizeof e, v);
 	/* e is "[-]d.ddde[+-]x": digits and exponent, then plain form. */
 	for (i = 0; e[i] != 'e'; i++)
 		if (e[i] >= '0' && e[i] <= '9')
