@@ -497,6 +497,7 @@ main(int argc, char **argv)
 	}
 	lwsloop_close(sv.ll);
 	live_close(&sv);
+	stream_close(&sv);
 	loop_close(sv.loop);
 	if (o.verbose || sv.dropped)
 		fprintf(stderr, "%s: served %llu requests, dropped %llu "

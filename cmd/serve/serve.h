@@ -54,7 +54,7 @@ struct opts {
 	const char *live[LIVE_MAX];	/* unix:PATH of running pipelines */
 	int nlive;
 	int64_t stale;			/* ms: a silent --live source */
-	long stream_queue;		/* bytes queued for one stream client */
+	long stream_queue;		/* bytes of events kept for the streams */
 	int verbose;
 	const char *trade;		/* unix:PATH, NULL: no POST endpoints */
 	const char *token_file;		/* the bearer token, with trade */
@@ -76,6 +76,7 @@ struct serve {
 	struct loop_fd *lw;		/* its watch */
 	struct live *live;		/* live.c: the sockets and the books */
 	struct sse *streams;		/* stream.c: the clients, a list */
+	struct ring *ring;		/* stream.c: their events, shared */
 	struct loop_timer metrics_timer;	/* --metrics: the next write */
 	int metrics_failed;		/* a write failure was reported */
 };
@@ -158,15 +159,18 @@ int live_health(struct serve *sv, struct buf *b, int64_t now);
 
 /*
  * stream.c: after api_stream() set r->conn->sse, send the event
- * stream's head; then each event line that passes a client's filter is
- * queued for it (a client whose queue would pass --stream-queue is
- * dropped), and leaves on writeable callbacks.  -1: close.
+ * stream's head; then each event line is kept once in a ring of at most
+ * --stream-queue bytes shared by the clients, and leaves to each client
+ * whose filter it passes on writeable callbacks; a client that still
+ * needs an event the ring lets go is dropped.  -1: close.
+ * stream_close() frees the ring at exit.
  */
 int stream_start(struct lws *wsi, struct conn *c);
 int stream_writeable(struct lws *wsi, struct conn *c);
 void stream_release(struct conn *c);
 void stream_publish(struct serve *sv, const char *venue, const char *market,
     const char *symbol, const char *line, size_t len);
+void stream_close(struct serve *sv);
 
 /* Whether every parameter's name is in known (NULL-ended): else a 400
  * naming the first other one, and 0. */
