@@ -127,6 +127,19 @@ is "$(points "$status" binance:futures:BTCUSDT:bid_value)" "$f0" \
 	"the futures line did not move"
 is "$(field "$live" bid)" 30001.25 "the book table is as it was"
 
+# A book of the other market is not the table's; a band of the same
+# minute replaces the last point rather than adding one.
+printf '%s\n' '{"type":"snapshot","venue":"binance","market":"futures","symbol":"BTCUSDT","time":1700004000000,"last_id":8,"bids":[["29990","4"]],"asks":[["29991","5"]]}' >&3
+printf '%s\n' '{"type":"bands","venue":"binance","market":"spot","symbol":"BTCUSDT","time":1700004000500,"last_id":8,"best_bid":30001.25,"best_ask":30001.5,"mid":30001.375,"bands":[{"pct":3,"bid_qty":1,"ask_qty":1,"bid_value":5000001.25,"ask_value":3000000.75,"complete":true}]}' >&3
+live=$(live_text 'applied: 3;')
+is "$(field "$live" bid) $(field "$live" ask)" "30001.25 30001.5" \
+	"the futures book left the spot table alone"
+is "$(field "$live" last)" "$K:bid_value=5000001.25 $K:ask_value=3000000.75 $K:value_imbalance=25" \
+	"the charts' last points: the newer band"
+status=$(status_text "^points: ")
+is "$(points "$status" "$K:bid_value")" "$((n0 + 1))" \
+	"in the same place: no point more"
+
 # A screenshot of the live page, for review.
 python3 "$CDP" --screenshot "$T/live.png" "$T/chrome"
 is "$?" 0 "a screenshot"
