@@ -7,9 +7,11 @@
 # live, a book written into the fifo fills the order-book table with
 # the best bid and ask sent, and a bands event puts a new last point,
 # of the values sent, on the charts of its instrument; a screenshot of
-# the live page is a PNG; chromium's whole process group goes at the
-# end.  (1120 tests the page without a stream: --dump-dom needs virtual
-# time to run out, and it stands still while a stream is open.)
+# the live page is a PNG (kept as DIR/1121-serve-page-live.png when
+# MKT_SHOTS=DIR is set, for review); chromium's whole process group
+# goes at the end.  (1120 tests the page without a stream: --dump-dom
+# needs virtual time to run out, and it stands still while a stream is
+# open.)
 # load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
 need_tools curl jq python3 setsid chromium
