@@ -10,8 +10,9 @@ DIR is chromium's --user-data-dir; chromium started with
 --remote-debugging-port=0 writes the port it picked to
 DIR/DevToolsActivePort.  EXPR is evaluated in the first page target
 (Runtime.evaluate, by value) every 50 ms until it is truthy, and the
-value is printed: a string as it is, anything else as JSON.  --once
-prints the first value, truthy or not.  A bound (--timeout, default
+value is printed: a string as it is, anything else as JSON; an
+exception in the page counts as not yet.  --once prints the first
+value, truthy or not, and an exception is an error.  A bound (--timeout, default
 MKT_WAIT_S or 120 seconds) turns a hang into exit 1 with the last value
 on stderr; chromium's and the protocol's errors exit 1 too.
 --screenshot writes a PNG of the page as it is to FILE.
@@ -33,6 +34,12 @@ POLL_S = 0.05
 
 class Fail(Exception):
     pass
+
+
+class EvalFail(Fail):
+    """The page or the protocol refused one call; the connection is
+    fine (a page that is still loading has no context yet, or loses it
+    to the navigation)."""
 
 
 def read_port(d, deadline):
@@ -99,8 +106,11 @@ class WebSocket:
         answered)."""
         parts = []
         while True:
+            # A call made just before the bound still gets its answer,
+            # so that a wait that runs out says what it last saw.
             try:
-                fin, op, payload = self.conn.read_frame(self.deadline)
+                fin, op, payload = self.conn.read_frame(
+                    max(self.deadline, time.monotonic() + 10))
             except TimeoutError:
                 raise Fail("no answer from chromium")
             except EOFError:
@@ -133,7 +143,7 @@ class Page:
             if m.get("id") == self.id:
                 break
         if "error" in m:
-            raise Fail("%s: %s" % (method, m["error"]))
+            raise EvalFail("%s: %s" % (method, m["error"]))
         return m["result"]
 
     def evaluate(self, expr):
@@ -142,7 +152,7 @@ class Page:
                       {"expression": expr, "returnByValue": True})
         if "exceptionDetails" in r:
             d = r["exceptionDetails"]
-            raise Fail("exception in the page: %s" % d.get(
+            raise EvalFail("exception in the page: %s" % d.get(
                 "exception", {}).get("description", d.get("text")))
         return r["result"].get("value")
 
@@ -182,10 +192,16 @@ def main(argv):
             f.write(png)
         return 0
     while True:
-        v = page.evaluate(argv[1])
-        if once or v:
-            print(show(v))
-            return 0
+        try:
+            v = page.evaluate(argv[1])
+        except EvalFail as e:
+            if once:
+                raise
+            v = "(%s)" % e
+        else:
+            if once or v:
+                print(show(v))
+                return 0
         if time.monotonic() > deadline:
             sys.stderr.write("cdp.py: gave up after %gs waiting for: %s "
                              "(last: %s)\n" % (timeout, argv[1], show(v)))
