@@ -12,6 +12,10 @@
  * #status says what the page holds, for people and for tests:
  * "points: VENUE:MARKET:SYMBOL:FIELD=N ...", counted from the chart
  * series themselves, then "orders: N" and so on, or "error: ...".
+ * #live says what the stream brought: "live: on; applied: N; bid: P;
+ * ask: P; last: KEY=V ...", the events applied, the book table's best
+ * bid and ask, and the last point of each series a live band moved,
+ * read back from the table and the series.
  */
 (function () {
 	"use strict";
@@ -29,6 +33,7 @@
 	var charts = [];
 	var counts = [];	/* [key, series] in the order charted */
 	var tail = [];		/* status parts after the points */
+	var live = { applied: 0, moved: [] };	/* for #live */
 
 	function $(id) { return document.getElementById(id); }
 
@@ -338,14 +343,16 @@
 		return b[field] === undefined ? null : Number(b[field]);
 	}
 
+	/* The band of the picked pct drawn on the series of its
+	 * instrument; the keys of the series it moved. */
 	function onBands(ev) {
-		var pct = Number($("pct").value), band;
+		var pct = Number($("pct").value), band, moved = [];
 
 		band = (ev.bands || []).filter(function (b) {
 			return Number(b.pct) === pct;
 		})[0];
 		if (!band)
-			return;
+			return moved;
 		Object.keys(series).forEach(function (key) {
 			var k = key.split(":"), v, t;
 			if (k[0] !== ev.venue || k[1] !== ev.market ||
@@ -353,9 +360,12 @@
 				return;
 			v = bandValue(band, k[3]);
 			t = bucketTime(series[key], Number(ev.time));
-			if (v !== null && isFinite(v) && t !== null)
+			if (v !== null && isFinite(v) && t !== null) {
 				series[key].update({ time: t, value: v });
+				moved.push(key);
+			}
 		});
+		return moved;
 	}
 
 	function onBook(ev, row) {
@@ -364,7 +374,7 @@
 
 		if (ev.venue !== row.venue || ev.market !== row.market ||
 		    ev.symbol !== row.symbol)
-			return;
+			return false;
 		tbody.textContent = "";
 		for (i = 0; i < 20 && (i < bids.length || i < asks.length); i++) {
 			tr = document.createElement("tr");
@@ -375,10 +385,51 @@
 			tbody.appendChild(tr);
 		}
 		$("book-panel").hidden = false;
+		return true;
 	}
 
 	function setLive(text) {
 		$("live").textContent = "live: " + text;
+	}
+
+	/* #live once the stream is open: what it applied, read back from
+	 * the book table and the chart series (what is shown, not what
+	 * came). */
+	function liveReport() {
+		var first = $("book").tBodies[0].rows[0];
+		var parts = ["on", "applied: " + live.applied];
+
+		if (first) {
+			parts.push("bid: " + first.cells[1].textContent);
+			parts.push("ask: " + first.cells[2].textContent);
+		}
+		if (live.moved.length)
+			parts.push("last: " + live.moved.map(function (key) {
+				var d = series[key].data();
+				return key + "=" + d[d.length - 1].value;
+			}).join(" "));
+		setLive(parts.join("; "));
+	}
+
+	/* One event of the stream: drawn, counted when it changed what
+	 * the page shows, and said in #live and #status. */
+	function onEvent(ev, row) {
+		var moved;
+
+		if (ev.bands) {
+			moved = onBands(ev);
+			if (!moved.length)
+				return;
+			live.moved = moved;
+		} else if (ev.bids || ev.asks) {
+			if (!onBook(ev, row))
+				return;
+		} else {
+			return;
+		}
+		live.applied++;
+		liveReport();
+		report();
 	}
 
 	/* /api/stream when it answers; a 404 (or no stream at all) closes
@@ -400,18 +451,18 @@
 			} catch (e) {
 				return;
 			}
-			if (ev.bands)
-				onBands(ev);
-			else if (ev.bids || ev.asks)
-				onBook(ev, row);
+			onEvent(ev, row);
 		};
 		es.onopen = function () {
-			setLive("on");
+			liveReport();
 		};
+		/* CONNECTING: the browser tries again by itself. */
 		es.onerror = function () {
 			if (es.readyState === EventSource.CLOSED) {
 				es.close();
 				setLive("off (no stream)");
+			} else {
+				setLive("reconnecting");
 			}
 		};
 	}

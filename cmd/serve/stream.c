@@ -252,8 +252,14 @@ stream_start(struct lws *wsi, struct conn *c)
 		s->next->prevp = &s->next;
 	s->prevp = &sv->streams;
 	sv->streams = s;
-	/* A stream is meant to stay open: no answer timeout. */
-	lws_http_mark_sse(wsi);
+	/* A stream is meant to stay open: no answer timeout, and no
+	 * header table held from lws's pool.  lws_http_mark_sse does both
+	 * but, on HTTP/1 (where the stream is the connection), logs "not
+	 * h2 substream" for every client: there it is the detach alone. */
+	if (lws_get_network_wsi(wsi) != wsi)
+		lws_http_mark_sse(wsi);
+	else
+		lws_http_headers_detach(wsi);
 	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	lws_callback_on_writable(wsi);
 	return 0;
