@@ -5,13 +5,17 @@
  * unit, range, and from/to to pin a range), so a view is a link.  It
  * charts, from /api/chart-data: the bid and ask band of the symbol on
  * every market the journal has it on (spot beside futures), their
- * imbalance, and the venue's sums TOTAL, TOTAL1 and TOTAL2; it lists
+ * imbalance, and the venue's sums TOTAL, TOTAL1 and TOTAL2; from
+ * /api/candles, the candlesticks and volume of the chosen market when
+ * the journal has candles of it; it lists
  * the state store's orders, positions and fills when mkt-serve has one,
  * and follows /api/stream (server-sent events) when it answers.
  *
  * #status says what the page holds, for people and for tests:
  * "points: VENUE:MARKET:SYMBOL:FIELD=N ...", counted from the chart
- * series themselves, then "orders: N" and so on, or "error: ...".
+ * series themselves (FIELD "candles" and "volume" for the candlesticks),
+ * then "candles: none" when there are none, "orders: N" and so on, or
+ * "error: ...".
  * #live says what the stream brought: "live: on; applied: N; bid: P;
  * ask: P; last: KEY=V ...", the events applied, the book table's best
  * bid and ask, and the last point of each series a live band moved,
@@ -266,6 +270,53 @@
 		return jobs;
 	}
 
+	/* The candlesticks and their volume, of the chosen market, when the
+	 * journal has candles of it (404: none, the panel stays hidden). */
+	function drawCandles(row, span) {
+		var key = [row.venue, row.market, row.symbol].join(":");
+		var q = query({
+			venue: row.venue, market: row.market, symbol: row.symbol,
+			from: span.from, to: span.to
+		});
+
+		return getJSON("/api/candles?" + q).then(function (body) {
+			var c, cs, vs;
+
+			$("candles-panel").hidden = false;
+			$("candles-title").textContent = row.venue + " " +
+			    row.market + " " + row.symbol + " candles";
+			c = newChart($("candles"));
+			cs = c.addSeries(LC.CandlestickSeries, {
+				upColor: COLORS[0], downColor: COLORS[1],
+				borderVisible: false, wickUpColor: COLORS[0],
+				wickDownColor: COLORS[1]
+			});
+			vs = c.addSeries(LC.HistogramSeries, {
+				priceScaleId: "volume", priceFormat: { type: "volume" }
+			});
+			c.priceScale("volume").applyOptions({
+				scaleMargins: { top: 0.8, bottom: 0 }
+			});
+			cs.setData(body.data.map(function (k) {
+				return { time: Math.floor(k.time / 1000),
+				    open: Number(k.open), high: Number(k.high),
+				    low: Number(k.low), close: Number(k.close) };
+			}));
+			vs.setData(body.data.map(function (k) {
+				return { time: Math.floor(k.time / 1000),
+				    value: Number(k.volume),
+				    color: Number(k.close) >= Number(k.open) ?
+				    COLORS[0] : COLORS[1] };
+			}));
+			counts.push([key + ":candles", cs], [key + ":volume", vs]);
+			c.timeScale().fitContent();
+		}, function (err) {
+			if (err.status !== 404)
+				throw err;
+			tail.push("candles: none");
+		});
+	}
+
 	/* ------------------------------------------------------------ */
 	/* The state store's tables */
 
@@ -485,7 +536,7 @@
 		fillPickers(row);
 		span = range(row);
 		jobs = drawMarkets(row, span).concat(drawImbalance(row, span),
-		    drawSums(row, span), drawStore());
+		    drawSums(row, span), drawCandles(row, span), drawStore());
 		return Promise.all(jobs).then(function () {
 			report();
 			follow(row);

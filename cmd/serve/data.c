@@ -1,6 +1,6 @@
 /*
  * data.c: the endpoints over the journal: /health, /api/symbols,
- * /api/latest and /api/chart-data.  The queries are mkt-journal
+ * /api/latest, /api/chart-data and /api/candles.  The queries are mkt-journal
  * query's (store/jhistory, store/history); their NDJSON lines are
  * wrapped, as they come, into one JSON answer {"data":[...],"count":N}.
  */
@@ -24,6 +24,7 @@ struct wrap {
 	struct req *r;
 	uint64_t count;
 	int points;		/* {"time":ms,...} lines become seconds */
+	int capped;		/* at most --max-points lines */
 };
 
 /* {"time":MS,"value":V} -> {"time":S,"value":V}: the minute, hour and
@@ -60,7 +61,7 @@ wrap_flush(void *arg, struct buf *b)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		if (w->points && w->count == max) {
+		if (w->capped && w->count == max) {
 			errno = E2BIG;
 			return -1;
 		}
@@ -93,7 +94,8 @@ run_query(struct req *r, const char *what, const struct history_series_q *q)
 {
 	struct journal *j;
 	struct history_out out;
-	struct wrap w = { r, 0, strcmp(what, "series") == 0 };
+	struct wrap w = { r, 0, strcmp(what, "series") == 0,
+	    strcmp(what, "series") == 0 || strcmp(what, "candles") == 0 };
 	struct buf tmp;
 	char why[1024];
 	int rc, e;
@@ -110,7 +112,7 @@ run_query(struct req *r, const char *what, const struct history_series_q *q)
 	e = errno;
 	buf_free(&tmp);
 	(void)!journal_close(j);
-	if (rc < 0 && e == E2BIG && w.points)
+	if (rc < 0 && e == E2BIG && w.capped)
 		return req_error(r, 400, "resolution", "more than %ld points: "
 		    "ask a coarser resolution or a shorter range",
 		    r->sv->o->max_points);
@@ -185,6 +187,28 @@ read_time(struct req *r, const char *param, int64_t *ms)
 	return 1;
 }
 
+/* from, to and resolution (auto when absent); 0, or -1 after a 400. */
+static int
+read_range(struct req *r, struct history_series_q *q)
+{
+	const char *v;
+	int k;
+
+	q->res = HISTORY_AUTO;
+	if ((v = qs_get(&r->q, "resolution")) != NULL &&
+	    (k = history_res_parse(v)) < 0)
+		return req_error(r, 400, "resolution", "bad resolution '%s': "
+		    "want minute, hour, day or auto", v), -1;
+	if (v != NULL)
+		q->res = k;
+	if (read_time(r, "from", &q->from) < 0 ||
+	    read_time(r, "to", &q->to) < 0)
+		return -1;
+	if (q->from > q->to)
+		return req_error(r, 400, "from", "from is after to"), -1;
+	return 0;
+}
+
 /* The series' own parameters beyond the filters; 0, or -1 after a 400. */
 static int
 read_series(struct req *r, struct history_series_q *q)
@@ -210,25 +234,13 @@ read_series(struct req *r, struct history_series_q *q)
 		q->field = k;
 		q->field_set = 1;
 	}
-	q->res = HISTORY_AUTO;
-	if ((v = qs_get(&r->q, "resolution")) != NULL &&
-	    (k = history_res_parse(v)) < 0)
-		return req_error(r, 400, "resolution", "bad resolution '%s': "
-		    "want minute, hour, day or auto", v), -1;
-	if (v != NULL)
-		q->res = k;
 	if ((v = qs_get(&r->q, "agg")) != NULL &&
 	    (k = history_agg_parse(v)) < 0)
 		return req_error(r, 400, "agg", "bad agg '%s': want avg, "
 		    "min, max, last, sum or count", v), -1;
 	if (v != NULL)
 		q->agg = k;
-	if (read_time(r, "from", &q->from) < 0 ||
-	    read_time(r, "to", &q->to) < 0)
-		return -1;
-	if (q->from > q->to)
-		return req_error(r, 400, "from", "from is after to"), -1;
-	return 0;
+	return read_range(r, q);
 }
 
 int
@@ -242,6 +254,22 @@ api_chart_data(struct req *r)
 	    read_series(r, &q) < 0)
 		return 0;
 	return run_query(r, "series", &q);
+}
+
+int
+api_candles(struct req *r)
+{
+	static const char *const known[] = { "venue", "market", "symbol",
+	    "from", "to", "resolution", NULL };
+	struct history_series_q q;
+
+	if (!req_known(r, known) || read_filters(r, &q) < 0)
+		return 0;
+	if (q.symbol == NULL)
+		return req_error(r, 400, "symbol", "symbol is required");
+	if (read_range(r, &q) < 0)
+		return 0;
+	return run_query(r, "candles", &q);
 }
 
 int

@@ -20,6 +20,7 @@ static const struct {
 	{ "/api/symbols", api_symbols },
 	{ "/api/latest", api_latest },
 	{ "/api/chart-data", api_chart_data },
+	{ "/api/candles", api_candles },
 	{ "/api/orders", api_orders },
 	{ "/api/positions", api_positions },
 	{ "/api/fills", api_fills },

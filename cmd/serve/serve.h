@@ -121,6 +121,7 @@ int api_health(struct req *r);
 int api_symbols(struct req *r);
 int api_latest(struct req *r);
 int api_chart_data(struct req *r);
+int api_candles(struct req *r);
 int api_orders(struct req *r);
 int api_positions(struct req *r);
 int api_fills(struct req *r);
