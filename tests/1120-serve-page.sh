@@ -4,7 +4,8 @@
 # library with their types and nothing outside its directory; Debian's
 # chromium loads the page headless and its status line says the charts
 # hold as many points as /api/chart-data answers for the same query
-# (bands of spot and futures, imbalance, the TOTAL sums); the orders
+# (bands of spot and futures, imbalance, the TOTAL sums, candlesticks
+# and volume where the journal has candles); the orders
 # table lists a paper session's orders; an absent live stream (404)
 # leaves the page working; a screenshot is a PNG.
 # load: 3 (other processes, sockets: make check-load runs it 3 times)
@@ -17,6 +18,16 @@ gen-bands --symbols 2 --markets 2 --minutes 300 --per-minute 2 \
 	--seed 7 --start 1700000000000 | mkt-diff --aggregate >"$T/a.ndjson"
 mkt-journal append "$T/j" <"$T/a.ndjson"
 is "$?" 0 "append: exit 0"
+# And one-minute candles of BTCUSDT on spot, from a trade every 20 s.
+awk 'BEGIN {
+	for (i = 0; i < 900; i++)
+		printf "{\"type\":\"trade\",\"venue\":\"binance\",\"market\":" \
+		    "\"spot\",\"symbol\":\"BTCUSDT\",\"time\":%.0f,\"id\":%d," \
+		    "\"price\":\"%d.%d\",\"qty\":\"0.%03d\",\"side\":\"%s\"}\n",
+		    1700000000000 + i * 20000, i + 1, 37000 + (i * 37) % 200,
+		    i % 10, 1 + (i * 13) % 999, i % 3 ? "buy" : "sell"
+}' | mkt-candles --interval 1m --no-pass | mkt-journal append "$T/j"
+is "$?" 0 "candles appended"
 
 # A paper session's store, as in 1111.
 cat >"$T/in" <<'EOF2'
@@ -109,6 +120,18 @@ for k in spot:BTCUSDT:bid_value spot:BTCUSDT:ask_value \
 	check "$k: some points" test "$want" -gt 10
 	is "$(status "binance:$k")" "$want" "$k: the chart holds the API's points"
 done
+# candles QUERY: how many candles /api/candles answers for QUERY.
+candles() {
+	curl -s "$U/api/candles?$1" | jq .count
+}
+want=$(candles "venue=binance&market=spot&symbol=BTCUSDT&from=$FROM&to=$TO")
+check "candles: some" test "$want" -gt 10
+is "$(status binance:spot:BTCUSDT:candles)" "$want" \
+	"the candlesticks: as many as /api/candles answers"
+is "$(status binance:spot:BTCUSDT:volume)" "$want" \
+	"and a volume bar each"
+check "the candles panel is shown" \
+	grep -q '<div class="panel" id="candles-panel">' "$T/dom"
 for id in a1 a2 a3; do
 	check "the orders table lists $id" grep -q "<tr data-id=\"$id\">" \
 		"$T/dom"
@@ -138,6 +161,10 @@ is "$(status binance:spot:ETHUSDT:imbalance)" \
 is "$(status binance:futures:TOTAL:bid_value)" \
 	"$(points "venue=binance&market=futures&symbol=TOTAL&pct=1.5&field=bid_value")" \
 	"the sums of the picked market: the API's points"
+check "a market without candles: the page says so" \
+	grep -q 'candles: none' "$T/dom"
+check "and the candles panel stays hidden" \
+	grep -q '<div class="panel" id="candles-panel" hidden="">' "$T/dom"
 
 # The live stream: without it (404 here) the page goes on working.
 browse "venue=binance&symbol=BTCUSDT&pct=3&from=$FROM&to=$TO" \
