@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "prog/anchor.h"
 #include "prog/err.h"
+#include "prog/metrics.h"
 #include "event/jqfilter.h"
 #include "store/journal.h"
 #include "store/jreader.h"
@@ -56,6 +57,7 @@ struct opts {
 	int verbose;
 	const char *output;
 	int book;		/* --book: each book starts with its snapshot */
+	struct metrics_opts mo;	/* --stats, --metrics */
 };
 
 static void
@@ -80,6 +82,7 @@ usage(void)
 	    "  --duration DUR     stop after DUR of wall time\n"
 	    "  --book             start each book with a snapshot of it at "
 	    "--from\n"
+	    METRICS_USAGE
 	    "  -v, --verbose      say how many frames were read, at the end\n"
 	    "  -o, --output SPEC  write to a file or unix:PATH (default stdout)\n"
 	    "  -h, --help         this text\n"
@@ -156,6 +159,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "book", no_argument, NULL, OPT_BOOK },
+		METRICS_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -216,6 +220,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_VERSION:
 			run_option(RUN_OPT_VERSION, argv, &ro, usage);
 			break;
+		case METRICS_OPT_STATS:
+		case METRICS_OPT_FILE:
+			(void)metrics_option(c, optarg, &o->mo);
+			break;
 		default:
 			/* -o, -h and misuse, as every program takes them. */
 			run_option(c, argv, &ro, usage);
@@ -250,6 +258,12 @@ struct replay {
 	int64_t t0;
 	struct timespec w0;
 	int64_t deadline;	/* monotonic ms of --duration's end, or 0 */
+	/* --stats, --metrics */
+	struct metrics ms;
+	int64_t tick_at;	/* monotonic ms of the next tick */
+	uint64_t events_out;	/* journal events delivered */
+	unsigned long damage;	/* damaged frames passed over */
+	int64_t last_time;	/* the last event's time, or 0 */
 };
 
 /* A stop signal came, or --duration has passed: stop reading. */
@@ -378,6 +392,62 @@ deliver(struct replay *r, const struct jr_event *ev)
 	return r->fb.len ? emit(r, r->fb.p, r->fb.len) : 0;
 }
 
+/* The counters into the registry; -1 when out of memory. */
+static int
+collect(struct replay *r)
+{
+	struct metrics *ms = &r->ms;
+	int64_t now = time_now_ms();
+
+	if (metrics_set(ms, METRIC_COUNTER, "mkt_events_out_total",
+	    "Journal events delivered.", NULL, NULL,
+	    (double)r->events_out) < 0 ||
+	    metrics_set(ms, METRIC_COUNTER, "mkt_replay_filter_errors_total",
+	    "Events the --filter program failed on.", NULL, NULL,
+	    (double)r->filter_errors) < 0 ||
+	    metrics_set(ms, METRIC_COUNTER, "mkt_replay_damage_total",
+	    "Damaged stretches of the journal passed over.", NULL, NULL,
+	    (double)r->damage) < 0 ||
+	    metrics_set(ms, METRIC_COUNTER, "mkt_reader_drops_total",
+	    "Slow readers of a unix: output dropped.", NULL, NULL,
+	    (double)out_dropped(r->out)) < 0 ||
+	    metrics_set(ms, METRIC_GAUGE, "mkt_replay_position",
+	    "The journal sequence number of the next event.", NULL, NULL,
+	    (double)jr_position(r->jr)) < 0)
+		return -1;
+	/* How far behind the wall clock the last event is (--follow). */
+	if (r->last_time && metrics_set(ms, METRIC_GAUGE,
+	    "mkt_replay_lag_seconds", "Wall clock minus the last event's "
+	    "time.", NULL, NULL, (double)(now - r->last_time) / 1e3) < 0)
+		return -1;
+	return 0;
+}
+
+/* --stats and --metrics: a tick when one is due (or now when forced):
+ * the status event into the output, the file rewritten. */
+static void
+maybe_tick(struct replay *r, int force)
+{
+	int64_t period = metrics_period(&r->o->mo), now;
+	struct buf b;
+
+	if (period == 0)
+		return;
+	now = time_mono_ms();
+	if (!force && now < r->tick_at)
+		return;
+	r->tick_at = now + period;
+	if (collect(r) < 0)
+		die_nomem();
+	buf_init(&b, 0);
+	metrics_tick(&r->ms, &r->o->mo, &b);
+	if (buf_failed(&b))
+		die_nomem();
+	if (b.len)
+		(void)emit(r, b.p, b.len);
+	buf_free(&b);
+}
+
 static void
 plan(struct replay *r)
 {
@@ -400,7 +470,8 @@ plan(struct replay *r)
 		q.from_time = o->from;
 	if (o->has_to)
 		q.to_time = o->to;
-	q.want_time = o->speed != 0;
+	/* The lag gauge of --stats and --metrics needs the times too. */
+	q.want_time = o->speed != 0 || metrics_period(&o->mo) != 0;
 	for (k = 0; k < JR_NKEYS; k++) {
 		q.keys[k] = o->keys[k].v;
 		q.nkeys[k] = o->keys[k].n;
@@ -430,6 +501,10 @@ run(struct replay *r)
 				r->undelivered = ev.seq;
 				return;
 			}
+			r->events_out += ev.count;
+			if (ev.has_time)
+				r->last_time = ev.time;
+			maybe_tick(r, 0);
 			if ((tick += ev.count) >= 256) {
 				tick = 0;
 				maybe_store_cursor(r);
@@ -438,10 +513,12 @@ run(struct replay *r)
 		case JR_DAMAGE:
 			warn("%s", jr_error(r->jr));
 			r->damaged = 1;
+			r->damage++;
 			break;
 		case JR_END:
 			if (!r->o->follow)
 				return;
+			maybe_tick(r, 0);
 			flush_or_die(r);
 			maybe_store_cursor(r);
 			nap(POLL_MS);
@@ -508,7 +585,11 @@ main(int argc, char **argv)
 	r.cursor_at = time_mono_ms();
 	if (o.duration)
 		r.deadline = r.cursor_at + o.duration;
+	metrics_init(&r.ms, "mkt-replay");
+	r.tick_at = r.cursor_at + metrics_period(&o.mo);
 	run(&r);
+	maybe_tick(&r, 1);
+	metrics_free(&r.ms);
 	/* What was written must be out before the cursor says so. */
 	if (out_close(r.out) < 0 && errno != EPIPE)
 		die_errno("write error");

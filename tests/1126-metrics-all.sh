@@ -1,7 +1,8 @@
 #!/bin/sh
 # 1126-metrics-all: --stats and --metrics of the programs 1125 leaves
 # out -- mkt-book, mkt-depth, mkt-diff, mkt-candles, mkt-alert and a
-# strategy on the shared run loop, mkt-feed's gaps, resyncs, reconnects
+# strategy on the shared run loop, mkt-replay --follow, mkt-feed's gaps,
+# resyncs, reconnects
 # and rate-limit waits against mkt-sim (with mkt-sim's own --metrics),
 # and mkt-serve's --metrics FILE.
 # Each file passes `promtool check metrics`; its counters equal what the
@@ -199,6 +200,35 @@ is "$(prom "$T/serve.prom" mkt_journal_stored_events)" \
 	"$(nlines "$T/bands")" "mkt-serve: the journal's events"
 mkt-serve --journal "$T/j" --metrics '' 2>/dev/null
 is "$?" 2 "mkt-serve: --metrics '' is a usage error"
+
+# ---- mkt-replay --follow: events out, the position, the lag ----
+gen-bands --symbols 1 --markets 1 --minutes 150 --seed 5 \
+	--start 1700000000000 >"$T/r.events"
+mkt-journal append "$T/rj" <"$T/r.events"
+mkt-replay --follow --stats 1s --metrics "$T/r.prom" "$T/rj" \
+	>"$T/r.out" 2>"$T/r.err" &
+RP=$!
+check "mkt-replay --follow: a status event while it follows" \
+	wait_for has_stats "$T/r.out" 1
+kill -TERM "$RP"
+wait "$RP"
+is "$?" 0 "mkt-replay: SIGTERM: exit 0"
+check "mkt-replay: promtool check metrics is clean" promtool_ok "$T/r.prom"
+is "$(prom "$T/r.prom" mkt_events_out_total)" "$(nlines "$T/r.events")" \
+	"mkt-replay: events out: the journal's"
+is "$(grep -vc '"state":"stats"' "$T/r.out")" "$(nlines "$T/r.events")" \
+	"mkt-replay: and they are what it wrote besides the status events"
+is "$(prom "$T/r.prom" mkt_replay_position)" "$(nlines "$T/r.events")" \
+	"mkt-replay: the position: after the last event"
+check "mkt-replay: the lag of an old journal is years" test \
+	"$(prom "$T/r.prom" mkt_replay_lag_seconds | cut -d. -f1)" -gt 1000000
+prom_flat "$T/r.prom" >"$T/r.pflat"
+stat_flat "$T/r.out" >"$T/r.sflat"
+# The lag moves between the two; the rest is the same.
+grep -v lag "$T/r.pflat" >"$T/r.p2"
+grep -v lag "$T/r.sflat" >"$T/r.s2"
+cmp_file "$T/r.p2" "$T/r.s2" \
+	"mkt-replay: the last status event holds the file's samples"
 
 # ---- mkt-feed: a gap, lost connections, a REST 429, against mkt-sim ----
 mkt-sim --port-file "$T/sim.port" --symbols BTCUSDT --markets binance:spot \
