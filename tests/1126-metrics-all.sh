@@ -12,32 +12,8 @@
 # holds the same samples as the file written at exit.
 # load: 3 (other processes, sockets: make check-load runs it 3 times)
 . "$(dirname "$0")/lib.sh"
-need_tools promtool jq curl
+. "$(dirname "$0")/lib-metrics.sh"
 
-SIM= SRV=
-cleanup() {
-	[ -n "$SIM" ] && kill "$SIM" 2>/dev/null
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# prom FILE NAME [LABEL="VALUE"]: the value of a sample in a text file.
-prom() {
-	awk -v n="$2{" -v l="${3:-}" 'index($1, n) == 1 &&
-		(l == "" || index($1, l)) { print $2 }' "$1" 2>/dev/null
-}
-# promtool_ok FILE: promtool finds nothing to say.
-promtool_ok() {
-	promtool check metrics <"$1" >"$1.lint" 2>&1 && ! [ -s "$1.lint" ]
-}
-nstats() {
-	grep -c '"state":"stats"' "$1" 2>/dev/null || :
-}
-has_stats() {
-	[ "$(nstats "$1")" -ge "$2" ]
-}
 # count FILE PATTERN: lines of FILE with the fixed string PATTERN.
 count() {
 	grep -c -F -e "$2" "$1" || :
