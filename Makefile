@@ -206,7 +206,7 @@ CHECK_JOBS ?= 2
 SHELL_TESTS = $(sort $(wildcard tests/[0-9]*.sh))
 
 # The fuzz run comes first so that prove's summary closes the output.
-check: all lint-man
+check: all lint-man lint-tests
 	$(MAKE) fuzz-check
 	MKT_BIN=$(CURDIR)/build/bin MKT_TOOLS=$(CURDIR)/build/tools \
 		$(PROVE) -j$(CHECK_JOBS) $(UNIT_BINS) $(SHELL_TESTS)
@@ -247,6 +247,13 @@ check-load: all
 	if [ $$st -ne 0 ]; then echo 'check-load: FAILED (see above)'; \
 	else echo 'check-load: every pass succeeded'; fi; \
 	exit $$st
+
+# prove runs each test script itself: one that is not executable would
+# fail the run only once its turn came.
+lint-tests:
+	@for f in $(SHELL_TESTS); do \
+		[ -x "$$f" ] || { echo "$$f: not executable: chmod +x $$f"; exit 1; }; \
+	done
 
 lint-man:
 	@command -v mandoc >/dev/null || { echo 'mandoc not found: apt-get install mandoc'; exit 1; }
@@ -362,7 +369,7 @@ install-units:
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all check check-san check-load lint-man fuzz fuzz-check torture bench \
+.PHONY: all check check-san check-load lint-man lint-tests fuzz fuzz-check torture bench \
 	bench-journal bench-parsers bench-history bench-anchor bench-exec \
 	bench-risk bench-serve install install-units clean
 .SECONDARY:
