@@ -441,8 +441,9 @@ static const struct ws_handlers handlers = { on_open, on_message, on_closed };
  * Replace a group's connection without a gap in the output (a server's
  * announced shutdown, the venue's limit on a connection's age): open the
  * new one and read both, the books taking each update once, until the
- * two have met in every book (handover_done()); then drop the old.  Until then the new one's updates that run ahead of the old
- * one's are early, not gaps (SYNC_EARLY).  Only where the venue allows
+ * two have met in every book (handover_done()); then drop the old.
+ * Until then the new one's updates that run ahead of the old one's are
+ * early, not gaps (SYNC_EARLY).  Only where the venue allows
  * it (venue_ops.handover); one at a time.
  */
 static void
