@@ -54,7 +54,8 @@ $(call need_pkg,sqlite3,libsqlite3-dev)
 $(call need_pkg,libzstd,libzstd-dev)
 $(call need_pkg,libuv,libuv1-dev)
 $(call need_pkg,libsystemd,libsystemd-dev)
-PKGS = libwebsockets libcurl openssl sqlite3 libzstd libuv libsystemd
+$(call need_pkg,libnats,libnats-dev)
+PKGS = libwebsockets libcurl openssl sqlite3 libzstd libuv libsystemd libnats
 override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS))
 
@@ -70,7 +71,7 @@ LDLIBS += -ljq
 # layer may include base/, itself and the layers lib/README names on its
 # line (tests/0001-layers.sh checks it).
 LIB_BASE = buf fixed json keymap timeutil fsutil qs
-LIB_IO = in out sig loop db
+LIB_IO = in out sig loop db nats natspub natssub
 LIB_EVENT = event tevent tbody instrument candle jqfilter
 LIB_MARKET = book bands bookset sync
 LIB_NET = lwsloop ws rest restxfer budget secret

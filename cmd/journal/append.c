@@ -16,6 +16,7 @@
 #include "prog/metrics.h"
 #include "prog/notify.h"
 #include "io/in.h"
+#include "io/nats.h"
 #include "store/jhistory.h"
 #include "io/out.h"
 #include "io/sig.h"
@@ -32,6 +33,7 @@ struct appender {
 	unsigned long rejected;
 	struct journal_status acked;	/* as the last ack said */
 	unsigned long acked_rejected;
+	uint64_t acked_stream_seq;
 	int acks;			/* ack lines sent */
 	int64_t started;		/* mono ms */
 	uint64_t stats_events;		/* at the last --stats line */
@@ -41,6 +43,17 @@ struct appender {
 	long lines;			/* input lines read */
 	unsigned long syncs;
 	int64_t sync_us, last_sync_us;	/* in all; the last one */
+
+	/* A nats: input (mkt(7), NATS): where the journal stands in the
+	 * stream, kept in the index with every sync (journal_set_mark). */
+	struct in *in;
+	int nats;
+	char mark_key[100];
+	uint64_t skip;		/* events read again that the journal has */
+	uint64_t cur_seq;	/* stream seq of the message being read */
+	uint64_t done_seq;	/* the last message read whole ... */
+	uint64_t done_jseq;	/* ... and the journal seq after its events */
+	uint64_t stream_seq;	/* the last stream seq made durable */
 };
 
 static void
@@ -53,8 +66,11 @@ send_ack(struct appender *a)
 	journal_status(a->j, &st);
 	/* Nothing new since the last ack: no line. */
 	if (a->acks && st.durable_seq == a->acked.durable_seq &&
-	    st.durable == a->acked.durable && a->rejected == a->acked_rejected)
+	    st.durable == a->acked.durable &&
+	    a->rejected == a->acked_rejected &&
+	    a->stream_seq == a->acked_stream_seq)
 		return;
+	a->acked_stream_seq = a->stream_seq;
 	a->acked = st;
 	a->acked_rejected = a->rejected;
 	a->acks++;
@@ -66,6 +82,10 @@ send_ack(struct appender *a)
 	buf_addi(&a->ab, (int64_t)st.durable);
 	buf_adds(&a->ab, ",\"rejected\":");
 	buf_addi(&a->ab, (int64_t)a->rejected);
+	if (a->nats) {
+		buf_adds(&a->ab, ",\"stream_seq\":");
+		buf_addi(&a->ab, (int64_t)a->stream_seq);
+	}
 	if (st.has & EV_HAS_TIME) {
 		buf_adds(&a->ab, ",\"last_time\":");
 		buf_addi(&a->ab, st.last_time);
@@ -93,12 +113,60 @@ send_ack(struct appender *a)
 	}
 }
 
+/* The journal seq of the event the line just read is (or was). */
+static uint64_t
+line_jseq(const struct appender *a)
+{
+	struct journal_status st;
+
+	journal_status(a->j, &st);
+	return st.next_seq - a->skip;
+}
+
+/* A line of a nats: input was read: a message before it is whole. */
+static void
+track_message(struct appender *a)
+{
+	uint64_t seq = in_seq(a->in);
+
+	if (seq == a->cur_seq)
+		return;
+	if (a->cur_seq) {
+		a->done_seq = a->cur_seq;
+		a->done_jseq = line_jseq(a);
+	}
+	a->cur_seq = seq;
+}
+
+/* Before a sync: the stream position it makes durable. */
+static void
+mark_position(struct appender *a)
+{
+	if (a->cur_seq && in_done_seq(a->in) >= a->cur_seq) {
+		a->done_seq = a->cur_seq;
+		a->done_jseq = line_jseq(a);
+	}
+	if (a->done_seq)
+		journal_set_mark(a->j, a->mark_key, a->done_seq,
+		    a->done_jseq);
+}
+
 static void
 sync_or_die(struct appender *a)
 {
 	struct journal_status st;
-	int64_t t0 = time_mono_us();
-	int r = journal_sync(a->j);
+	int64_t t0;
+	int r;
+
+	if (a->nats)
+		mark_position(a);
+	t0 = time_mono_us();
+	r = journal_sync(a->j);
+	/* What the journal holds, the stream may forget. */
+	if (r >= 0 && a->nats && a->done_seq > a->stream_seq) {
+		in_ack(a->in, a->done_seq);
+		a->stream_seq = a->done_seq;
+	}
 
 	if (r < 0 && jhistory_error(a->hist)[0])
 		die("'%s': %s", a->o->dir, jhistory_error(a->hist));
@@ -226,14 +294,54 @@ wait_ms(const struct appender *a, int pending, int64_t next_sync,
  * file status flags are returned, to restore (else -1); a terminal gives
  * whole lines and is polled (*poll_first); a file never blocks.
  */
-static int
-open_input(const struct opts *o, struct in *in, int *poll_first)
+/*
+ * A nats: input starts after the stream seq the index keeps; the events
+ * that recovery found past the index came from the messages after it,
+ * and are skipped when they come again.
+ */
+static void
+open_nats(struct appender *a, struct in *in)
 {
+	const char *spec = a->o->input;
+	struct journal_status st;
+	char stream[64], why[IN_WHY];
+	uint64_t after = 0, jseq = 0;
+	int r;
+
+	if (nats_spec_stream(spec, stream, sizeof stream) < 0)
+		stream[0] = 0;
+	snprintf(a->mark_key, sizeof a->mark_key, "nats:%s", stream);
+	r = journal_get_mark(a->j, a->mark_key, &after, &jseq);
+	if (r < 0)
+		die_errno("%s", journal_error(a->j));
+	journal_status(a->j, &st);
+	if (r > 0 && st.next_seq > jseq)
+		a->skip = st.next_seq - jseq;
+	a->nats = 1;
+	a->stream_seq = after;
+	if (in_open_resume(in, spec, 0, after, why, sizeof why) < 0) {
+		if (why[0])
+			die("cannot open input '%s': %s", spec, why);
+		die_errno("cannot open input '%s'", spec);
+	}
+	if (a->o->verbose)
+		note("'%s': reading stream '%s' after seq %" PRIu64 "%s",
+		    a->o->dir, stream, after, a->skip ? ", some events again" :
+		    "");
+}
+
+static int
+open_input(struct appender *a, struct in *in, int *poll_first)
+{
+	const struct opts *o = a->o;
 	struct stat sb;
 	int fl = -1;
 
 	*poll_first = 0;
-	if (in_open(in, o->input, 0) < 0)
+	a->in = in;
+	if (nats_is_spec(o->input))
+		open_nats(a, in);
+	else if (in_open(in, o->input, 0) < 0)
 		die_errno("cannot open input '%s'", o->input ? o->input : "-");
 	if (fstat(in->fd, &sb) < 0)
 		die_errno("cannot stat the input");
@@ -274,7 +382,7 @@ cmd_append(const struct opts *o)
 	}
 	a.hist = hist_open(o, a.j);
 	jhistory_attach(a.hist);
-	fl = open_input(o, &in, &poll_first);
+	fl = open_input(&a, &in, &poll_first);
 	if (o->ack && out_open(&a.ack, o->ack, 0) < 0)
 		die_errno("cannot open '%s'", o->ack);
 	/* Where the journal stands before anything is read. */
@@ -318,9 +426,16 @@ cmd_append(const struct opts *o)
 		if (r == IN_LINE || r == IN_TOOLONG)
 			a.lines = in.lineno;
 		if (r == IN_LINE) {
+			if (a.nats)
+				track_message(&a);
 			if (event_parse(line, len, &ev, why, sizeof why) < 0) {
 				a.rejected++;
 				err_line(in.lineno, "%s", why);
+				continue;
+			}
+			/* The journal has it from before a restart. */
+			if (a.skip) {
+				a.skip--;
 				continue;
 			}
 			if (journal_append(a.j, line, len, &ev) < 0)

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 
 #include "base/timeutil.h"
 #include "in.h"
+#include "nats.h"
 #include "sig.h"
 
 /* First allocation; large enough that one read(2) brings many lines. */
@@ -87,11 +89,61 @@ in_fdopen(struct in *in, int fd, int own_fd, size_t max_line)
 	return 0;
 }
 
+static int
+open_nats(struct in *in, const char *spec, size_t max_line, int resume,
+    uint64_t after, char *why, size_t whylen)
+{
+	struct nats_sub *s;
+	int fd, e;
+
+	memset(in, 0, sizeof *in);
+	in->fd = -1;
+	if (nats_sub_open(&s, spec, resume, after, &fd, why, whylen) < 0)
+		return -1;
+	if (in_fdopen(in, fd, 0, max_line) < 0) {
+		e = errno;
+		nats_sub_close(s);
+		in->fd = -1;
+		errno = e;
+		return -1;
+	}
+	in->nats = s;
+	in->manual_ack = resume;
+	/* What is not read stays in the stream: no drain at a stop. */
+	in->stream = 0;
+	return 0;
+}
+
+int
+in_open_resume(struct in *in, const char *spec, size_t max_line,
+    uint64_t after, char *why, size_t whylen)
+{
+	if (why && whylen)
+		why[0] = 0;
+	if (!nats_is_spec(spec)) {
+		snprintf(why, whylen, "not a nats: input");
+		errno = EINVAL;
+		return -1;
+	}
+	return open_nats(in, spec, max_line, 1, after, why, whylen);
+}
+
 int
 in_open(struct in *in, const char *spec, size_t max_line)
 {
+	return in_open_why(in, spec, max_line, NULL, 0);
+}
+
+int
+in_open_why(struct in *in, const char *spec, size_t max_line, char *why,
+    size_t whylen)
+{
 	int fd, own = 1, e;
 
+	if (why && whylen)
+		why[0] = 0;
+	if (nats_is_spec(spec))
+		return open_nats(in, spec, max_line, 0, 0, why, whylen);
 	if (!spec || strcmp(spec, "-") == 0) {
 		fd = 0;
 		own = 0;
@@ -165,10 +217,16 @@ fill(struct in *in)
 	if (r < 0)
 		return -1;
 	if (r == 0) {
+		/* A consumer never ends: its thread stopped on a failure. */
+		if (in->nats && nats_sub_failed(in->nats, NULL, 0)) {
+			errno = EIO;
+			return -1;
+		}
 		in->eof = 1;
 		return 0;
 	}
 	in->end += (size_t)r;
+	in->nread += (uint64_t)r;
 	return 1;
 }
 
@@ -194,12 +252,16 @@ readable(int fd)
 
 /* Before a fill: IN_AGAIN or IN_ERROR when a nowait call must stop. */
 static int
-must_stop(const struct in *in, int nowait)
+must_stop(struct in *in, int nowait)
 {
 	int r;
 
-	if (!nowait)
+	if (!nowait) {
+		/* About to wait: the program is done with what it read. */
+		if (in->nats && readable(in->fd) == 0)
+			in_commit(in);
 		return 0;
+	}
 	r = readable(in->fd);
 	if (r < 0)
 		return IN_ERROR;
@@ -363,6 +425,7 @@ in_wait_also(struct in *in, int64_t timeout_ms, struct pollfd *also,
 		timeout_ms = grace;
 	if (timeout_ms > 60000)
 		timeout_ms = 60000;
+	in_commit(in);
 	pfd[0].fd = in->fd;
 	pfd[0].events = POLLIN;
 	pfd[0].revents = 0;
@@ -382,9 +445,54 @@ in_wait_also(struct in *in, int64_t timeout_ms, struct pollfd *also,
 	return pfd[0].revents != 0;
 }
 
+static uint64_t
+consumed(const struct in *in)
+{
+	return in->nread - (in->end - in->start);
+}
+
+uint64_t
+in_seq(struct in *in)
+{
+	uint64_t c = consumed(in);
+
+	return in->nats && c ? nats_sub_seq_at(in->nats, c - 1) : 0;
+}
+
+uint64_t
+in_done_seq(struct in *in)
+{
+	return in->nats ? nats_sub_done_seq(in->nats, consumed(in)) : 0;
+}
+
+void
+in_ack(struct in *in, uint64_t max_seq)
+{
+	if (in->nats)
+		(void)nats_sub_ack(in->nats, consumed(in), max_seq);
+}
+
+void
+in_commit(struct in *in)
+{
+	if (in->nats && !in->manual_ack)
+		(void)nats_sub_ack(in->nats, consumed(in), UINT64_MAX);
+}
+
+int
+in_failed_why(struct in *in, char *why, size_t whylen)
+{
+	return in->nats ? nats_sub_failed(in->nats, why, whylen) : 0;
+}
+
 void
 in_close(struct in *in)
 {
+	if (in->nats) {
+		nats_sub_close(in->nats);
+		in->nats = NULL;
+		in->fd = -1;
+	}
 	free(in->buf);
 	in->buf = NULL;
 	if (in->own_fd && in->fd >= 0)

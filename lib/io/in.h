@@ -1,7 +1,15 @@
 /*
- * in: NDJSON input.  Reads lines from standard input, a file, or a Unix
- * stream socket ("unix:PATH", connected to as a reader), with a hard cap
- * on the line length and a line counter for error messages.
+ * in: NDJSON input.  Reads lines from standard input, a file, a Unix
+ * stream socket ("unix:PATH", connected to as a reader), or a NATS
+ * JetStream consumer ("nats://...", nats.h), with a hard cap on the line
+ * length and a line counter for error messages.
+ *
+ * A nats: input acknowledges a message once the program is done with
+ * its lines: when the program is about to wait for more input (by then
+ * it has pushed its output: out_idle()), and at in_commit(); or, after
+ * in_open_resume(), only as the program says (in_ack()).  A stop signal
+ * ends a nats: input at once, as for a file: what was not read stays in
+ * the stream.
  *
  * Lines are returned in place (no copy when the line fits the buffer) and
  * stay valid until the next in_next() call.  Each returned line is also
@@ -31,6 +39,8 @@ enum in_result {
 	IN_AGAIN = 3,	/* in_next_nowait(): a read would wait */
 };
 
+struct nats_sub;
+
 struct in {
 	int fd;
 	int own_fd;		/* close fd in in_close() */
@@ -46,7 +56,13 @@ struct in {
 	int draining;		/* reading on after a stop signal */
 	int drain_sigs;		/* sig_stop_count() when the drain began */
 	int64_t drain_until;	/* monotonic ms: the grace ends */
+	struct nats_sub *nats;	/* a nats: input, else NULL */
+	int manual_ack;		/* in_open_resume(): in_ack() only */
+	uint64_t nread;		/* bytes read from fd so far */
 };
+
+/* Room for the reason an open or a read failed, in words. */
+#define IN_WHY 256
 
 /*
  * Open "-" or NULL (standard input), "unix:PATH" (connect to a listening
@@ -54,6 +70,46 @@ struct in {
  * Returns 0, or -1 with errno.
  */
 int in_open(struct in *in, const char *spec, size_t max_line) WUR;
+
+/*
+ * in_open(), with why[0..whylen) set to the reason in words when it
+ * fails for a reason errno does not tell (a nats: spec, say); else "".
+ */
+int in_open_why(struct in *in, const char *spec, size_t max_line,
+    char *why, size_t whylen) WUR;
+
+/*
+ * Open a nats: spec for a reader that keeps its own position
+ * (mkt-journal append): the consumer is made anew to start at stream
+ * sequence after + 1 (after 0: the spec's start, or the stream's
+ * first message), and messages are acked only by in_ack().  0, or -1
+ * with errno and why.
+ */
+int in_open_resume(struct in *in, const char *spec, size_t max_line,
+    uint64_t after, char *why, size_t whylen) WUR;
+
+/* A nats: input: the stream sequence of the message that held the line
+ * last returned (0: not nats:, or none). */
+uint64_t in_seq(struct in *in);
+
+/* A nats: input: the highest stream sequence of the messages whose
+ * lines have all been returned and that are not acked yet (0: none). */
+uint64_t in_done_seq(struct in *in);
+
+/* A nats: input: ack the messages whose lines have all been returned,
+ * up to stream sequence max_seq. */
+void in_ack(struct in *in, uint64_t max_seq);
+
+/*
+ * The program has written the output of every line returned so far:
+ * a nats: input acks their messages (not after in_open_resume()).  A
+ * no-op on other inputs.
+ */
+void in_commit(struct in *in);
+
+/* Nonzero when the input failed for a reason in words (a nats: input
+ * whose consumer went away); why gets it. */
+int in_failed_why(struct in *in, char *why, size_t whylen);
 
 /*
  * Read from an open descriptor (a pipe from a child process, say);

@@ -40,6 +40,7 @@
 
 #include "base/fsutil.h"
 #include "base/timeutil.h"
+#include "nats.h"
 #include "out.h"
 
 /* Size of the blocks written to files. */
@@ -73,6 +74,8 @@ struct out {
 	size_t queue_max;
 	unsigned long dropped;
 	int64_t last_accept;	/* coarse clock of the last accept attempt */
+
+	struct nats_pub *nats;	/* a nats: output, else NULL */
 };
 
 static int
@@ -235,13 +238,48 @@ fail:
 	return -1;
 }
 
+static int
+nats_open(struct out **op, const char *spec, char *why, size_t whylen)
+{
+	struct out *o = out_new();
+	int e;
+
+	if (!o)
+		return -1;
+	if (nats_pub_open(&o->nats, spec, why, whylen) < 0) {
+		e = errno;
+		free(o);
+		errno = e;
+		return -1;
+	}
+	*op = o;
+	return 0;
+}
+
 int
 out_open(struct out **op, const char *spec, size_t queue_max)
+{
+	return out_open_why(op, spec, queue_max, NULL, 0);
+}
+
+const char *
+out_why(const struct out *o)
+{
+	return o && o->nats ? nats_pub_why(o->nats) : "";
+}
+
+int
+out_open_why(struct out **op, const char *spec, size_t queue_max, char *why,
+    size_t whylen)
 {
 	struct out *o;
 	int fd, e;
 
 	*op = NULL;
+	if (why && whylen)
+		why[0] = 0;
+	if (nats_is_spec(spec))
+		return nats_open(op, spec, why, whylen);
 	if (!spec || strcmp(spec, "-") == 0) {
 		if (out_fdopen(op, 1, 0) < 0)
 			return -1;
@@ -486,7 +524,8 @@ unix_service(struct out *o)
 void
 out_coalesce(struct out *o)
 {
-	if (o->block || o->hold)
+	/* A nats: output batches by itself (asynchronous publishes). */
+	if (o->block || o->hold || o->nats)
 		return;
 	if (!o->buf) {
 		o->buf = malloc(OUT_BLOCK);
@@ -548,6 +587,8 @@ out_write(struct out *o, const char *p, size_t n)
 {
 	int64_t now;
 
+	if (o->nats)
+		return nats_pub_write(o->nats, p, n);
 	if (o->hold)
 		return hold_write(o, p, n);
 	if (o->lfd >= 0) {
@@ -586,6 +627,8 @@ out_write(struct out *o, const char *p, size_t n)
 int
 out_flush(struct out *o)
 {
+	if (o->nats)
+		return nats_pub_flush(o->nats, -1);
 	if (o->lfd >= 0) {
 		if (push_held(o) < 0)
 			return -1;
@@ -600,6 +643,8 @@ out_idle(struct out *o)
 {
 	size_t i = 0;
 
+	if (o->nats)
+		return nats_pub_flush(o->nats, -1);
 	if (!o->hold)
 		return 0;
 	if (push_held(o) < 0)
@@ -755,6 +800,13 @@ out_close(struct out *o)
 
 	if (!o)
 		return 0;
+	if (o->nats) {
+		rc = nats_pub_close(o->nats, OUT_NATS_GRACE_MS);
+		e = errno;
+		free(o);
+		errno = e;
+		return rc;
+	}
 	if (o->lfd >= 0) {
 		if (o->len)
 			unix_write(o, o->buf, o->len);

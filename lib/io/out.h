@@ -23,6 +23,11 @@
  * stale socket file (nothing listening) is replaced; a live one makes
  * out_open() fail with EADDRINUSE, and a path that is not a socket is
  * never removed.
+ *
+ * "nats://...": publish each event to NATS JetStream (nats.h).  Writes
+ * wait while NATS_PUB_MAX events are unacknowledged or the server is
+ * away; out_flush() and out_idle() wait until every event published is
+ * acknowledged, and out_close() does for up to OUT_NATS_GRACE_MS.
  */
 #ifndef MKT_OUT_H
 #define MKT_OUT_H
@@ -37,6 +42,10 @@
 #define OUT_QUEUE_MAX (4u << 20)
 /* The longest a coalescing output holds an event back while busy. */
 #define OUT_HOLD_MS 5
+/* How long out_close() waits for a nats: output's acks. */
+#define OUT_NATS_GRACE_MS 30000
+/* Room for the reason an open failed, in words. */
+#define OUT_WHY 256
 
 struct out;
 
@@ -47,6 +56,14 @@ struct out;
  * owns *o and releases it with out_close().
  */
 int out_open(struct out **o, const char *spec, size_t queue_max) WUR;
+
+/* out_open(), with why[0..whylen) set to the reason in words when errno
+ * does not tell it (a nats: spec, say); else "". */
+int out_open_why(struct out **o, const char *spec, size_t queue_max,
+    char *why, size_t whylen) WUR;
+
+/* A nats: output's last failure in words ("" when none or not nats:). */
+const char *out_why(const struct out *o);
 
 /*
  * Write to an open descriptor (a pipe to a child process, say), with the

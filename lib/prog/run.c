@@ -21,12 +21,20 @@
 void
 run_open(struct run *r, const char *input, const char *output, int pass)
 {
+	char why[IN_WHY > OUT_WHY ? IN_WHY : OUT_WHY];
+
 	if (sig_init() < 0)
 		die_errno("cannot install signal handlers");
-	if (in_open(&r->in, input, 0) < 0)
+	if (in_open_why(&r->in, input, 0, why, sizeof why) < 0) {
+		if (why[0])
+			die("cannot open input '%s': %s", input, why);
 		die_errno("cannot open input '%s'", input ? input : "-");
-	if (out_open(&r->out, output, 0) < 0)
+	}
+	if (out_open_why(&r->out, output, 0, why, sizeof why) < 0) {
+		if (why[0])
+			die("cannot open output '%s': %s", output, why);
 		die_errno("cannot open output '%s'", output ? output : "-");
+	}
 	buf_init(&r->ob, RUN_EVENT_MAX);
 	r->pass = pass;
 	r->dropped = 0;
@@ -86,10 +94,12 @@ report_drops(struct run *r)
 
 /* A write failed: EPIPE means the reader left. */
 static void
-write_failed(void)
+write_failed(const struct run *r)
 {
 	if (errno == EPIPE)
 		exit(0);
+	if (out_why(r->out)[0])
+		die("write error: %s", out_why(r->out));
 	die_errno("write error");
 }
 
@@ -103,15 +113,26 @@ write_or_die(struct run *r, const char *p, size_t n)
 		nl++;
 	}
 	if (out_write(r->out, p, n) < 0)
-		write_failed();
+		write_failed(r);
 	report_drops(r);
+}
+
+/* A read failed: a nats: input says why in words. */
+static void
+read_failed(struct run *r)
+{
+	char why[IN_WHY];
+
+	if (in_failed_why(&r->in, why, sizeof why))
+		die("read error: %s", why);
+	die_errno("read error");
 }
 
 void
 run_idle(struct run *r)
 {
 	if (out_idle(r->out) < 0)
-		write_failed();
+		write_failed(r);
 	report_drops(r);
 }
 
@@ -186,7 +207,7 @@ run_next(struct run *r, const char **line, size_t *len)
 			return 0;
 		run_tick_due(r);
 		if (out_tick(r->out) < 0)
-			write_failed();
+			write_failed(r);
 		switch (read_line(r, line, len)) {
 		case IN_LINE:
 			return 1;
@@ -201,7 +222,7 @@ run_next(struct run *r, const char **line, size_t *len)
 		default:
 			if (errno == EINTR)
 				continue;
-			die_errno("read error");
+			read_failed(r);
 		}
 	}
 }
@@ -211,6 +232,8 @@ run_close(struct run *r)
 {
 	if (out_close(r->out) < 0 && errno != EPIPE)
 		die_errno("write error");
+	/* Every event out: a nats: input's messages are done with. */
+	in_commit(&r->in);
 	in_close(&r->in);
 	buf_free(&r->ob);
 	err_line_summary();

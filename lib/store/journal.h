@@ -110,6 +110,24 @@ int journal_sync(struct journal *j) WUR;
 void journal_set_sync_hook(struct journal *j,
     int (*fn)(void *ctx, sqlite3 *db), void *ctx);
 
+/*
+ * A source's position, for a writer that reads from a source with its
+ * own numbering (a JetStream stream's sequence): value is the source's
+ * position after which nothing is in the journal yet, jseq the journal
+ * seq of the first event after it.  Kept in the index by the next sync
+ * that makes events durable, in the same transaction, under key (at
+ * most 100 bytes); read back with journal_get_mark().  On restart the
+ * events from jseq to the journal's next seq (what recovery found past
+ * the index) are the first ones the source gives again after value.
+ */
+void journal_set_mark(struct journal *j, const char *key, uint64_t value,
+    uint64_t jseq);
+
+/* The mark kept under key: 1 with *value and *jseq, 0 when none, -1
+ * with errno. */
+int journal_get_mark(struct journal *j, const char *key, uint64_t *value,
+    uint64_t *jseq) WUR;
+
 /* The index database (owned by the journal; valid until close). */
 sqlite3 *journal_db(struct journal *j);
 

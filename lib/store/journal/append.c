@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,6 +181,48 @@ journal_append(struct journal *j, const char *line, size_t len,
 	return 0;
 }
 
+void
+journal_set_mark(struct journal *j, const char *key, uint64_t value,
+    uint64_t jseq)
+{
+	snprintf(j->mark_key, sizeof j->mark_key, "%s", key);
+	j->mark_val = value;
+	j->mark_jseq = jseq;
+	j->mark_set = 1;
+}
+
+/* The mark, into the sync's transaction. */
+static int
+put_mark(struct journal *j)
+{
+	char k[sizeof j->mark_key + 8];
+
+	if (!j->mark_set)
+		return 0;
+	snprintf(k, sizeof k, "%s.jseq", j->mark_key);
+	if (jn_put_meta(j, j->mark_key, j->mark_val) < 0 ||
+	    jn_put_meta(j, k, j->mark_jseq) < 0)
+		return -1;
+	return 0;
+}
+
+int
+journal_get_mark(struct journal *j, const char *key, uint64_t *value,
+    uint64_t *jseq)
+{
+	char k[sizeof j->mark_key + 8];
+	uint64_t v = UINT64_MAX, js = UINT64_MAX;
+
+	snprintf(k, sizeof k, "%s.jseq", key);
+	if (jn_get_meta(j, key, &v) < 0 || jn_get_meta(j, k, &js) < 0)
+		return -1;
+	if (v == UINT64_MAX || js == UINT64_MAX)
+		return 0;
+	*value = v;
+	*jseq = js;
+	return 1;
+}
+
 int
 journal_sync(struct journal *j)
 {
@@ -220,7 +264,7 @@ journal_sync(struct journal *j)
 		    j->ps[i].bytes, j->ps[i].closed) < 0)
 			goto fail;
 	if (jn_put_meta(j, "next_seq", j->next_seq) < 0 ||
-	    jn_put_meta(j, "last_seg", j->last_seg) < 0)
+	    jn_put_meta(j, "last_seg", j->last_seg) < 0 || put_mark(j) < 0)
 		goto fail;
 	if (j->hook && j->hook(j->hook_ctx, j->db) < 0) {
 		jn_fail(j, "sync hook failed");

@@ -178,6 +178,11 @@ struct journal {
 	int (*hook)(void *ctx, sqlite3 *db);
 	void *hook_ctx;
 
+	/* journal_set_mark(): kept at the next sync. */
+	char mark_key[112];
+	uint64_t mark_val, mark_jseq;
+	int mark_set;
+
 	/* Scanning. */
 	unsigned char *raw;
 	size_t rawcap;
