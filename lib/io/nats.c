@@ -320,6 +320,9 @@ nconn_close(struct nconn *c)
 	if (c->js)
 		jsCtx_Destroy(c->js);
 	if (c->nc) {
+		/* Acks are publishes: make sure the server has them. */
+		if (natsConnection_Status(c->nc) == NATS_CONN_STATUS_CONNECTED)
+			(void)natsConnection_FlushTimeout(c->nc, 2000);
 		natsConnection_Close(c->nc);
 		natsConnection_Destroy(c->nc);
 	}

@@ -307,13 +307,16 @@ sub_free(struct nats_sub *s)
 {
 	size_t i;
 
-	if (s->sub) {
-		natsSubscription_Unsubscribe(s->sub);
-		natsSubscription_Destroy(s->sub);
-	}
-	nconn_close(&s->c);
+	/* Messages, subscription, connection: each before what made it
+	 * (the last connection closed takes the library down). */
 	for (i = 0; i < s->n; i++)
 		natsMsg_Destroy(s->q[(s->head + i) % NATS_SUB_MAX].m);
+	s->n = 0;
+	/* Not natsSubscription_Unsubscribe(): it deletes a consumer that
+	 * the subscribe made, and the durable must outlive the program. */
+	if (s->sub)
+		natsSubscription_Destroy(s->sub);
+	nconn_close(&s->c);
 	if (s->rfd >= 0)
 		close(s->rfd);
 	if (s->wfd >= 0)
