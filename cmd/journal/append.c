@@ -317,6 +317,13 @@ open_nats(struct appender *a, struct in *in)
 	journal_status(a->j, &st);
 	if (r > 0 && st.next_seq > jseq)
 		a->skip = st.next_seq - jseq;
+	/* The first read of this stream: what the journal holds now is
+	 * not from it, and that is said before anything is read. */
+	if (r == 0) {
+		journal_set_mark(a->j, a->mark_key, 0, st.next_seq);
+		if (journal_sync(a->j) < 0)
+			die_errno("%s", journal_error(a->j));
+	}
 	a->nats = 1;
 	a->stream_seq = after;
 	if (in_open_resume(in, spec, 0, after, why, sizeof why) < 0) {

@@ -116,7 +116,8 @@ void journal_set_sync_hook(struct journal *j,
  * position after which nothing is in the journal yet, jseq the journal
  * seq of the first event after it.  Kept in the index by the next sync
  * that makes events durable, in the same transaction, under key (at
- * most 100 bytes); read back with journal_get_mark().  On restart the
+ * most 100 bytes), or by a sync of its own when it changed and no event
+ * waits; read back with journal_get_mark().  On restart the
  * events from jseq to the journal's next seq (what recovery found past
  * the index) are the first ones the source gives again after value.
  */

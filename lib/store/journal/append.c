@@ -185,6 +185,9 @@ void
 journal_set_mark(struct journal *j, const char *key, uint64_t value,
     uint64_t jseq)
 {
+	if (!j->mark_set || value != j->mark_val || jseq != j->mark_jseq ||
+	    strcmp(key, j->mark_key) != 0)
+		j->mark_dirty = 1;
 	snprintf(j->mark_key, sizeof j->mark_key, "%s", key);
 	j->mark_val = value;
 	j->mark_jseq = jseq;
@@ -237,7 +240,7 @@ journal_sync(struct journal *j)
 		return 0;
 	if (close_frame(j) < 0)
 		return -1;
-	if (!j->npf && !j->nps)
+	if (!j->npf && !j->nps && !j->mark_dirty)
 		return 0;
 	if (j->segfd >= 0 && j->seg_dirty) {
 		journal_seg_name(j->seg, name, sizeof name);
@@ -286,6 +289,7 @@ journal_sync(struct journal *j)
 	}
 	j->durable += j->next_seq - j->durable_seq;
 	j->durable_seq = j->next_seq;
+	j->mark_dirty = 0;
 	j->npf = j->npfk = j->nps = 0;
 	return 1;
 fail:

@@ -181,7 +181,7 @@ struct journal {
 	/* journal_set_mark(): kept at the next sync. */
 	char mark_key[112];
 	uint64_t mark_val, mark_jseq;
-	int mark_set;
+	int mark_set, mark_dirty;
 
 	/* Scanning. */
 	unsigned char *raw;
