@@ -83,3 +83,12 @@ stream_msgs() {
 	    jq -r --arg s "$2" '.account_details[]?.stream_detail[]? |
 	    select(.name == $s) | .state.messages'
 }
+
+# cluster_ready: every server of the cluster knows the JetStream leader.
+cluster_ready() {
+	for _k in $(seq "$NODES"); do
+		eval "_mp=\$NS_MPORT_n$_k"
+		curl -sf "http://127.0.0.1:$_mp/jsz" 2>/dev/null |
+		    jq -e '.meta_cluster.leader // empty' >/dev/null || return 1
+	done
+}
