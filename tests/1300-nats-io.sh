@@ -107,6 +107,23 @@ read_n tpl "$U/tpl.bybit.depth?stream=TPL&durable=t" \
 is "$(jq -r .venue "$T/tpl" | sort -u)" bybit \
     "template: bybit's depth events"
 
+# mkt-serve reads a subject filter as a --live source: all 5000 events
+# of the stream come (more than a consumer lets wait unacked).
+ok mkt-journal append "$T/sj" </dev/null
+mkt-serve --journal "$T/sj" --live "$U/mkt.>?durable=serve" \
+    --listen 127.0.0.1:0 --port-file "$T/serve.port" 2>"$T/serve.err" &
+SERVE=$!
+check "mkt-serve starts" wait_file "$T/serve.port"
+served() {
+	curl -s "http://127.0.0.1:$(cat "$T/serve.port")/health" |
+	    jq -e '[.sources[] | select(.name == "live") | .events] == [5000]' \
+	    >/dev/null
+}
+check "mkt-serve: the 5000 events of the stream reach it" wait_for served
+kill -TERM "$SERVE"
+wait "$SERVE"
+is "$?" 0 "mkt-serve stops cleanly"
+
 # rss PID: resident KiB.
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 

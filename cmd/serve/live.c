@@ -186,6 +186,9 @@ on_readable(struct loop_fd *f, int fd, int revents, void *ctx)
 		case IN_TOOLONG:
 			break;
 		case IN_AGAIN:
+			/* Held in memory: a nats: source's messages are
+			 * done with. */
+			in_commit(&s->in);
 			return;
 		case IN_EOF:
 			src_down(s, "closed");

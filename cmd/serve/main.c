@@ -22,6 +22,7 @@
 
 #include "base/fsutil.h"
 #include "base/timeutil.h"
+#include "io/nats.h"
 #include "io/sig.h"
 #include "prog/err.h"
 
@@ -57,7 +58,9 @@ usage(void)
 	    "  --live unix:PATH       a running pipeline's -o unix:PATH, for "
 	    "GET\n"
 	    "                         /api/book, /api/depth and /api/stream "
-	    "(repeatable)\n"
+	    "(repeatable);\n"
+	    "                         or nats://HOST:PORT/SUBJECT, a JetStream "
+	    "subject filter\n"
 	    "  --stale DUR            /health is 503 once a --live source is "
 	    "silent\n"
 	    "                         that long (default 2m)\n"
@@ -225,9 +228,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->token_file = optarg;
 			break;
 		case OPT_LIVE:
-			if (strncmp(optarg, "unix:", 5) != 0 || !optarg[5])
-				die_usage("bad --live '%s': want unix:PATH",
-				    optarg);
+			if ((strncmp(optarg, "unix:", 5) != 0 ||
+			    !optarg[5]) && !nats_is_spec(optarg))
+				die_usage("bad --live '%s': want unix:PATH or "
+				    "nats://HOST:PORT/SUBJECT", optarg);
 			if (o->nlive == LIVE_MAX)
 				die_usage("more than %d --live sockets",
 				    LIVE_MAX);
