@@ -165,6 +165,10 @@ parse_params(struct nspec *ns, char *why, size_t whylen)
 		ns->replicas = r;
 	}
 	ns->tmpl = qs_get(q, "template");
+	if (ns->tmpl && !subject_ok(ns->tmpl)) {
+		nats_why(why, whylen, "template=%s: not a subject", ns->tmpl);
+		return -1;
+	}
 	v = qs_get(q, "start");
 	if (v && time_parse(v, &ns->start_ms) < 0) {
 		nats_why(why, whylen, "start=%s: not a time", v);
@@ -172,6 +176,31 @@ parse_params(struct nspec *ns, char *why, size_t whylen)
 	}
 	ns->has_start = v != NULL;
 	return 0;
+}
+
+/* HOST:PORT, the host of letters, digits, '.', '-', or an [IPv6]. */
+static int
+hostport_ok(const char *p, size_t n)
+{
+	size_t colon = n, i;
+	long port = 0;
+
+	while (colon > 0 && p[colon - 1] != ':')
+		colon--;
+	if (colon < 2 || colon == n || n - colon > 5)
+		return 0;
+	for (i = colon; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		port = port * 10 + (p[i] - '0');
+	}
+	if (port < 1 || port > 65535)
+		return 0;
+	for (i = 0; i + 1 < colon; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:", p[i]))
+			return 0;
+	return 1;
 }
 
 /* Split "host:port,host:port" into nats://host:port URLs. */
@@ -186,8 +215,10 @@ parse_servers(struct nspec *ns, const char *p, size_t n, char *why,
 
 		while (j < n && p[j] != ',')
 			j++;
-		if (j == i || ns->nservers == NSPEC_SERVERS) {
-			nats_why(why, whylen, "bad server list");
+		if (j == i || ns->nservers == NSPEC_SERVERS ||
+		    !hostport_ok(p + i, j - i)) {
+			nats_why(why, whylen, "bad server '%.*s': want "
+			    "HOST:PORT", (int)(j - i), p + i);
 			return -1;
 		}
 		if (asprintf(&ns->servers[ns->nservers], "nats://%.*s",

@@ -12,6 +12,8 @@
 #include "base/qs.h"
 
 #define NSPEC_SERVERS 8
+#define NATS_SUBJ_MAX 512	/* room for a subject */
+#define NATS_ID_MAX 320		/* room for a message id */
 
 /* A parsed nats:// spec; names point into q's store. */
 struct nspec {
@@ -54,5 +56,14 @@ void nconn_close(struct nconn *c);
  * 0, or -1 with errno and why. */
 int nstream_ensure(struct nconn *c, const struct nspec *ns,
     const char *subjects, const char *sample, char *why, size_t whylen) WUR;
+
+/*
+ * Where an event line goes: its subject (the spec's template, or its
+ * prefix and the event's venue, market, symbol and type, each a token
+ * made safe) and its message id (natspub.c).  Any bytes are taken: a
+ * line that is not an event gets SUBJECT.other and a hash.
+ */
+void nats_route(const struct nspec *ns, const char *line, size_t len,
+    char *subj, size_t subjcap, char *id, size_t idcap);
 
 #endif

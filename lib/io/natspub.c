@@ -29,8 +29,6 @@
 #define ACK_WAIT_MS 5000
 /* Refused this long while connected: the output fails. */
 #define REFUSED_MS 60000
-#define SUBJ_MAX 512
-#define ID_MAX 320
 
 struct pent {
 	char *subj, *id, *data;	/* one allocation, subj first */
@@ -353,16 +351,16 @@ subject_tmpl(const char *t, const struct evkey *k, char *dst, size_t cap)
 }
 
 static void
-make_subject(const struct nats_pub *p, const struct evkey *k, char *dst,
+make_subject(const struct nspec *ns, const struct evkey *k, char *dst,
     size_t cap)
 {
 	size_t at;
 
-	if (p->ns.tmpl) {
-		subject_tmpl(p->ns.tmpl, k, dst, cap);
+	if (ns->tmpl) {
+		subject_tmpl(ns->tmpl, k, dst, cap);
 		return;
 	}
-	at = (size_t)snprintf(dst, cap, "%s.", p->ns.subject);
+	at = (size_t)snprintf(dst, cap, "%s.", ns->subject);
 	if (at >= cap)
 		at = cap - 1;
 	if (k->symbol.n) {
@@ -446,18 +444,17 @@ sample_subject(const struct nats_pub *p, char *dst, size_t cap)
 
 	k.venue.p = k.market.p = k.symbol.p = k.type.p = x;
 	k.venue.n = k.market.n = k.symbol.n = k.type.n = 1;
-	make_subject(p, &k, dst, cap);
+	make_subject(&p->ns, &k, dst, cap);
 }
 
-static int
-add_entry(struct nats_pub *p, const char *line, size_t len)
+void
+nats_route(const struct nspec *ns, const char *line, size_t len, char *subj,
+    size_t subjcap, char *id, size_t idcap)
 {
 	struct json_obj o;
 	struct evkey k;
 	const char *why;
-	size_t where, ls, li;
-	char subj[SUBJ_MAX], id[ID_MAX];
-	struct pent *e;
+	size_t where;
 	int ok;
 
 	memset(&k, 0, sizeof k);
@@ -468,8 +465,18 @@ add_entry(struct nats_pub *p, const char *line, size_t len)
 		span_of(&o, "symbol", &k.symbol);
 		span_of(&o, "type", &k.type);
 	}
-	make_subject(p, &k, subj, sizeof subj);
-	make_id(ok ? &o : NULL, &k, line, len, id, sizeof id);
+	make_subject(ns, &k, subj, subjcap);
+	make_id(ok ? &o : NULL, &k, line, len, id, idcap);
+}
+
+static int
+add_entry(struct nats_pub *p, const char *line, size_t len)
+{
+	size_t ls, li;
+	char subj[NATS_SUBJ_MAX], id[NATS_ID_MAX];
+	struct pent *e;
+
+	nats_route(&p->ns, line, len, subj, sizeof subj, id, sizeof id);
 	ls = strlen(subj) + 1;
 	li = strlen(id) + 1;
 	e = &p->ring[(p->head + p->n) % NATS_PUB_MAX];
@@ -572,7 +579,7 @@ nats_pub_open(struct nats_pub **pp, const char *spec, char *why,
 {
 	struct nats_pub *p = calloc(1, sizeof *p);
 	jsOptions jo;
-	char *subjects = NULL, sample[SUBJ_MAX];
+	char *subjects = NULL, sample[NATS_SUBJ_MAX];
 	int e;
 
 	*pp = NULL;
