@@ -93,11 +93,16 @@ is "$(jq -r .type "$T/st" | sort -u)" status \
     "statuses go to SUBJECT.TYPE"
 
 # The durable goes on after what it acked: more events, then the same
-# consumer again reads exactly those.
+# consumer again reads exactly those.  (MID: a time after the first
+# events were stored and before these are.)
+MID=$(date +%s%3N)
+wait_for sh -c "test \$(date +%s%3N) -gt $MID"
 ok mkt-diff -i "$T/b.ndjson" -o "$U/mkt"
 read_n all2 "$U/mkt.>?durable=all" 2000
 check "the durable resumes: the new events only, in order" \
     cmp "$T/all2" "$T/b.ndjson"
+read_n from "$U/mkt.>?durable=from&start=$MID" 2000
+check "start=: a new consumer starts at that time" cmp "$T/from" "$T/b.ndjson"
 
 # A template names the subject.
 ok mkt-diff -i "$T/a.ndjson" \
