@@ -303,7 +303,8 @@ MKT_TORTURE ?= 1000
 torture: all
 	MKT_TORTURE=$(MKT_TORTURE) MKT_BIN=$(CURDIR)/build/bin \
 		MKT_TOOLS=$(CURDIR)/build/tools $(PROVE) tests/0710-journal-crash.sh \
-		tests/0910-exec-kill.sh tests/1090-recovery.sh
+		tests/0910-exec-kill.sh tests/1090-recovery.sh \
+		tests/1301-nats-kill.sh tests/1302-nats-cluster.sh
 
 # bench/run.sh runs bench/feed.sh, bench/journal.sh, bench/anchor.sh,
 # bench/exec.sh, bench/risk.sh and bench/serve.sh after its own;

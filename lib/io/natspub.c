@@ -230,9 +230,14 @@ resend_all(struct nats_pub *p)
 	pthread_mutex_unlock(&p->mu);
 	for (i = 0; i < n; i++) {
 		struct pent *e = &p->ring[(p->head + i) % NATS_PUB_MAX];
+		int acked;
 
-		/* Entries are freed only by this thread: e stays valid. */
-		if (e->acked)
+		/* Entries are freed only by this thread: e stays valid;
+		 * the ack handler may mark it meanwhile. */
+		pthread_mutex_lock(&p->mu);
+		acked = e->acked;
+		pthread_mutex_unlock(&p->mu);
+		if (acked)
 			continue;
 		p->st.resent++;
 		if (publish_one(p, e) < 0)
