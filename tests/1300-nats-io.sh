@@ -54,9 +54,12 @@ is "$(stream_msgs one MKT)" "" \
 ok mkt-diff -i "$T/a.ndjson" -o "$U/mkt?create=1&max_age=1h&dup_window=5m"
 is "$(stream_msgs one MKT)" 3000 \
     "3000 events stored"
-ok mkt-diff -i "$T/a.ndjson" -o "$U/mkt"
+ok mkt-diff --metrics "$T/m.prom" -i "$T/a.ndjson" -o "$U/mkt"
 is "$(stream_msgs one MKT)" 3000 \
     "published again: still 3000"
+is "$(grep '^mkt_nats_' "$T/m.prom" | sed 's/{[^}]*}//' | tr '\n' ' ')" \
+    "mkt_nats_published_total 3000 mkt_nats_stored_total 0 mkt_nats_duplicates_total 3000 mkt_nats_resent_total 0 " \
+    "--metrics: 3000 published, 3000 acked as duplicates"
 mkt-diff -i "$T/a.ndjson" -o "$U/mkt?max_age=2h" 2>"$T/e3"
 check "a setting the stream does not have is an error" \
     grep -q "exists with max_age 3600s, not 7200s" "$T/e3"

@@ -269,6 +269,15 @@ out_why(const struct out *o)
 }
 
 int
+out_nats_stats(const struct out *o, struct nats_pub_stats *st)
+{
+	if (!o || !o->nats)
+		return 0;
+	nats_pub_stats(o->nats, st);
+	return 1;
+}
+
+int
 out_open_why(struct out **op, const char *spec, size_t queue_max, char *why,
     size_t whylen)
 {

@@ -65,6 +65,10 @@ int out_open_why(struct out **o, const char *spec, size_t queue_max,
 /* A nats: output's last failure in words ("" when none or not nats:). */
 const char *out_why(const struct out *o);
 
+/* A nats: output's counters (nats.h): 1 with *st set, else 0. */
+struct nats_pub_stats;
+int out_nats_stats(const struct out *o, struct nats_pub_stats *st);
+
 /*
  * Write to an open descriptor (a pipe to a child process, say), with the
  * same fstat() policy; out_close() closes it when own_fd is nonzero.

@@ -12,6 +12,7 @@
 
 #include "base/fsutil.h"
 #include "base/timeutil.h"
+#include "io/nats.h"
 #include "prog/err.h"
 #include "prog/metrics.h"
 #include "prog/run.h"
@@ -271,6 +272,7 @@ metrics_write_file(const struct metrics *ms, const char *path)
 int
 metrics_set_run(struct metrics *ms, const struct run *r)
 {
+	struct nats_pub_stats ns;
 	int rc = 0;
 
 	rc |= metrics_set(ms, METRIC_COUNTER, "mkt_events_in_total",
@@ -284,6 +286,21 @@ metrics_set_run(struct metrics *ms, const struct run *r)
 	rc |= metrics_set(ms, METRIC_COUNTER, "mkt_reader_drops_total",
 	    "Slow readers of a unix: output dropped.", NULL, NULL,
 	    (double)out_dropped(r->out));
+	if (out_nats_stats(r->out, &ns)) {
+		rc |= metrics_set(ms, METRIC_COUNTER, "mkt_nats_published_total",
+		    "Events published to JetStream.", NULL, NULL,
+		    (double)ns.published);
+		rc |= metrics_set(ms, METRIC_COUNTER, "mkt_nats_stored_total",
+		    "Events JetStream acknowledged as new.", NULL, NULL,
+		    (double)ns.stored);
+		rc |= metrics_set(ms, METRIC_COUNTER,
+		    "mkt_nats_duplicates_total",
+		    "Events JetStream acknowledged as duplicates.", NULL, NULL,
+		    (double)ns.duplicates);
+		rc |= metrics_set(ms, METRIC_COUNTER, "mkt_nats_resent_total",
+		    "Events published again after a failure.", NULL, NULL,
+		    (double)ns.resent);
+	}
 	return rc ? -1 : 0;
 }
 
@@ -336,6 +353,8 @@ metrics_run_end(struct metrics_run *mr)
 	/* Events still held count as written: they are, before the last
 	 * status event. */
 	run_flush_events(mr->r);
+	/* ... and acknowledged, on a nats: output. */
+	run_idle(mr->r);
 	if (metrics_period(mr->o))
 		run_tick(mr);
 	metrics_free(&mr->ms);
