@@ -184,6 +184,10 @@ read_line(struct run *r, const char **line, size_t *len)
 	if (st != IN_AGAIN)
 		return st;
 	run_idle(r);
+	/* A nats: input acks what was read before the wait below: every
+	 * event it caused must be out, a file's block included. */
+	if (r->in.nats && out_flush(r->out) < 0)
+		write_failed(r);
 	/* Readers of a unix: output that are behind get their queues as
 	 * their sockets drain, not when the next event comes. */
 	nr = out_pollfds(r->out, readers, IN_WAIT_ALSO_MAX);
