@@ -452,6 +452,16 @@ static const struct ws_handlers handlers = { on_open, on_message, on_closed };
  * early, not gaps (SYNC_EARLY).  Only where the venue allows
  * it (venue_ops.handover); one at a time.
  */
+/* How long the group's connection may stay silent: the venue's limit
+ * (one that answers its ping), or ours. */
+static int64_t
+silent_ms(const struct group *g)
+{
+	int64_t v = g->m->venue->silent_ms;
+
+	return v > 0 ? v : SILENT_MS;
+}
+
 static void
 handover(struct group *g, const char *why)
 {
@@ -463,7 +473,7 @@ handover(struct group *g, const char *why)
 		g->again = why;
 		return;
 	}
-	c = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
+	c = ws_connect(g->lv->ws, g->url, &handlers, g, silent_ms(g));
 	if (!c)
 		die_errno("cannot open a replacement connection");
 	g->old = g->conn;
@@ -588,7 +598,7 @@ feed_group_connect(struct group *g)
 	if (group_plan(g) == 0)
 		return;
 	g->resend = 0;
-	g->conn = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
+	g->conn = ws_connect(g->lv->ws, g->url, &handlers, g, silent_ms(g));
 	if (!g->conn)
 		die_errno("bad WebSocket URL '%s'", g->url);
 }
