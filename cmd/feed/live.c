@@ -255,6 +255,7 @@ on_open(struct ws_conn *c, void *ctx)
 		g->lv->reconnects++;
 	g->opened = 1;
 	g->last_ping = time_now_ms();
+	g->last_frame = time_mono_ms();
 	g->next_sub = 0;
 	g->last_sub = 0;
 	group_timers(g);
@@ -346,6 +347,8 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 	int r;
 
 	lv->frames++;
+	if (c == g->conn)
+		g->last_frame = time_mono_ms();
 	if (!msg) {
 		if (lv->bad_frames++ < 100)
 			warn("bad frame from %s: too large (%zu bytes), skipped",
@@ -682,6 +685,14 @@ on_ping_timer(struct loop_timer *tm, void *ctx)
 	(void)tm;
 	if (!g->conn || !ws_is_open(g->conn))
 		return;
+	/* A venue that answers its ping: nothing since, not even the
+	 * answer, and the line is dead (the WebSocket's own pings may
+	 * still be answered by a server that has stopped serving). */
+	if (v->silent_ms > 0 && time_mono_ms() - g->last_frame >
+	    v->silent_ms) {
+		ws_restart(g->conn, "no answer to the ping");
+		return;
+	}
 	g->last_ping = time_now_ms();
 	if (ws_send(g->conn, v->ping_msg, strlen(v->ping_msg)) < 0 ||
 	    loop_timer_in(g->lv->loop, &g->ping, v->ping_ms) < 0)

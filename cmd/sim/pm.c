@@ -60,10 +60,10 @@ put_side(struct buf *b, const struct inst *in, const struct sm_side *s)
  * message is written with an empty hash, hashed, and the hash put in.
  */
 static void
-pm_render_book(struct buf *b, const struct inst *in)
+pm_render_book(struct buf *b, const struct inst *in, int rest)
 {
 	const struct simmarket *m = in->sm;
-	size_t start = b->len, at;
+	size_t start = b->len, at, where;
 	struct json_obj o;
 	const char *why;
 	char hex[41];
@@ -77,17 +77,20 @@ pm_render_book(struct buf *b, const struct inst *in)
 	put_side(b, in, &m->bid);
 	buf_adds(b, ",\"asks\":");
 	put_side(b, in, &m->ask);
-	buf_adds(b, ",\"tick_size\":\"" PM_TICK_SIZE "\",\"event_type\":"
-	    "\"book\",\"last_trade_price\":");
+	/* A REST reply names the metadata instead of the event. */
+	buf_adds(b, rest ? ",\"min_order_size\":\"" PM_MIN_ORDER_SIZE "\","
+	    "\"tick_size\":\"" PM_TICK_SIZE "\",\"neg_risk\":false" :
+	    ",\"tick_size\":\"" PM_TICK_SIZE "\",\"event_type\":\"book\"");
+	buf_adds(b, ",\"last_trade_price\":");
 	put_str_px(b, in, in->last_trade_px ? in->last_trade_px : m->mid);
 	buf_addc(b, '}');
 	if (buf_failed(b))
 		return;
 	if (json_parse_object(b->p + start, b->len - start, &o, &why,
-	    &at) < 0 || polymarket_book_hash(&o, PM_MIN_ORDER_SIZE,
+	    &where) < 0 || polymarket_book_hash(&o, PM_MIN_ORDER_SIZE,
 	    strlen(PM_MIN_ORDER_SIZE), 0, hex) < 0)
 		die("%s: cannot hash a book message", m->p.symbol);
-	memcpy(b->p + start + (at - start), hex, 40);
+	memcpy(b->p + at, hex, 40);
 }
 
 /* The dump of subs[from..] of c: one JSON array of book messages. */
@@ -103,7 +106,7 @@ pm_dump(struct conn *c, size_t from)
 	for (i = from; i < c->nsubs; i++) {
 		if (n++)
 			buf_addc(b, ',');
-		pm_render_book(b, c->subs[i].in);
+		pm_render_book(b, c->subs[i].in, 0);
 	}
 	buf_addc(b, ']');
 	if (n)
@@ -240,4 +243,22 @@ pm_publish(struct conn *c, struct sub *sub)
 		pm_render_trade(&c->sim->out, in, &in->sm->trades[i]);
 		conn_send_out(c);
 	}
+}
+
+/* GET /book?token_id=ID: the token's book as the venue answers it, or
+ * 404 {"error":...} for a token not served. */
+unsigned
+pm_rest_book(struct sim *s, struct lws *wsi, struct conn *c)
+{
+	const char *id = lws_get_urlarg_by_name(wsi, "token_id=", s->arg,
+	    ARG_MAX);
+	struct inst *in = id ? find_inst(s, MK_PM_CLOB, id, strlen(id)) : NULL;
+
+	if (!in) {
+		buf_adds(&c->body, "{\"error\":\"No orderbook exists for the "
+		    "requested token id\"}");
+		return 404;
+	}
+	pm_render_book(&c->body, in, 1);
+	return 200;
 }

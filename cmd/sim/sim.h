@@ -285,7 +285,8 @@ struct sim {
 
 #define ARG_MAX 16384
 
-enum api { API_SPOT, API_FUT, API_BYBIT };
+/* Whose REST API: Binance weight is counted for the first two. */
+enum api { API_SPOT, API_FUT, API_BYBIT, API_PM };
 
 
 /*
@@ -351,6 +352,7 @@ int ws_target(struct sim *s, struct lws *wsi, struct conn *c);
 /* pm.c */
 void pm_control(struct conn *c, const char *p, size_t n);
 void pm_publish(struct conn *c, struct sub *sub);
+unsigned pm_rest_book(struct sim *s, struct lws *wsi, struct conn *c);
 
 /* control.c */
 void bn_control(struct conn *c, const char *p, size_t n);

@@ -9,9 +9,9 @@
 
 #define GROUP_TOKENS 500	/* assets a connection may carry (§5) */
 #define PING_MS 10000		/* the text PING every 10 s, PONG back */
-/* Market data or a PONG at least every ping: three pings unanswered
+/* Market data or a PONG at least every ping: two pings unanswered
  * and the line is taken for dead. */
-#define SILENT_MS (3 * PING_MS + 5000)
+#define SILENT_MS (2 * PING_MS + 5000)
 
 /* No sequence numbers: a book is a dump ("book") and every change after
  * it, until the connection drops; a reconnect takes a fresh dump. */
