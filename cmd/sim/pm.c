@@ -160,6 +160,11 @@ pm_control(struct conn *c, const char *p, size_t n)
 	if (n == 4 && memcmp(p, "PING", 4) == 0) {
 		if (c->sim->o->no_pong)
 			return;
+		c->pongs++;
+		if (c->sim->o->verbose)
+			warn("connection %llu: PONG %llu",
+			    (unsigned long long)c->id,
+			    (unsigned long long)c->pongs);
 		buf_reset(&c->sim->out);
 		buf_adds(&c->sim->out, "PONG");
 		conn_send_out(c);

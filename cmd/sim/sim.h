@@ -197,6 +197,7 @@ struct conn {
 	struct buf rx;
 	int64_t next_ping_ms, ping_sent_ms, close_at_ms;
 	int ping_due, ping_out;
+	uint64_t pongs;		/* Polymarket PINGs answered */
 	char ping_payload[24];
 	int close_now;
 	int want_write;		/* a writeable callback is asked for */
