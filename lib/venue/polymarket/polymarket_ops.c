@@ -22,6 +22,13 @@ static const struct seq_rule polymarket_rule = {
 	.snapshot_in_stream = 1,
 };
 
+/* The WebSocket path of the market channel. */
+struct pm_market {
+	const char *path;
+};
+
+static const struct pm_market clob_data = { "/ws/market" };
+
 static const char *const clob_marks[] = { "/ws/market", "/book?", NULL };
 
 static int
@@ -49,12 +56,13 @@ polymarket_plan(const struct venue_market *m, int part,
     const char *const *symbols, size_t n, unsigned streams, struct buf *url,
     struct buf *msgs)
 {
-	(void)m;
+	const struct pm_market *d = m->data;
+
 	(void)part;
 	(void)symbols;
 	(void)streams;
 	(void)msgs;
-	buf_adds(url, "/ws/market");
+	buf_adds(url, d->path);
 	return buf_failed(url) ? -1 : (int)n;
 }
 
@@ -128,7 +136,7 @@ static const struct venue_market polymarket_markets[] = {
 		.instruments_url = NULL,
 		.instruments_parse = NULL,
 		.rule = &polymarket_rule,
-		.data = NULL,
+		.data = &clob_data,
 		.trade = NULL,
 	},
 	{ .name = NULL },
