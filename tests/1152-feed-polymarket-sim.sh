@@ -113,13 +113,16 @@ check "--close-every: as often as the connection opened again" \
 is "$(count "$T/close.ev" '.type == "status" and .reason == "hash_mismatch"')" 0 \
     "--close-every: every dump's hash checks"
 
-# A garbage frame is reported and skipped; the books stay exact.
-start_sim garbage --garbage-at 30
+# A garbage frame and a price_change of the wrong types are reported and
+# skipped; the books stay exact.
+start_sim garbage --garbage-at 30 --bad-types-at 40
 sed 's/"minimum_order_size":5/"minimum_order_size":6/' "$T/market.json" >"$T/m6.json"
 feed garbage --markets "$T/m6.json"
 is "$FEED_STATUS" 0 "--garbage-at: mkt-feed exits 0"
 check "--garbage-at: books equal the simulator's truth" books_equal garbage
-is "$(grep -c 'bad frame' "$T/garbage.err")" 1 "--garbage-at: reported once"
+is "$(grep -c 'bad frame' "$T/garbage.err")" 2 "--garbage-at, --bad-types-at: each reported once"
+check "--bad-types-at: the reason names the field" \
+    grep -q "bad frame .*price_change: field 'timestamp' is not an integer" "$T/garbage.err"
 # With a wrong min_order_size no hash checks: each dump says so, and the
 # book is kept.
 is "$(count "$T/garbage.ev" '.type == "status" and .reason == "hash_mismatch"')" \
