@@ -589,6 +589,7 @@ parse_opt(struct opts *o, int c, char *arg)
 		break;
 	case OPT_TOKENS:
 		parse_tokens(o, arg);
+		o->tokens_given = 1;
 		break;
 	case OPT_NO_PONG:
 		o->no_pong = 1;

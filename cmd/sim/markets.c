@@ -54,16 +54,21 @@ replay_want(void *ctx, const char *venue, const char *market,
 	int mk = mk_of(venue, market);
 	const char *p;
 	size_t i;
+	/* Polymarket's symbols are token ids, chosen by --tokens. */
+	int pm = mk == MK_PM_CLOB;
+	char *const *syms = pm ? o->tokens : o->symbols;
+	size_t nsyms = pm ? o->ntok : o->nsym;
 
-	if (mk < 0 || !(o->markets & (1u << mk)) || strlen(symbol) > 20)
+	if (mk < 0 || !(o->markets & (1u << mk)) ||
+	    strlen(symbol) > (pm ? 78 : 20))
 		return 0;
 	for (p = symbol; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 			return 0;
-	if (!o->symbols_given)
+	if (!(pm ? o->tokens_given : o->symbols_given))
 		return 1;
-	for (i = 0; i < o->nsym; i++)
-		if (strcmp(o->symbols[i], symbol) == 0)
+	for (i = 0; i < nsyms; i++)
+		if (strcmp(syms[i], symbol) == 0)
 			return 1;
 	return 0;
 }

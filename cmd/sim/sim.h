@@ -75,6 +75,7 @@ struct opts {
 	size_t nsym;
 	char *tokens[SYMBOLS_MAX];	/* Polymarket's (--tokens) */
 	size_t ntok;
+	int tokens_given;
 	int no_pong;		/* --no-pong: PING goes unanswered */
 	unsigned markets;	/* bit (1 << enum mk) */
 	uint64_t seed;
