@@ -100,8 +100,10 @@ start_sim close --close-every 60
 feed close --markets "$T/market.json"
 is "$FEED_STATUS" 0 "--close-every: mkt-feed exits 0"
 check "--close-every: books equal the simulator's truth" books_equal close
+# (How often depends on how fast it comes back: the markets go on
+# meanwhile.)
 check "--close-every: it reconnected" \
-    test "$(count "$T/close.ev" '.type == "status" and .state == "connected"')" -ge 3
+    test "$(count "$T/close.ev" '.type == "status" and .state == "connected"')" -ge 2
 is "$(jq -r --arg y "$Y" 'select(.type == "status" and .symbol == $y) | .state' "$T/close.ev" | uniq | sort | uniq -c | awk '{ print $2 }' | tr '\n' ',')" \
     "resyncing,synced," \
     "--close-every: a book goes resyncing, then synced again, and nothing else"
