@@ -1,8 +1,9 @@
 #!/bin/sh
 # Polymarket books through the programs every venue's books go through,
 # unchanged: mkt-depth's percent bands on a 0-1 price scale (around a
-# price of 0.5 a band of 2% is two cents), and mkt-journal's history and
-# queries for symbols that are 76-digit token ids.
+# price of 0.5 a band of 2% is about a cent), mkt-diff's imbalance of
+# them, and mkt-journal's history and queries for symbols that are
+# 76-digit token ids.
 . "$(dirname "$0")/lib.sh"
 
 Y=1111111111111111111111111111111111111111111111111111111111111111111111111111
@@ -22,6 +23,11 @@ is "$(jq -c '[.bands[] | [.pct, .bid_qty, .ask_qty, .bid_value, .ask_value, .com
     "2%: 0.49 and 0.51-0.52; 5%: down to 0.4655 and up to 0.5355; 10% is past the book (incomplete)"
 is "$(jq -c '[.coverage_bid, .coverage_ask]' "$T/bands")" "[8.1633,7.8431]" \
     "coverage: the deepest level's distance in percent (0.45 from 0.49, 0.55 from 0.51)"
+
+mkt-diff <"$T/bands" >"$T/imb"
+is "$(jq -c 'select(.type == "imbalance") | [.bands[] | [.pct, .diff, .ratio]]' "$T/imb")" \
+    "[[2,-60,-75],[5,-40,-40],[10,-240,-48]]" \
+    "mkt-diff: the imbalance of each band (2%: 10 bid against 70 ask, -75%)"
 
 # Ten minutes of a market's two outcomes into a journal: the dump, a
 # change of each book every 2 s, a trade every 20 s.
