@@ -508,6 +508,7 @@ pm_message(void *mv, const char *msg, size_t n)
 		return pm_fail(m, "invalid JSON at byte %zu: %s", i + at, reason);
 	json_iter_init(&it, &all);
 	while (json_next(&it, &v)) {
+		m->nm.kind = NULL;
 		if (v.type != JSON_OBJECT)
 			return pm_fail(m, "an array item is not an object");
 		r = pm_object(m, v.p, v.n);
