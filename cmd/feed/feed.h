@@ -20,7 +20,7 @@
 struct opts {
 	const char *raw;
 	const struct venue_ops *venue;	/* --raw's */
-	char market[RAW_NAME], symbol[64];
+	char market[RAW_NAME], symbol[VENUE_SYMBOL_LEN];
 	unsigned streams;
 	int depth_limit;
 	int rest, once;
@@ -37,6 +37,7 @@ struct opts {
 	char **targets;
 	int ntargets;
 	const char *symbols_file;	/* re-read on SIGHUP */
+	const char *markets;	/* --markets: the venues' metadata */
 	struct run_opts run;
 };
 

@@ -255,6 +255,7 @@ on_open(struct ws_conn *c, void *ctx)
 		g->lv->reconnects++;
 	g->opened = 1;
 	g->last_ping = time_now_ms();
+	g->last_frame = time_mono_ms();
 	g->next_sub = 0;
 	g->last_sub = 0;
 	group_timers(g);
@@ -346,6 +347,8 @@ on_message(struct ws_conn *c, const char *msg, size_t n, int64_t recv_us,
 	int r;
 
 	lv->frames++;
+	if (c == g->conn)
+		g->last_frame = time_mono_ms();
 	if (!msg) {
 		if (lv->bad_frames++ < 100)
 			warn("bad frame from %s: too large (%zu bytes), skipped",
@@ -452,6 +455,16 @@ static const struct ws_handlers handlers = { on_open, on_message, on_closed };
  * early, not gaps (SYNC_EARLY).  Only where the venue allows
  * it (venue_ops.handover); one at a time.
  */
+/* How long the group's connection may stay silent: the venue's limit
+ * (one that answers its ping), or ours. */
+static int64_t
+silent_ms(const struct group *g)
+{
+	int64_t v = g->m->venue->silent_ms;
+
+	return v > 0 ? v : SILENT_MS;
+}
+
 static void
 handover(struct group *g, const char *why)
 {
@@ -463,7 +476,7 @@ handover(struct group *g, const char *why)
 		g->again = why;
 		return;
 	}
-	c = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
+	c = ws_connect(g->lv->ws, g->url, &handlers, g, silent_ms(g));
 	if (!c)
 		die_errno("cannot open a replacement connection");
 	g->old = g->conn;
@@ -588,7 +601,7 @@ feed_group_connect(struct group *g)
 	if (group_plan(g) == 0)
 		return;
 	g->resend = 0;
-	g->conn = ws_connect(g->lv->ws, g->url, &handlers, g, SILENT_MS);
+	g->conn = ws_connect(g->lv->ws, g->url, &handlers, g, silent_ms(g));
 	if (!g->conn)
 		die_errno("bad WebSocket URL '%s'", g->url);
 }
@@ -672,6 +685,14 @@ on_ping_timer(struct loop_timer *tm, void *ctx)
 	(void)tm;
 	if (!g->conn || !ws_is_open(g->conn))
 		return;
+	/* A venue that answers its ping: nothing since, not even the
+	 * answer, and the line is dead (the WebSocket's own pings may
+	 * still be answered by a server that has stopped serving). */
+	if (v->silent_ms > 0 && time_mono_ms() - g->last_frame >
+	    v->silent_ms) {
+		ws_restart(g->conn, "no answer to the ping");
+		return;
+	}
 	g->last_ping = time_now_ms();
 	if (ws_send(g->conn, v->ping_msg, strlen(v->ping_msg)) < 0 ||
 	    loop_timer_in(g->lv->loop, &g->ping, v->ping_ms) < 0)

@@ -58,6 +58,7 @@ struct group {
 	struct target **t;
 	size_t n, cap;
 	int64_t last_ping;
+	int64_t last_frame;	/* monotonic ms: conn's last message */
 	struct buf subs;	/* the plan's messages, each ended by '\0' */
 	size_t next_sub;	/* offset of the next to send */
 	int64_t last_sub;

@@ -14,6 +14,7 @@
 
 #include "prog/err.h"
 #include "prog/run.h"
+#include "base/fsutil.h"
 #include "base/timeutil.h"
 #include "net/ws.h"
 #include "venue/venue.h"
@@ -22,14 +23,16 @@
 static const char usage_text[] =
     "usage: mkt-feed [--streams LIST] [--depth-limit N] [--ca FILE]\n"
     "                [--stats DUR] [--metrics FILE] [--max-message BYTES]\n"
-    "                [--duration DUR] [--symbols-file FILE] [-o OUTPUT]\n"
+    "                [--duration DUR] [--symbols-file FILE] [--markets FILE]\n"
+    "                [-o OUTPUT]\n"
     "                [VENUE:MARKET:SYMBOL...]\n"
     "       mkt-feed --rest [--once | --interval DUR] [--depth-limit N]\n"
     "                [--duration DUR] [-o OUTPUT] VENUE:MARKET:SYMBOL...\n"
     "       mkt-feed --instruments-only [--instruments-cache FILE]\n"
     "                [--instruments-max-age DUR] [-o OUTPUT]\n"
     "                VENUE:MARKET:SYMBOL...\n"
-    "       mkt-feed --raw VENUE:MARKET[:SYMBOL] [-i INPUT] [-o OUTPUT]\n";
+    "       mkt-feed --raw VENUE:MARKET[:SYMBOL] [--markets FILE] [-i INPUT]\n"
+    "                [-o OUTPUT]\n";
 
 
 static void
@@ -48,6 +51,8 @@ usage(void)
     "  --instruments-cache FILE  take them from FILE while it is fresh,\n"
     "                     else fetch them and rewrite it\n"
     "  --instruments-max-age DUR  FILE is fresh this long (default 1d)\n"
+	    "  --markets FILE     market metadata the venues' checks need\n"
+	    "                     (a book hash's inputs; see mkt-feed(1))\n"
 	    "  --depth-limit N    levels of REST snapshots (default 5000)\n"
 	    "  --rest             poll REST snapshots instead of streaming\n"
 	    "  --once             with --rest: one round, then exit\n"
@@ -101,7 +106,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	enum { OPT_RAW = 256, OPT_STREAMS, OPT_DEPTH_LIMIT, OPT_REST,
 	    OPT_ONCE, OPT_INTERVAL, OPT_CA, OPT_MAX_MESSAGE,
 	    OPT_DURATION, OPT_INSTRUMENTS, OPT_INSTRUMENTS_ONLY,
-	    OPT_INSTRUMENTS_CACHE, OPT_INSTRUMENTS_MAX_AGE, OPT_SYMBOLS_FILE };
+	    OPT_INSTRUMENTS_CACHE, OPT_INSTRUMENTS_MAX_AGE, OPT_SYMBOLS_FILE,
+	    OPT_MARKETS };
 	static const struct option longopts[] = {
 		{ "raw", required_argument, NULL, OPT_RAW },
 		{ "streams", required_argument, NULL, OPT_STREAMS },
@@ -121,6 +127,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "instruments-max-age", required_argument, NULL,
 		  OPT_INSTRUMENTS_MAX_AGE },
 		{ "symbols-file", required_argument, NULL, OPT_SYMBOLS_FILE },
+		{ "markets", required_argument, NULL, OPT_MARKETS },
 		RUN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -186,6 +193,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_SYMBOLS_FILE:
 			o->symbols_file = optarg;
 			break;
+		case OPT_MARKETS:
+			o->markets = optarg;
+			break;
 		case OPT_MAX_MESSAGE:
 			o->max_message = run_size(optarg, "--max-message", 4096,
 			    (uint64_t)1 << 30);
@@ -222,6 +232,37 @@ parse_opts(int argc, char **argv, struct opts *o)
 		die_usage("no VENUE:MARKET:SYMBOL given");
 }
 
+/* The largest --markets file read. */
+#define MARKETS_MAX (256u << 20)
+
+/*
+ * --markets FILE: the metadata handed to every venue that takes some
+ * (venue_ops.markets_load); a file no venue takes is a usage error.
+ */
+static void
+load_markets(const struct opts *o)
+{
+	struct buf b;
+	char why[256];
+	size_t i;
+	int taken = 0;
+
+	buf_init(&b, 0);
+	if (fs_read_file(o->markets, MARKETS_MAX, &b) < 0)
+		die_errno("cannot read '%s'", o->markets);
+	for (i = 0; venue_table[i]; i++) {
+		if (!venue_table[i]->markets_load)
+			continue;
+		if (venue_table[i]->markets_load(b.p ? b.p : "", b.len, why,
+		    sizeof why) < 0)
+			die("'%s': %s", o->markets, why);
+		taken = 1;
+	}
+	buf_free(&b);
+	if (!taken)
+		die_usage("--markets: no venue takes market metadata");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -229,6 +270,8 @@ main(int argc, char **argv)
 
 	err_init("mkt-feed");
 	parse_opts(argc, argv, &o);
+	if (o.markets)
+		load_markets(&o);
 	if (o.raw) {
 		feed_raw(&o);
 		return 0;

@@ -163,6 +163,18 @@ feed_record(struct feed *f, const char *line, size_t n)
 	return 1;
 }
 
+/* Where the message of a line starts: its first '{', or its first '['
+ * before any '{' (a venue that sends several messages as one JSON
+ * array); NULL when it has neither. */
+static const char *
+json_start(const char *p, const char *end)
+{
+	const char *o = memchr(p, '{', (size_t)(end - p));
+	const char *a = memchr(p, '[', (size_t)((o ? o : end) - p));
+
+	return a ? a : o;
+}
+
 /*
  * One capture line: an optional receive time ("1633998512.06: " decimal
  * seconds, or "1723161600123456789 " nanoseconds), an optional REST URL
@@ -182,7 +194,11 @@ feed_line(struct feed *f, const char *line, size_t n)
 		end--;
 	if (p == end)
 		return;
-	body = memchr(p, '{', (size_t)(end - p));
+	body = json_start(p, end);
+	if (*p == '[') {
+		feed_message(f, p, (size_t)(end - p), market, NULL, -1);
+		return;
+	}
 	if (*p == '{') {
 		if (feed_record(f, p, (size_t)(end - p)))
 			return;

@@ -246,6 +246,8 @@ conn_receive(struct conn *c, const void *in, size_t len)
 		;	/* a user data stream takes no requests */
 	else if (is_binance(c->mk))
 		bn_control(c, c->rx.p, c->rx.len);
+	else if (c->mk == MK_PM_CLOB)
+		pm_control(c, c->rx.p, c->rx.len);
 	else
 		by_control(c, c->rx.p, c->rx.len);
 	buf_reset(&c->rx);

@@ -28,7 +28,8 @@
 
 static const char usage_text[] =
     "usage: mkt-sim [--port N] [--port-file FILE] [--tls] [--cert-file FILE]\n"
-    "               [--symbols LIST] [--markets LIST] [--seed S] [--rate N]\n"
+    "               [--symbols LIST] [--markets LIST] [--tokens LIST]\n"
+    "               [--seed S] [--rate N]\n"
     "               [--levels N] [--offset MARKET[:SYMBOL]=BPS]\n"
     "               [--messages N] [--wait-clients N] [--wait-snapshots N]\n"
     "               [--duration DUR] [--truth FILE] [--metrics FILE]\n"
@@ -44,7 +45,8 @@ static const char usage_text[] =
     "               [--limit-grace DUR] [--hold-at K] [--stall]\n"
     "               [--key-file FILE] [--fee PPM] [--order-limit MARKET=N]\n"
     "               [--order-fault KIND=PCT] [--fault-seed S]\n"
-    "               [--ack-delay DUR] [--stream-fault KIND=PCT] [-v]\n";
+    "               [--ack-delay DUR] [--stream-fault KIND=PCT] [--no-pong]\n"
+    "               [-v]\n";
 
 /* ---------------------------------------------------------------- */
 /* Options */
@@ -62,7 +64,10 @@ usage(void)
 	    "to trust\n"
 	    "  --symbols LIST       symbols (default BTCUSDT,ETHUSDT)\n"
 	    "  --markets LIST       of binance:spot, binance:futures,\n"
-	    "                       bybit:linear, bybit:spot (default all)\n"
+	    "                       bybit:linear, bybit:spot (default all these),\n"
+	    "                       polymarket:clob\n"
+	    "  --tokens LIST        Polymarket token ids (default one market's YES\n"
+	    "                       and NO)\n"
 	    "  --seed S             market seed (default 1)\n"
 	    "  --rate N             depth updates per second per market "
 	    "(default 10;\n"
@@ -129,6 +134,7 @@ usage(void)
 	    "before the first)\n"
 	    "                       until SIGUSR1\n"
 	    "  --stall              accept WebSockets and never send\n"
+	    "  --no-pong            leave Polymarket's PING unanswered\n"
 	    "  --key-file FILE      the API key and secret (mode 0600; "
 	    "default: MKT_API_KEY\n"
 	    "                       and MKT_API_SECRET, else the test pair)\n"
@@ -180,6 +186,31 @@ parse_speed(const char *s, const char *opt)
 		die_usage("bad %s '%s': want a number above 0, at most "
 		    "1000000", opt, s);
 	return v;
+}
+
+/* --tokens: Polymarket token ids, digits, up to 78 of them. */
+static void
+parse_tokens(struct opts *o, char *list)
+{
+	char *tok, *save = NULL;
+	size_t i, n;
+
+	o->ntok = 0;
+	for (tok = strtok_r(list, ",", &save); tok;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (o->ntok == SYMBOLS_MAX)
+			die_usage("too many tokens (at most %d)", SYMBOLS_MAX);
+		n = strspn(tok, "0123456789");
+		if (n == 0 || tok[n] != '\0' || n > 78)
+			die_usage("bad token '%s': want a token id, 1 to 78 "
+			    "digits", tok);
+		for (i = 0; i < o->ntok; i++)
+			if (strcmp(o->tokens[i], tok) == 0)
+				die_usage("token '%s' given twice", tok);
+		o->tokens[o->ntok++] = tok;
+	}
+	if (!o->ntok)
+		die_usage("--tokens: no token given");
 }
 
 static void
@@ -336,7 +367,8 @@ parse_markets(struct opts *o, char *list)
 				break;
 		if (i == MK_COUNT)
 			die_usage("bad market '%s': want binance:spot, "
-			    "binance:futures, bybit:linear or bybit:spot", tok);
+			    "binance:futures, bybit:linear, bybit:spot or "
+			    "polymarket:clob", tok);
 		o->markets |= 1u << i;
 	}
 	if (!o->markets)
@@ -357,7 +389,7 @@ enum {
 	OPT_SHUTDOWN_GRACE, OPT_SHUTDOWN_LAG,
 	OPT_HOLD_AT, OPT_OFFSET,
 	OPT_KEY_FILE, OPT_FEE, OPT_ORDER_LIMIT, OPT_ORDER_FAULT, OPT_FAULT_SEED,
-	OPT_ACK_DELAY, OPT_STREAM_FAULT,
+	OPT_ACK_DELAY, OPT_STREAM_FAULT, OPT_TOKENS, OPT_NO_PONG,
 };
 
 static const struct option longopts[] = {
@@ -399,6 +431,8 @@ static const struct option longopts[] = {
 	{ "shutdown-lag", required_argument, NULL, OPT_SHUTDOWN_LAG },
 	{ "hold-at", required_argument, NULL, OPT_HOLD_AT },
 	{ "stall", no_argument, NULL, OPT_STALL },
+	{ "tokens", required_argument, NULL, OPT_TOKENS },
+	{ "no-pong", no_argument, NULL, OPT_NO_PONG },
 	{ "key-file", required_argument, NULL, OPT_KEY_FILE },
 	{ "fee", required_argument, NULL, OPT_FEE },
 	{ "order-limit", required_argument, NULL, OPT_ORDER_LIMIT },
@@ -416,10 +450,16 @@ static void
 opts_defaults(struct opts *o)
 {
 	static char default_symbols[] = "BTCUSDT,ETHUSDT";
+	/* One market's YES and NO tokens. */
+	static char default_tokens[] =
+	    "71321045679252212594626385532706912750332728571942532289631379312455583992563,"
+	    "52114319501245915516055106046884209969926127482827954674443846427813813222426";
 
 	memset(o, 0, sizeof *o);
 	parse_symbols(o, default_symbols);
-	o->markets = (1u << MK_COUNT) - 1;
+	parse_tokens(o, default_tokens);
+	/* Polymarket only when named: its tokens are not the symbols. */
+	o->markets = ((1u << MK_COUNT) - 1) & ~(1u << MK_PM_CLOB);
 	o->seed = 1;
 	o->rate = 10;
 	o->levels = 8000;
@@ -546,6 +586,13 @@ parse_opt(struct opts *o, int c, char *arg)
 		break;
 	case OPT_MARKETS:
 		parse_markets(o, arg);
+		break;
+	case OPT_TOKENS:
+		parse_tokens(o, arg);
+		o->tokens_given = 1;
+		break;
+	case OPT_NO_PONG:
+		o->no_pong = 1;
 		break;
 	case OPT_SEED:
 		o->seed = parse_u64(arg, "--seed", UINT64_MAX);

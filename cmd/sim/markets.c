@@ -18,6 +18,7 @@ const struct mk_info mk_info[MK_COUNT] = {
 	{ "binance:futures", "binance", "futures" },
 	{ "bybit:linear", "bybit", "linear" },
 	{ "bybit:spot", "bybit", "spot" },
+	{ "polymarket:clob", "polymarket", "clob" },
 };
 
 /* ---------------------------------------------------------------- */
@@ -53,16 +54,21 @@ replay_want(void *ctx, const char *venue, const char *market,
 	int mk = mk_of(venue, market);
 	const char *p;
 	size_t i;
+	/* Polymarket's symbols are token ids, chosen by --tokens. */
+	int pm = mk == MK_PM_CLOB;
+	char *const *syms = pm ? o->tokens : o->symbols;
+	size_t nsyms = pm ? o->ntok : o->nsym;
 
-	if (mk < 0 || !(o->markets & (1u << mk)) || strlen(symbol) > 20)
+	if (mk < 0 || !(o->markets & (1u << mk)) ||
+	    strlen(symbol) > (pm ? 78 : 20))
 		return 0;
 	for (p = symbol; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 			return 0;
-	if (!o->symbols_given)
+	if (!(pm ? o->tokens_given : o->symbols_given))
 		return 1;
-	for (i = 0; i < o->nsym; i++)
-		if (strcmp(o->symbols[i], symbol) == 0)
+	for (i = 0; i < nsyms; i++)
+		if (strcmp(syms[i], symbol) == 0)
 			return 1;
 	return 0;
 }
@@ -190,22 +196,26 @@ sim_markets(struct sim *s)
 		sim_replay_markets(s);
 		return;
 	}
-	s->inst = calloc(MK_COUNT * o->nsym, sizeof *s->inst);
+	s->inst = calloc(MK_COUNT * o->nsym + o->ntok, sizeof *s->inst);
 	if (!s->inst)
 		die_nomem();
 	for (mk = 0; mk < MK_COUNT; mk++) {
+		/* Polymarket's symbols are its tokens. */
+		char *const *syms = mk == MK_PM_CLOB ? o->tokens : o->symbols;
+		size_t nsyms = mk == MK_PM_CLOB ? o->ntok : o->nsym;
+
 		if (!(o->markets & (1u << mk)))
 			continue;
-		for (i = 0; i < o->nsym; i++) {
+		for (i = 0; i < nsyms; i++) {
 			struct inst *in = &s->inst[s->ninst];
 			struct sm_params p;
 
 			if (simmarket_params(&p, mk_info[mk].venue,
-			    mk_info[mk].market, o->symbols[i], o->levels,
+			    mk_info[mk].market, syms[i], o->levels,
 			    o->seed) < 0)
-				die("bad symbol '%s'", o->symbols[i]);
+				die("bad symbol '%s'", syms[i]);
 			if (simmarket_offset(&p, offset_of(o, mk,
-			    o->symbols[i])) < 0)
+			    syms[i])) < 0)
 				die("--offset: cannot move %s", mk_info[mk].name);
 			in->mk = (enum mk)mk;
 			in->sm = simmarket_new(&p);

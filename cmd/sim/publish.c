@@ -120,6 +120,8 @@ publish(struct conn *c, struct sub *sub)
 {
 	if (is_binance(c->mk)) {
 		publish_binance(c, sub);
+	} else if (sub->kind == SUB_PM_BOOK) {
+		pm_publish(c, sub);
 	} else if (sub->kind == SUB_BY_BOOK) {
 		publish_bybit_book(c, sub);
 	} else if (sub->in->sm->ntrades) {

@@ -147,6 +147,11 @@ send_bad_types(struct conn *c)
 		    "{\"e\":\"depthUpdate\",\"E\":\"soon\",\"s\":\"%s\","
 		    "\"U\":\"one\",\"u\":[2],\"pu\":{},\"b\":{\"1\":2},"
 		    "\"a\":7}}", stream, sym);
+	else if (c->mk == MK_PM_CLOB)
+		n = snprintf(line, sizeof line, "{\"market\":\"0x00\","
+		    "\"price_changes\":[{\"asset_id\":\"%s\",\"price\":[1],"
+		    "\"size\":{},\"side\":7}],\"timestamp\":\"soon\","
+		    "\"event_type\":\"price_change\"}", sym);
 	else
 		n = snprintf(line, sizeof line, "{\"topic\":\"%s\","
 		    "\"type\":\"delta\",\"ts\":\"soon\",\"data\":"

@@ -244,7 +244,7 @@ by_orderbook(struct sim *s, struct lws *wsi, struct conn *c)
 }
 
 enum rest_ep { EP_DEPTH, EP_PING, EP_TIME, EP_BY_BOOK, EP_BY_TIME,
-    EP_BN_INFO, EP_BY_INFO };
+    EP_BN_INFO, EP_BY_INFO, EP_PM_BOOK };
 
 static const struct {
 	const char *path;
@@ -264,6 +264,7 @@ static const struct {
 	{ "/v5/market/time", EP_BY_TIME, API_BYBIT, MK_BY_LINEAR },
 	{ "/v5/market/instruments-info", EP_BY_INFO, API_BYBIT,
 	  MK_BY_LINEAR },
+	{ "/book", EP_PM_BOOK, API_PM, MK_PM_CLOB },
 };
 
 /* --rest-429 then --rest-418: the status of this request, or 0. */
@@ -321,6 +322,8 @@ rest_answer(struct sim *s, struct lws *wsi, struct conn *c, size_t ep,
 		return sim_bn_exchange_info(s, wsi, c, api, weight);
 	case EP_BY_INFO:
 		return sim_by_instruments(s, wsi, c);
+	case EP_PM_BOOK:
+		return pm_rest_book(s, wsi, c);
 	default:
 		by_envelope(b, 0, "OK");
 		put_key_int(b, "{\"timeSecond\":\"", time_now_ms() / 1000);
@@ -364,7 +367,7 @@ http_request(struct sim *s, struct lws *wsi, struct conn *c, const char *path)
 		nh = 1;
 	else
 		st = rest_answer(s, wsi, c, i, &weight);
-	if (rest_paths[i].api != API_BYBIT) {
+	if (rest_paths[i].api == API_SPOT || rest_paths[i].api == API_FUT) {
 		lws_get_peer_simple(wsi, ip, sizeof ip);
 		e = weight_of(s, ip, rest_paths[i].api);
 		if (st == 200) {
@@ -381,7 +384,7 @@ http_request(struct sim *s, struct lws *wsi, struct conn *c, const char *path)
 	}
 	/* --wait-snapshots counts the order books served. */
 	if (st == 200 && (rest_paths[i].ep == EP_DEPTH ||
-	    rest_paths[i].ep == EP_BY_BOOK))
+	    rest_paths[i].ep == EP_BY_BOOK || rest_paths[i].ep == EP_PM_BOOK))
 		s->snapshots++;
 	if (s->o->verbose)
 		warn("rest %s: %u, weight %lld", path, st, (long long)weight);

@@ -27,7 +27,8 @@
 #include "sim/simreplay.h"
 
 /* The markets served; each has one simmarket per symbol. */
-enum mk { MK_BN_SPOT, MK_BN_FUT, MK_BY_LINEAR, MK_BY_SPOT, MK_COUNT };
+enum mk { MK_BN_SPOT, MK_BN_FUT, MK_BY_LINEAR, MK_BY_SPOT, MK_PM_CLOB,
+    MK_COUNT };
 
 /* The --markets tokens and the venue and market names of each. */
 struct mk_info {
@@ -72,6 +73,10 @@ struct opts {
 	const char *cert_file;
 	char *symbols[SYMBOLS_MAX];
 	size_t nsym;
+	char *tokens[SYMBOLS_MAX];	/* Polymarket's (--tokens) */
+	size_t ntok;
+	int tokens_given;
+	int no_pong;		/* --no-pong: PING goes unanswered */
 	unsigned markets;	/* bit (1 << enum mk) */
 	uint64_t seed;
 	long rate;		/* steps per second; 0: as fast as read */
@@ -142,6 +147,7 @@ enum sub_kind {
 	SUB_AGGTRADE,		/* Binance aggTrade */
 	SUB_BY_BOOK,		/* Bybit orderbook.N.SYM */
 	SUB_BY_TRADE,		/* Bybit publicTrade.SYM */
+	SUB_PM_BOOK,		/* a Polymarket token: book and trades */
 };
 
 struct sub {
@@ -149,7 +155,7 @@ struct sub {
 	size_t depth;
 	struct inst *in;
 	uint64_t ndepth;	/* depth messages made for this stream */
-	char name[64];
+	char name[96];		/* a stream, a topic, a token id */
 };
 
 /* Binance futures splits its streams between two URL routes. */
@@ -192,6 +198,7 @@ struct conn {
 	struct buf rx;
 	int64_t next_ping_ms, ping_sent_ms, close_at_ms;
 	int ping_due, ping_out;
+	uint64_t pongs;		/* Polymarket PINGs answered */
 	char ping_payload[24];
 	int close_now;
 	int want_write;		/* a writeable callback is asked for */
@@ -280,7 +287,8 @@ struct sim {
 
 #define ARG_MAX 16384
 
-enum api { API_SPOT, API_FUT, API_BYBIT };
+/* Whose REST API: Binance weight is counted for the first two. */
+enum api { API_SPOT, API_FUT, API_BYBIT, API_PM };
 
 
 /*
@@ -342,6 +350,11 @@ int bn_parse_stream(struct sim *s, const struct conn *c, const char *name,
 int by_parse_topic(struct sim *s, const struct conn *c, const char *t,
     struct sub *sub);
 int ws_target(struct sim *s, struct lws *wsi, struct conn *c);
+
+/* pm.c */
+void pm_control(struct conn *c, const char *p, size_t n);
+void pm_publish(struct conn *c, struct sub *sub);
+unsigned pm_rest_book(struct sim *s, struct lws *wsi, struct conn *c);
 
 /* control.c */
 void bn_control(struct conn *c, const char *p, size_t n);

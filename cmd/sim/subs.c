@@ -242,6 +242,8 @@ ws_target(struct sim *s, struct lws *wsi, struct conn *c)
 		c->mk = MK_BY_LINEAR;
 	else if (r == 0 && strcmp(path, "/v5/public/spot") == 0)
 		c->mk = MK_BY_SPOT;
+	else if (r == 0 && strcmp(path, "/ws/market") == 0)
+		c->mk = MK_PM_CLOB;
 	else if (r == 0 && bn_target(s, wsi, c, path) < 0)
 		return -1;
 	if (!(s->o->markets & (1u << c->mk)))

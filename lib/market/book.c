@@ -618,6 +618,9 @@ book_sequence(int64_t id, int fresh, const struct seq_rule *rule,
 	st->has_prev = has_prev;
 	st->got_prev_id = ev->prev_id;
 	switch (link) {
+	case SEQ_NONE:
+		st->expected_id = id;
+		return BOOK_APPLIED;
 	case SEQ_PREV:
 		/* The first event may end exactly at the snapshot's id; later
 		 * an event that ends at the book's id was applied already. */

@@ -77,6 +77,9 @@ enum seq_link {
 	SEQ_PREV,	/* prev_id == id (the event names the id it
 			   follows; ids may have holes) */
 	SEQ_NEXT_LAST,	/* last_id == id + 1 (one id per event) */
+	SEQ_NONE,	/* no ids link events (a venue without sequence
+			   numbers): every event continues the book, which
+			   is valid from a snapshot until the stream ends */
 };
 
 /*

@@ -348,6 +348,9 @@ walk(struct simmarket *m)
 		d = -1 - (int64_t)rnd(m, 3);
 	if (m->mid + d < mid_floor())
 		d = -d;
+	/* A bounded price: the deepest ask stays below the cap. */
+	if (m->p.px_cap && m->mid + d + max_offset(m) >= m->p.px_cap)
+		d = -d;
 	m->mid += d;
 	consume_crossed(m);
 }

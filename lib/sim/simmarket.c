@@ -105,6 +105,20 @@ simmarket_params(struct sm_params *p, const char *venue, const char *market,
 		errno = EINVAL;
 		return -1;
 	}
+	p->levels = levels;
+	p->seed = seed;
+	p->ids = ids_of(venue, market);
+	if (strcmp(venue, "polymarket") == 0) {
+		/* A share: 0.001 ticks, mid 0.500, up to 5000 shares a
+		 * level in 0.01 steps. */
+		p->px_dp = 3;
+		p->tick = 1;
+		p->start = 500;
+		p->lot = 1000000;
+		p->qty_max = 500000000000;
+		p->px_cap = 1000;
+		return 0;
+	}
 	c = sym_lookup(symbol);
 	spot = strcmp(market, "spot") == 0;
 	p->px_dp = c->px_dp;

@@ -50,13 +50,16 @@ enum sm_ids {
 struct sm_params {
 	char venue[16];		/* "binance", "bybit" */
 	char market[16];	/* "spot", "futures", "linear" */
-	char symbol[32];	/* "BTCUSDT" */
+	char symbol[96];	/* "BTCUSDT", a Polymarket token id */
 	int px_dp;		/* decimals of a price */
 	int64_t tick;		/* price step, in units of 10^-px_dp */
 	int64_t start;		/* first mid price, in units of 10^-px_dp */
 	int64_t lot;		/* quantity step, in units of 1e-8 */
 	int64_t qty_max;	/* the largest typical level, in 1e-8 */
 	size_t levels;		/* levels a side to keep */
+	/* Prices stay below this many ticks (0: no bound): a Polymarket
+	 * share is worth at most 1. */
+	int64_t px_cap;
 	enum sm_ids ids;
 	uint64_t seed;
 	int given;		/* steps are given (simmarket_apply) */
@@ -174,7 +177,9 @@ struct sm_diff {
  * Fill p for (venue, market, symbol) from the built-in symbol table
  * (tick, lot, start price; unknown symbols get generic values), with
  * `levels` levels a side and the seed.  The id style follows the venue:
- * binance/spot contiguous, binance/futures skipping, bybit one.  0, or
+ * binance/spot contiguous, binance/futures skipping, bybit one.
+ * Polymarket shares: prices 0.001 apart, starting at 0.5, below 1
+ * (px_cap), sizes in cents of a share.  0, or
  * -1 with errno EINVAL (names too long, symbol not [A-Z0-9], levels 0 or
  * above SM_LEVELS_MAX).
  */

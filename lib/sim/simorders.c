@@ -17,7 +17,7 @@
  * took, and a taker's fills in a replayed market. */
 struct so_book {
 	int market;
-	char symbol[32];
+	char symbol[96];
 	uint64_t steps;		/* the market's steps when last reset */
 	struct sm_level *taken[2];
 	size_t n[2], cap[2];

@@ -71,7 +71,7 @@ struct so_fill {
 struct so_order {
 	int market;
 	int derivative;
-	char symbol[32];
+	char symbol[96];
 	char client_id[SO_CLIENT_ID_MAX + 1];
 	uint64_t order_id;
 	enum so_side side;
@@ -91,7 +91,7 @@ struct so_order {
 
 struct so_position {
 	int market;
-	char symbol[32];
+	char symbol[96];
 	int64_t qty;		/* signed, 1e-8 */
 	int64_t cost;		/* signed, quote of the open quantity */
 	int64_t realised;	/* quote, fees not included */

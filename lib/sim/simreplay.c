@@ -27,7 +27,7 @@
 /* One line, parsed: the event, its names, and for a trade its values. */
 struct line {
 	struct event ev;
-	char venue[16], market[16], symbol[32];
+	char venue[16], market[16], symbol[96];
 	int named;		/* the names fit the arrays above */
 	struct fx price, qty;	/* trade */
 	int taker_buy;
@@ -575,7 +575,7 @@ find_inst(struct loader *L, int create)
 {
 	struct simreplay *r = L->r;
 	const struct line *l = &L->l;
-	char key[128];
+	char key[192];
 	size_t n = keymap_key3(key, sizeof key, l->venue, strlen(l->venue),
 	    l->market, strlen(l->market), l->symbol, strlen(l->symbol));
 	struct sr_inst *in, **p;

@@ -70,7 +70,7 @@ struct sr_step {
 };
 
 struct sr_inst {
-	char venue[16], market[16], symbol[32];
+	char venue[16], market[16], symbol[96];
 	int px_dp, qty_dp;	/* the decimals the file's values need */
 	int has_snapshot;	/* 0: no snapshot, nothing to serve */
 	struct sr_rec *rec;	/* rec[0]: the first snapshot */

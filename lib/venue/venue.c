@@ -12,12 +12,14 @@
 #include "venue.h"
 #include "venue/binance/binance.h"
 #include "venue/bybit/bybit.h"
+#include "venue/polymarket/polymarket.h"
 
 /* Adding a venue: its table here (the order is the one of lists and
  * lookups). */
 const struct venue_ops *const venue_table[] = {
 	&binance_ops,
 	&bybit_ops,
+	&polymarket_ops,
 	NULL,
 };
 

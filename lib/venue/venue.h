@@ -46,7 +46,9 @@ enum {
 	VENUE_TICKER = 1 << 2,
 };
 
-#define VENUE_SYMBOL_LEN 32
+/* The longest symbol, NUL included: Polymarket token ids have up to 78
+ * digits. */
+#define VENUE_SYMBOL_LEN 96
 #define VENUE_CURSOR_LEN 256	/* an instrument list's page cursor */
 
 struct venue_ops;
@@ -180,6 +182,14 @@ struct venue_ops {
 	int64_t pace_ms;		/* between the plan's messages */
 	int64_t ping_ms;		/* application ping period; 0: none */
 	const char *ping_msg;		/* and its message */
+	/* No frame (data or an answer to the ping) for this long: the
+	 * connection is dead and is replaced (0: the program's default). */
+	int64_t silent_ms;
+	/* Market metadata the normalizer needs beyond the messages, from
+	 * a file (mkt-feed --markets): body[0..n), kept for the process;
+	 * the entries taken, or -1 with a reason.  NULL: none. */
+	int (*markets_load)(const char *body, size_t n, char *why,
+	    size_t whylen);
 	/* A connection may be replaced without a gap: open a second one,
 	 * read both, drop the first when the second delivers (the update
 	 * ids of both are the same, so repeats are dropped as stale).  Done

@@ -9,7 +9,7 @@ A file in lib/L/ (or below) may include base/, L itself and the layers
 named on L's line; an include without a directory must name a header in
 the file's own directory.  With --objects DIR (the build's lib/ objects),
 no object outside prog/ may call a function that prints or exits.  With
---venues, venue names ("binance", "bybit") may appear in code (comments
+--venues, venue names ("binance", "bybit", "polymarket") may appear in code (comments
 aside) only in lib/venue/, lib/sim/ and cmd/sim*.  Prints one line per
 violation and exits 1 if there was any.
 """
@@ -25,7 +25,7 @@ PRINTS_OR_EXITS = {
     "warn", "warnx", "verr", "vwarn", "die", "die_errno", "die_usage",
     "die_nomem", "warn_errno", "err_line", "err_line_summary",
 }
-VENUES = re.compile(r"binance|bybit", re.I)
+VENUES = re.compile(r"binance|bybit|polymarket", re.I)
 
 
 def read_rule(top):

@@ -107,13 +107,15 @@ test_lookup(void)
 	    "names are compared whole");
 	tap_ok(venue_by_name("kraken", 6) == NULL, "unknown venue");
 	venue_list(list, sizeof list, " or ");
-	tap_eq_s(list, "binance:spot, binance:futures, bybit:linear or "
-	    "bybit:spot", "venue_list, \" or \"");
+	tap_eq_s(list, "binance:spot, binance:futures, bybit:linear, "
+	    "bybit:spot or polymarket:clob", "venue_list, \" or \"");
 	venue_list(list, sizeof list, ", ");
 	tap_eq_s(list, "binance:spot, binance:futures, bybit:linear, "
-	    "bybit:spot", "venue_list, \", \"");
+	    "bybit:spot, polymarket:clob", "venue_list, \", \"");
 	venue_list(list, 10, ", ");
 	tap_eq_s(list, "binance:s", "venue_list cut at its buffer");
+	tap_eq_s(venue_url_market("wss://x/ws/market", 17), "clob",
+	    "a recorded Polymarket market channel URL");
 	tap_eq_s(venue_url_market("wss://x/v5/public/linear", 24), "linear",
 	    "a recorded Bybit linear URL");
 	tap_eq_s(venue_url_market("wss://x/v5/public/spot", 22), "spot",
@@ -142,7 +144,8 @@ test_parse(void)
 	tap_ok(venue_parse_target("kraken:spot:XBT", &t, why,
 	    sizeof why) < 0, "unknown venue refused");
 	tap_eq_s(why, "'kraken:spot:XBT': unknown venue and market "
-	    "(binance:spot, binance:futures, bybit:linear, bybit:spot)",
+	    "(binance:spot, binance:futures, bybit:linear, bybit:spot, "
+	    "polymarket:clob)",
 	    "the reason lists the table");
 	tap_ok(venue_parse_target("binance:spot", &t, why, sizeof why) < 0,
 	    "no symbol refused");
