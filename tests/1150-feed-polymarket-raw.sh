@@ -75,8 +75,8 @@ mkt-feed --raw polymarket:clob <"$T/frames" >"$T/two.ev" 2>"$T/two.err"
 is "$?" 0 "two outcomes: exits 0"
 check "nothing on stderr" test ! -s "$T/two.err"
 is "$(jq -r '"\(.type) \(.symbol | .[0:1])"' "$T/two.ev" | tr '\n' ',')" \
-    "snapshot 1,snapshot 2,depth 1,depth 2,trade 1,instrument 2," \
-    "events: both dumps, one depth per token named, the trade, the tick"
+    "snapshot 1,snapshot 2,depth 1,depth 2,trade 1,instrument 2,ticker 1," \
+    "events: both dumps, one depth per token named, the trade, the tick, the ticker"
 is "$(jq -c 'select(.type == "depth") | [.first_id, .last_id, .bids, .asks, .recv]' "$T/two.ev" | tr '\n' ' ')" \
     "[1700000000150,1700000000150,[[0.49,0]],[[0.505,12.5]],1700000000200000] [1700000000150,1700000000150,[],[[0.51,0]],1700000000200000] " \
     "price_change: BUY to bids, SELL to asks, size 0 kept (it removes)"
@@ -84,6 +84,8 @@ is "$(jq -c 'select(.type == "trade") | [.id, .price, .qty, .side, .time]' "$T/t
     '["0xdead",0.505,2.5,"buy",1700000000250]' "last_trade_price: a trade"
 is "$(jq -c 'select(.type == "instrument") | [.tick, .time]' "$T/two.ev")" \
     '["0.001",1700000000300]' "tick_size_change: an instrument event"
+is "$(jq -c 'select(.type == "ticker") | [.bid, .ask, .time, has("bid_qty")]' "$T/two.ev")" \
+    '[0.48,0.505,1700000000350,false]' "best_bid_ask: a ticker of prices (no sizes)"
 mkt-book --levels 2 <"$T/two.ev" >"$T/two.book"
 is "$(jq -c 'select(.type == "book") | [(.symbol | .[0:1]), .bids, .asks]' "$T/two.book" | tail -2 | tr '\n' ' ')" \
     '["1",[[0.48,100]],[[0.505,12.5],[0.51,40]]] ["2",[[0.49,40],[0.48,30]],[[0.52,100]]] ' \

@@ -205,14 +205,31 @@ parse_book_fields(struct event *ev, char *why, size_t whylen)
 	return 0;
 }
 
+/* The sizes are optional (a venue may give prices only), but come as a
+ * pair. */
 static int
 parse_ticker_fields(struct event *ev, char *why, size_t whylen)
 {
+	int qb = ev->field[EVF_BID_QTY] != NULL;
+	int qa = ev->field[EVF_ASK_QTY] != NULL;
+
 	if (need_decimal(ev, EVF_BID, &ev->bid, why, whylen) < 0 ||
-	    need_decimal(ev, EVF_BID_QTY, &ev->bid_qty, why, whylen) < 0 ||
-	    need_decimal(ev, EVF_ASK, &ev->ask, why, whylen) < 0 ||
+	    need_decimal(ev, EVF_ASK, &ev->ask, why, whylen) < 0)
+		return -1;
+	if (qb != qa) {
+		snprintf(why, whylen, "missing field '%s'", qb ? "ask_qty" :
+		    "bid_qty");
+		return -1;
+	}
+	if (!qb) {
+		memset(&ev->bid_qty, 0, sizeof ev->bid_qty);
+		memset(&ev->ask_qty, 0, sizeof ev->ask_qty);
+		return 0;
+	}
+	if (need_decimal(ev, EVF_BID_QTY, &ev->bid_qty, why, whylen) < 0 ||
 	    need_decimal(ev, EVF_ASK_QTY, &ev->ask_qty, why, whylen) < 0)
 		return -1;
+	ev->has |= EV_HAS_TOP_QTY;
 	return 0;
 }
 

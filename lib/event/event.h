@@ -36,6 +36,7 @@ enum {
 	EV_HAS_FIRST_ID = 1 << 2,
 	EV_HAS_LAST_ID = 1 << 3,
 	EV_HAS_PREV_ID = 1 << 4,
+	EV_HAS_TOP_QTY = 1 << 5,	/* a ticker's bid_qty and ask_qty */
 };
 
 /* The fields the programs read, found in one pass over the members. */

@@ -534,8 +534,9 @@ book_check_ticker(struct book *b, const struct event *ev,
 	struct book_tick t;
 
 	status_clear(st);
+	/* Without an id or sizes there is nothing to compare exactly. */
 	if (!book_valid(b) || !(ev->has & EV_HAS_LAST_ID) ||
-	    ev->last_id < b->last_id)
+	    !(ev->has & EV_HAS_TOP_QTY) || ev->last_id < b->last_id)
 		return BOOK_APPLIED;
 	tick_from_event(&t, ev);
 	if (ev->last_id == b->last_id)

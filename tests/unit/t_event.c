@@ -228,6 +228,12 @@ test_reasons(void)
 
 	refused("{\"type\":\"ticker\"," HEAD ",\"bid\":1,\"ask\":2,"
 	    "\"ask_qty\":1}", "missing field 'bid_qty'");
+	parses("{\"type\":\"ticker\"," HEAD ",\"bid\":\"0.48\","
+	    "\"ask\":\"0.52\"}", EV_TICKER, "a ticker of prices only");
+	tap_ok(!(ev.has & EV_HAS_TOP_QTY), "prices only: no sizes");
+	parses("{\"type\":\"ticker\"," HEAD ",\"bid\":1,\"bid_qty\":2,"
+	    "\"ask\":3,\"ask_qty\":4}", EV_TICKER, "a ticker with sizes");
+	tap_ok(ev.has & EV_HAS_TOP_QTY, "with sizes: both");
 	refused("{\"type\":\"ticker\"," HEAD ",\"bid_qty\":1,\"ask\":2,"
 	    "\"ask_qty\":1}", "missing field 'bid'");
 	refused("{\"type\":\"ticker\"," HEAD ",\"bid\":true,\"bid_qty\":1,"

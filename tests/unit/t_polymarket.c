@@ -108,8 +108,11 @@ test_events(void)
 	    HEAD("instrument", "1") "\"time\":9,\"tick\":\"0.001\"}\n",
 	    "tick_size_change: an instrument event");
 	gives("PONG", -1, "", "PONG: nothing");
-	gives("{\"event_type\":\"best_bid_ask\",\"asset_id\":\"1\"}", -1, "",
-	    "best_bid_ask: nothing (no sizes for a ticker)");
+	gives("{\"event_type\":\"best_bid_ask\",\"asset_id\":\"1\","
+	    "\"best_bid\":\"0.48\",\"best_ask\":\"0.52\",\"spread\":\"0.04\","
+	    "\"timestamp\":\"9\"}", -1,
+	    HEAD("ticker", "1") "\"time\":9,\"bid\":0.48,\"ask\":0.52}\n",
+	    "best_bid_ask: a ticker of prices, no sizes");
 	gives("{\"event_type\":\"new_market\"}", -1, "", "new_market: nothing");
 }
 

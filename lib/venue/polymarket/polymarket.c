@@ -441,6 +441,23 @@ pm_tick(struct pm *m, const struct json_obj *o)
 	return 1;
 }
 
+/* best_bid_ask: a ticker of prices only (the message has no sizes). */
+static int
+pm_ticker(struct pm *m, const struct json_obj *o)
+{
+	int64_t ts;
+
+	if (pm_symbol(m, o, "asset_id") < 0 ||
+	    norm_int(&m->nm, o, "timestamp", &ts) < 0)
+		return -1;
+	pm_head(m, "ticker", ts);
+	if (norm_put_dec(&m->nm, "bid", o, "best_bid") < 0 ||
+	    norm_put_dec(&m->nm, "ask", o, "best_ask") < 0)
+		return -1;
+	buf_adds(m->nm.out, "}\n");
+	return 1;
+}
+
 /* One message object. */
 static int
 pm_object(struct pm *m, const char *msg, size_t n)
@@ -473,6 +490,8 @@ pm_object(struct pm *m, const char *msg, size_t n)
 		return pm_trade(m, &o);
 	if (strcmp(m->kind, "tick_size_change") == 0)
 		return pm_tick(m, &o);
+	if (strcmp(m->kind, "best_bid_ask") == 0)
+		return pm_ticker(m, &o);
 	return VENUE_IGNORED;
 }
 

@@ -35,8 +35,8 @@
  *   last_trade_price   -> trade (id: transaction_hash, else timestamp)
  *   tick_size_change   -> instrument with tick = new_tick_size
  *   a JSON array       -> each of its messages in turn
- *   PONG, best_bid_ask (it has no sizes, which a ticker needs),
- *   new_market, market_resolved, others -> 0
+ *   best_bid_ask       -> ticker of bid and ask, without sizes
+ *   PONG, new_market, market_resolved, others -> 0
  *
  * The ids are the venue's millisecond timestamps: they do not link
  * events (the rule of the market is SEQ_NONE, market/book.h).  Returns
