@@ -364,6 +364,44 @@ nconn_close(struct nconn *c)
 	memset(c, 0, sizeof *c);
 }
 
+int
+nconn_failed(struct nconn *c, natsStatus st, jsErrCode jerr)
+{
+	c->last = st;
+	c->last_jerr = jerr;
+	return -1;
+}
+
+int
+nconn_transient(const struct nconn *c)
+{
+	switch (c->last) {
+	case NATS_TIMEOUT:
+	case NATS_NO_RESPONDERS:
+	case NATS_CONNECTION_DISCONNECTED:
+		return 1;
+	default:
+		break;
+	}
+	switch (c->last_jerr) {
+	case JSClusterIncompleteErr:
+	case JSClusterNoPeersErr:
+	case JSClusterNotAvailErr:
+	case JSClusterNotLeaderErr:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *
+nconn_errtext(natsStatus st)
+{
+	const char *t = nats_GetLastError(NULL);
+
+	return t && *t ? t : natsStatus_GetText(st);
+}
+
 /* A setting given in the spec that the existing stream does not have. */
 static int
 stream_differs(const struct nspec *ns, const jsStreamConfig *cf, char *why,
@@ -414,10 +452,9 @@ stream_create(struct nconn *c, const struct nspec *ns, const char *subjects,
 		jsStreamInfo_Destroy(si);
 	if (s != NATS_OK) {
 		nats_why(why, whylen, "cannot create stream '%s' for '%s': %s "
-		    "(%d)", ns->stream, subjects, nats_GetLastError(NULL),
-		    (int)jerr);
+		    "(%d)", ns->stream, subjects, nconn_errtext(s), (int)jerr);
 		errno = EPROTO;
-		return -1;
+		return nconn_failed(c, s, jerr);
 	}
 	return 0;
 }
@@ -474,13 +511,13 @@ nstream_ensure(struct nconn *c, const struct nspec *ns, const char *subjects,
 		nats_why(why, whylen, "no stream '%s' on the server (create=1 "
 		    "creates it)", ns->stream);
 		errno = ENOENT;
-		return -1;
+		return nconn_failed(c, s, jerr);
 	}
 	if (s != NATS_OK) {
 		nats_why(why, whylen, "cannot read stream '%s': %s",
-		    ns->stream, nats_GetLastError(NULL));
+		    ns->stream, nconn_errtext(s));
 		errno = EPROTO;
-		return -1;
+		return nconn_failed(c, s, jerr);
 	}
 	bad = stream_differs(ns, si->Config, why, whylen);
 	if (!bad && !stream_takes(si->Config, sample)) {

@@ -34,6 +34,9 @@ struct nconn {
 	natsConnection *nc;
 	jsCtx *js;
 	int held;		/* holds the library (lib_hold) */
+	/* The last JetStream call that failed, for nconn_transient(). */
+	natsStatus last;
+	jsErrCode last_jerr;
 };
 
 void nats_why(char *why, size_t whylen, const char *fmt, ...)
@@ -50,6 +53,20 @@ int nconn_open(struct nconn *c, const struct nspec *ns, const char *name,
     natsConnectionHandler on_disc, natsConnectionHandler on_reconn,
     void *closure, const jsOptions *jo, char *why, size_t whylen) WUR;
 void nconn_close(struct nconn *c);
+
+/* Record a failed JetStream call; returns -1. */
+int nconn_failed(struct nconn *c, natsStatus st, jsErrCode jerr);
+
+/*
+ * Did the last JetStream call fail for a while only (a timeout, no
+ * responder yet, a cluster electing its leader)?  Then the caller
+ * tries again, up to NCONN_RETRY_MS.
+ */
+int nconn_transient(const struct nconn *c);
+#define NCONN_RETRY_MS 60000
+
+/* A failed call's words: the library's last error, else the status. */
+const char *nconn_errtext(natsStatus st);
 
 /* The spec's stream exists (made, with subjects, when create=1), has
  * the settings the spec gives, and takes subject sample (NULL: any).

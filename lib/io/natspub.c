@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/json.h"
 #include "base/timeutil.h"
@@ -578,6 +579,25 @@ nats_pub_stats(const struct nats_pub *p, struct nats_pub_stats *st)
 	*st = p->st;
 }
 
+/* The stream; again while JetStream is only unavailable for now. */
+static int
+ensure_stream(struct nats_pub *p, const char *subjects, const char *sample,
+    char *why, size_t whylen)
+{
+	int64_t until = time_mono_ms() + NCONN_RETRY_MS;
+
+	for (;;) {
+		p->c.last = NATS_OK;
+		p->c.last_jerr = 0;
+		if (nstream_ensure(&p->c, &p->ns, subjects, sample, why,
+		    whylen) == 0)
+			return 0;
+		if (!nconn_transient(&p->c) || time_mono_ms() >= until)
+			return -1;
+		usleep(250 * 1000);
+	}
+}
+
 int
 nats_pub_open(struct nats_pub **pp, const char *spec, char *why,
     size_t whylen)
@@ -614,7 +634,7 @@ nats_pub_open(struct nats_pub **pp, const char *spec, char *why,
 		goto fail;
 	}
 	sample_subject(p, sample, sizeof sample);
-	if (nstream_ensure(&p->c, &p->ns, subjects, sample, why, whylen) < 0)
+	if (ensure_stream(p, subjects, sample, why, whylen) < 0)
 		goto fail;
 	free(subjects);
 	*pp = p;

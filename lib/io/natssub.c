@@ -238,9 +238,9 @@ consumer_renew(struct nats_sub *s, uint64_t after, char *why, size_t whylen)
 	if (st != NATS_OK && st != NATS_NOT_FOUND &&
 	    jerr != JSConsumerNotFoundErr) {
 		nats_why(why, whylen, "cannot renew consumer '%s': %s",
-		    s->durable, nats_GetLastError(NULL));
+		    s->durable, nconn_errtext(st));
 		errno = EPROTO;
-		return -1;
+		return nconn_failed(&s->c, st, jerr);
 	}
 	jsConsumerConfig_Init(&cc);
 	cc.Durable = s->durable;
@@ -262,10 +262,9 @@ consumer_renew(struct nats_sub *s, uint64_t after, char *why, size_t whylen)
 		jsConsumerInfo_Destroy(ci);
 	if (st != NATS_OK) {
 		nats_why(why, whylen, "cannot make consumer '%s' on stream "
-		    "'%s': %s", s->durable, s->ns.stream,
-		    nats_GetLastError(NULL));
+		    "'%s': %s", s->durable, s->ns.stream, nconn_errtext(st));
 		errno = EPROTO;
-		return -1;
+		return nconn_failed(&s->c, st, jerr);
 	}
 	return 0;
 }
@@ -295,11 +294,32 @@ subscribe(struct nats_sub *s, int resume, uint64_t after, char *why,
 	if (st != NATS_OK) {
 		nats_why(why, whylen, "cannot read '%s' from stream '%s' as "
 		    "'%s': %s", s->ns.subject, s->ns.stream, s->durable,
-		    nats_GetLastError(NULL));
+		    nconn_errtext(st));
 		errno = EPROTO;
-		return -1;
+		return nconn_failed(&s->c, st, jerr);
 	}
 	return 0;
+}
+
+/* The stream, then the consumer; again while JetStream is only
+ * unavailable for now (a node restarting, a leader being elected). */
+static int
+bind_consumer(struct nats_sub *s, const char *subjects, int resume,
+    uint64_t after, char *why, size_t whylen)
+{
+	int64_t until = time_mono_ms() + NCONN_RETRY_MS;
+
+	for (;;) {
+		s->c.last = NATS_OK;
+		s->c.last_jerr = 0;
+		if (nstream_ensure(&s->c, &s->ns, subjects, NULL, why,
+		    whylen) == 0 && subscribe(s, resume, after, why,
+		    whylen) == 0)
+			return 0;
+		if (!nconn_transient(&s->c) || time_mono_ms() >= until)
+			return -1;
+		usleep(250 * 1000);
+	}
 }
 
 static void
@@ -358,8 +378,7 @@ nats_sub_open(struct nats_sub **sp, const char *spec, int resume,
 		errno = ENOMEM;
 		goto fail;
 	}
-	if (nstream_ensure(&s->c, &s->ns, subjects, NULL, why, whylen) < 0 ||
-	    subscribe(s, resume, after, why, whylen) < 0)
+	if (bind_consumer(s, subjects, resume, after, why, whylen) < 0)
 		goto fail;
 	free(subjects);
 	subjects = NULL;
