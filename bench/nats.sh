@@ -20,7 +20,9 @@
 #     the ack line that counts every event durable, for each S in
 #     BENCH_NATS_SYNCS ("1s 100ms 20ms"; 1s is the default --sync);
 #   - a backlog: the stream full, mkt-journal append -i nats:// with the
-#     last of those S, until every event is durable.
+#     last of those S, until every event is durable; and mkt-diff -i
+#     nats:// on it, until it has written every event (a reader that
+#     acks as it writes, not at a sync).
 # mkt-journal acks a message once its events are durable, at a sync, and
 # at most NATS_SUB_MAX (1024) messages wait unacked: a nats input so
 # journals at most 1024 events per --sync period, which the rows show.
@@ -232,6 +234,26 @@ backlog() {
 	append_stop
 }
 
+# backlog_diff: the same stream read by mkt-diff, which acks a message
+# once its output is written rather than at a sync: until N lines came.
+backlog_diff() {
+	mkfifo "$T/bd.$n" || die "cannot make a fifo"
+	"$BIN/mkt-diff" -i "$URL/p$n.>?stream=P$n" >"$T/bd.$n" 2>>"$T/err" &
+	_d=$!
+	pids="$pids $_d"
+	_t0=$(now_ns)
+	_got=$(head -n "$EVENTS" <"$T/bd.$n" | wc -l)
+	_t1=$(now_ns)
+	kill -TERM "$_d" 2>/dev/null
+	wait "$_d" 2>/dev/null
+	if [ "$_got" -eq "$EVENTS" ]; then
+		RES=$(awk -v a="$_t0" -v b="$_t1" \
+		    'BEGIN { printf "%.4f", (b - a) / 1e9 }')
+	else
+		RES=FAIL
+	fi
+}
+
 pipe=$(runs "$RUNS" "cat '$FILE' | '$BIN/mkt-journal' append '$T/j'")
 [ "$pipe" = FAIL ] && die "the pipe baseline failed: $(cat "$T/err")"
 
@@ -282,6 +304,8 @@ if [ -n "$last" ]; then
 	else
 		backlog "$last"
 		row "backlog: append -i nats:// --sync $last, stream full" "$RES"
+		backlog_diff
+		row "backlog: mkt-diff -i nats:// (acks as it writes)" "$RES"
 	fi
 fi
 
