@@ -112,10 +112,39 @@ L2=$!
 wait_sock "$T/store.sock"
 wait_sock "$T/edge.sock"
 
+# stream_last: the stream's last sequence, read with a JetStream API
+# request over NATS's plain text protocol; status 1 while there is no
+# stream.
+stream_last() {
+	python3 - "$NP" <<'PY'
+import json, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\nSUB _r 1\r\n'
+          b'PUB $JS.API.STREAM.INFO.MKT _r 0\r\n\r\nPING\r\n')
+while True:
+    line = f.readline().decode()
+    if not line:
+        sys.exit(1)
+    if line.startswith("MSG"):
+        n = int(line.split()[-1])
+        body = json.loads(f.read(n + 2)[:n])
+        if "state" not in body:
+            sys.exit(1)
+        print(body["state"]["last_seq"])
+        break
+PY
+}
 unit store
 STORE=$UNIT_PID
 check "store: READY=1 from mkt-journal append" wait_line "$T/store.log" \
     "^READY=1 | STATUS=appending to '$T/collect/store' at seq 0\$"
+# The store made the stream: the edge finds it (no race to create it).
+stream_exists() {
+	stream_last >/dev/null 2>&1
+}
+check "store: the stream is there" wait_for stream_exists
 unit edge
 EDGE=$UNIT_PID
 check "edge: READY=1 from mkt-feed" wait_line "$T/edge.log" \
@@ -143,26 +172,7 @@ check "edge: STOPPING=1" grep -q '^STOPPING=1' "$T/edge.log"
 is "$(cat "$T/edge.err")" "" "edge: nothing on stderr"
 check "edge: no journal of its own" test ! -e "$T/collect/edge"
 
-# stream_last: the stream's last sequence (the edge has stopped: every
-# event it published is acked), read with a JetStream API request over
-# NATS's plain text protocol.
-stream_last() {
-	python3 - "$NP" <<'PY'
-import json, socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-f = s.makefile("rb")
-f.readline()
-s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\nSUB _r 1\r\n'
-          b'PUB $JS.API.STREAM.INFO.MKT _r 0\r\n\r\nPING\r\n')
-while True:
-    line = f.readline().decode()
-    if line.startswith("MSG"):
-        n = int(line.split()[-1])
-        body = json.loads(f.read(n + 2)[:n])
-        print(body["state"]["last_seq"])
-        break
-PY
-}
+# The edge has stopped: every event it published is in the stream.
 SEQ=$(stream_last)
 check "the stream holds the edge's events ($SEQ)" test "${SEQ:-0}" -gt 0
 check "store: its ack lines reach the stream's last seq" wait_line \
