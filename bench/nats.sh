@@ -176,12 +176,15 @@ count() {
 }
 
 # until_count ACKFILE PID T0: wait until ACKFILE counts every event, or
-# the appender PID is gone; prints the seconds since T0 (ns) or FAIL.
+# the appender PID is gone, or 15 minutes went by; prints the seconds
+# since T0 (ns) or FAIL.
 until_count() {
+	_end=$(($(date +%s) + 900))
 	while :; do
 		_c=$(count "$1")
 		[ "${_c:-0}" -ge "$EVENTS" ] && break
 		kill -0 "$2" 2>/dev/null || { echo FAIL; return; }
+		[ "$(date +%s)" -lt "$_end" ] || { echo FAIL; return; }
 		sleep 0.02
 	done
 	awk -v a="$3" -v b="$(now_ns)" 'BEGIN { printf "%.4f", (b - a) / 1e9 }'
