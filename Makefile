@@ -307,9 +307,9 @@ torture: all
 		tests/1301-nats-kill.sh tests/1302-nats-cluster.sh
 
 # bench/run.sh runs bench/feed.sh, bench/journal.sh, bench/anchor.sh,
-# bench/exec.sh, bench/risk.sh and bench/serve.sh after its own;
-# BENCH_FEED=0, BENCH_JOURNAL=0, BENCH_ANCHOR=0, BENCH_EXEC=0,
-# BENCH_RISK=0 or BENCH_SERVE=0 skips one,
+# bench/exec.sh, bench/risk.sh, bench/serve.sh and bench/nats.sh after
+# its own; BENCH_FEED=0, BENCH_JOURNAL=0, BENCH_ANCHOR=0, BENCH_EXEC=0,
+# BENCH_RISK=0, BENCH_SERVE=0 or BENCH_NATS=0 skips one,
 # BENCH_DAYS scales the journal's minute-bands stream (7 days).
 bench: all
 	bench/run.sh
@@ -339,6 +339,12 @@ bench-anchor: all
 # http.server with sqlite3; peak RSS with 100 /api/stream clients.
 bench-serve: all
 	bench/serve.sh
+
+# NATS JetStream alone: events/s from a publisher through nats-server
+# into mkt-journal append -i nats://, and latency p50/p99 from producer
+# to consumer, beside the same through pipes; see bench/nats.sh.
+bench-nats: all
+	bench/nats.sh
 
 # mkt-journal's history tables against plain rows in SQLite and
 # PostgreSQL 15 (when installed); BENCH_DAYS scales the stream (30).
@@ -373,7 +379,7 @@ clean:
 
 .PHONY: all check check-san check-load lint-man lint-tests fuzz fuzz-check torture bench \
 	bench-journal bench-parsers bench-history bench-anchor bench-exec \
-	bench-risk bench-serve install install-units clean
+	bench-risk bench-serve bench-nats install install-units clean
 .SECONDARY:
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)

@@ -37,7 +37,9 @@
 # in jq and in Python),
 # BENCH_SERVE=0 to skip bench/serve.sh (mkt-serve's chart data against
 # mkt-journal query and python3, and its memory with 100 stream
-# clients; see there).
+# clients; see there),
+# BENCH_NATS=0 to skip bench/nats.sh (events through NATS JetStream into
+# the journal, and their latency, against the same through pipes).
 # Exit status: 0, or 1 when a program failed or a stream could not be made.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -408,6 +410,11 @@ fi
 if [ "${BENCH_SERVE:-1}" != 0 ]; then
 	echo
 	MKT_BIN=$BIN MKT_TOOLS=$TOOLS BENCH_RUNS=$RUNS bench/serve.sh ||
+		failed=1
+fi
+if [ "${BENCH_NATS:-1}" != 0 ]; then
+	echo
+	MKT_BIN=$BIN MKT_TOOLS=$TOOLS BENCH_RUNS=$RUNS bench/nats.sh ||
 		failed=1
 fi
 exit "$failed"

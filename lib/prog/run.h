@@ -46,8 +46,10 @@ enum { RUN_OPT_NO_PASS = 1000, RUN_OPT_VERSION, RUN_OPT_KEEP,
 /* Their lines in a program's --help text. */
 #define RUN_USAGE \
 	"  --no-pass          drop events that are not consumed\n" \
-	"  -i, --input SPEC   read from a file or unix:PATH (default stdin)\n" \
-	"  -o, --output SPEC  write to a file or unix:PATH (default stdout)\n" \
+	"  -i, --input SPEC   read from a file, unix:PATH or\n" \
+	"                     nats://HOST:PORT/SUBJECT[?...] (default stdin)\n" \
+	"  -o, --output SPEC  write to a file, unix:PATH or\n" \
+	"                     nats://HOST:PORT/SUBJECT[?...] (default stdout)\n" \
 	"  -h, --help         this text\n" \
 	"  --version          the version\n"
 
