@@ -54,6 +54,7 @@ struct appender {
 	uint64_t done_seq;	/* the last message read whole ... */
 	uint64_t done_jseq;	/* ... and the journal seq after its events */
 	uint64_t stream_seq;	/* the last stream seq made durable */
+	unsigned unsynced;	/* lines appended since the last sync */
 };
 
 static void
@@ -162,6 +163,7 @@ sync_or_die(struct appender *a)
 		mark_position(a);
 	t0 = time_mono_us();
 	r = journal_sync(a->j);
+	a->unsynced = 0;
 	/* What the journal holds, the stream may forget. */
 	if (r >= 0 && a->nats && a->done_seq > a->stream_seq) {
 		in_ack(a->in, a->done_seq);
@@ -440,9 +442,15 @@ cmd_append(const struct opts *o)
 				err_line(in.lineno, "%s", why);
 				continue;
 			}
-			/* The journal has it from before a restart. */
+			/* The journal has it from before a restart (acked
+			 * with the next sync, which a long run of them
+			 * brings forward too). */
 			if (a.skip) {
 				a.skip--;
+				if (++a.unsynced >= NATS_SUB_MAX / 2) {
+					sync_or_die(&a);
+					pending = 0;
+				}
 				continue;
 			}
 			if (journal_append(a.j, line, len, &ev) < 0)
@@ -457,6 +465,11 @@ cmd_append(const struct opts *o)
 			if (r < 0)
 				die_nomem();
 			if (r > 0)
+				next_sync = now;
+			/* A nats: input fetches no more than NATS_SUB_MAX
+			 * messages ahead of their acks, which come with the
+			 * syncs: sync before it runs dry. */
+			if (a.nats && ++a.unsynced >= NATS_SUB_MAX / 2)
 				next_sync = now;
 			continue;
 		}

@@ -7,9 +7,15 @@
  * queue below, with the offset where its bytes end, until the reader
  * acks it; the thread fetches no more while NATS_SUB_MAX wait, so a
  * slow reader holds no more than that in memory, and the rest stays in
- * the stream.  A message delivered again (the server's ack wait ran
- * out while the reader was slow) whose sequence the queue has seen is
- * dropped, so the reader sees each message once, in stream order.
+ * the stream.
+ *
+ * The reader sees each message once, in stream order: the consumer is
+ * made anew at open where the reading resumes (its ack floor, or the
+ * caller's position), a message delivered again (its consumer sequence
+ * seen before) is dropped, and when one is missing (the consumer
+ * sequence jumps: a reply lost while a leader changed) the rest of the
+ * batch is dropped too and, once the reader is done with what is
+ * queued, the consumer is made anew after the last message queued.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -51,6 +57,8 @@ struct nats_sub {
 	size_t hint;		/* where the last lookup ended, from head */
 	uint64_t written;	/* bytes handed to wfd, and queued */
 	uint64_t last_seq;	/* the highest sequence queued */
+	uint64_t next_cseq;	/* the consumer sequence due next */
+	uint64_t base;		/* where the consumer was made to start */
 	int stop, failed;
 	char why[256];
 };
@@ -112,7 +120,13 @@ send_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Queue one message and write its bytes; -1 when the reader is gone. */
+/*
+ * Queue one message and write its bytes.  0, or 1 when a message is
+ * missing before this one (the consumer's sequence jumped: a reply lost
+ * while a leader changed), or -1 when the reader is gone.  A message
+ * the consumer delivers again (its sequence already seen) is dropped:
+ * its first delivery is queued or done with.
+ */
 static int
 deliver(struct nats_sub *s, natsMsg *m)
 {
@@ -120,21 +134,29 @@ deliver(struct nats_sub *s, natsMsg *m)
 	const char *d = natsMsg_GetData(m);
 	int len = natsMsg_GetDataLength(m);
 	int nl = len > 0 && d[len - 1] == '\n';
-	uint64_t seq = 0;
+	uint64_t seq = 0, cseq = 0;
 
 	if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
 		seq = md->Sequence.Stream;
+		cseq = md->Sequence.Consumer;
 		jsMsgMetaData_Destroy(md);
 	}
 	pthread_mutex_lock(&s->mu);
-	if (seq && seq <= s->last_seq) {
-		/* Delivered again: the first delivery is still queued. */
+	if (cseq > s->next_cseq) {
+		pthread_mutex_unlock(&s->mu);
+		natsMsg_Destroy(m);
+		return 1;
+	}
+	if (cseq < s->next_cseq || (seq && seq <= s->last_seq)) {
 		pthread_mutex_unlock(&s->mu);
 		natsMsg_Destroy(m);
 		return 0;
 	}
+	s->next_cseq++;
 	if (len <= 0) {
 		/* Nothing for the reader: done with at once. */
+		if (seq)
+			s->last_seq = seq;
 		pthread_mutex_unlock(&s->mu);
 		natsMsg_Ack(m, NULL);
 		natsMsg_Destroy(m);
@@ -178,6 +200,48 @@ stopping(struct nats_sub *s)
 	return st;
 }
 
+static int consumer_renew(struct nats_sub *s, uint64_t after, char *why,
+    size_t whylen);
+
+/*
+ * A message went missing, or the consumer did: once the reader is done
+ * with every message queued (they are acked to the consumer that
+ * delivered them), make the consumer anew after the last one queued,
+ * so that nothing is skipped and the order stays.  0, or -1 when
+ * stopping or when JetStream refused for NCONN_RETRY_MS.
+ */
+static int
+restart_consumer(struct nats_sub *s)
+{
+	int64_t until;
+	uint64_t after;
+	char why[256];
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && s->n > 0)
+		pthread_cond_wait(&s->cv, &s->mu);
+	after = s->last_seq > s->base ? s->last_seq : s->base;
+	pthread_mutex_unlock(&s->mu);
+	until = time_mono_ms() + NCONN_RETRY_MS;
+	while (!stopping(s)) {
+		if (consumer_renew(s, after, why, sizeof why) == 0) {
+			pthread_mutex_lock(&s->mu);
+			s->next_cseq = 1;
+			pthread_mutex_unlock(&s->mu);
+			return 0;
+		}
+		if (time_mono_ms() >= until) {
+			pthread_mutex_lock(&s->mu);
+			s->failed = 1;
+			snprintf(s->why, sizeof s->why, "%s", why);
+			pthread_mutex_unlock(&s->mu);
+			return -1;
+		}
+		usleep(250 * 1000);
+	}
+	return -1;
+}
+
 static void *
 fetcher(void *arg)
 {
@@ -187,7 +251,7 @@ fetcher(void *arg)
 		natsMsgList list = { 0 };
 		jsErrCode jerr = 0;
 		natsStatus st;
-		int room = wait_room(s), i, gone = 0;
+		int room = wait_room(s), i, r, gone = 0, gap = 0;
 
 		if (room <= 0)
 			break;
@@ -196,6 +260,11 @@ fetcher(void *arg)
 		    &jerr);
 		if (st == NATS_TIMEOUT)
 			continue;
+		if (st == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
+			if (restart_consumer(s) < 0)
+				break;
+			continue;
+		}
 		if (st != NATS_OK) {
 			/* A server restarting or a leader changing: the
 			 * connection reconnects; try again shortly. */
@@ -210,14 +279,17 @@ fetcher(void *arg)
 			continue;
 		}
 		for (i = 0; i < list.Count; i++) {
-			if (!gone && deliver(s, list.Msgs[i]) < 0)
-				gone = 1;
-			else if (gone)
+			if (gone || gap) {
 				natsMsg_Destroy(list.Msgs[i]);
+			} else {
+				r = deliver(s, list.Msgs[i]);
+				gone = r < 0;
+				gap = r > 0;
+			}
 			list.Msgs[i] = NULL;
 		}
 		natsMsgList_Destroy(&list);
-		if (gone)
+		if (gone || (gap && restart_consumer(s) < 0))
 			break;
 	}
 	/* The reader sees the end of its input. */
@@ -225,7 +297,8 @@ fetcher(void *arg)
 	return NULL;
 }
 
-/* Make the consumer anew, starting after `after` (resume mode). */
+/* Make the consumer anew, starting after stream sequence `after` (0:
+ * the spec's start=, or the stream's first message). */
 static int
 consumer_renew(struct nats_sub *s, uint64_t after, char *why, size_t whylen)
 {
@@ -269,6 +342,37 @@ consumer_renew(struct nats_sub *s, uint64_t after, char *why, size_t whylen)
 	return 0;
 }
 
+/* Where a durable already there has come to: its ack floor. */
+static int
+ack_floor(struct nats_sub *s, uint64_t *after, char *why, size_t whylen)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus st;
+
+	st = js_GetConsumerInfo(&ci, s->c.js, s->ns.stream, s->durable, NULL,
+	    &jerr);
+	if (st == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
+		*after = 0;
+		return 0;
+	}
+	if (st != NATS_OK) {
+		nats_why(why, whylen, "cannot read consumer '%s': %s",
+		    s->durable, nconn_errtext(st));
+		errno = EPROTO;
+		return nconn_failed(&s->c, st, jerr);
+	}
+	*after = ci->AckFloor.Stream;
+	jsConsumerInfo_Destroy(ci);
+	return 0;
+}
+
+/*
+ * The consumer is always made anew where the reading resumes -- after
+ * the caller's position, or after the durable's ack floor -- so that
+ * messages it delivered before and would deliver again only once their
+ * ack wait ran out cannot come after newer ones.
+ */
 static int
 subscribe(struct nats_sub *s, int resume, uint64_t after, char *why,
     size_t whylen)
@@ -277,18 +381,16 @@ subscribe(struct nats_sub *s, int resume, uint64_t after, char *why,
 	jsErrCode jerr = 0;
 	natsStatus st;
 
-	if (resume && consumer_renew(s, after, why, whylen) < 0)
+	if (!resume && ack_floor(s, &after, why, whylen) < 0)
 		return -1;
+	if (consumer_renew(s, after, why, whylen) < 0)
+		return -1;
+	s->base = after;
+	s->next_cseq = 1;
 	jsSubOptions_Init(&so);
 	so.Stream = s->ns.stream;
+	so.Consumer = s->durable;
 	so.ManualAck = true;
-	so.Config.AckPolicy = js_AckExplicit;
-	so.Config.AckWait = ACK_WAIT_NS;
-	so.Config.MaxAckPending = NATS_SUB_MAX * 2;
-	if (s->ns.has_start) {
-		so.Config.DeliverPolicy = js_DeliverByStartTime;
-		so.Config.OptStartTime = s->ns.start_ms * 1000000;
-	}
 	st = js_PullSubscribe(&s->sub, s->c.js, s->ns.subject, s->durable,
 	    NULL, &so, &jerr);
 	if (st != NATS_OK) {
