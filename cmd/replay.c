@@ -84,7 +84,9 @@ usage(void)
 	    "--from\n"
 	    METRICS_USAGE
 	    "  -v, --verbose      say how many frames were read, at the end\n"
-	    "  -o, --output SPEC  write to a file or unix:PATH (default stdout)\n"
+	    "  -o, --output SPEC  write to a file, unix:PATH or "
+	    "nats://HOST:PORT/SUBJECT\n"
+	    "                     (default stdout)\n"
 	    "  -h, --help         this text\n"
 	    "  --version          the version\n", stdout);
 	exit(0);
@@ -571,8 +573,11 @@ main(int argc, char **argv)
 		die("%s", why);
 	say_hot_tail(o.dir);
 	plan(&r);
-	if (out_open(&r.out, o.output, 0) < 0)
+	if (out_open_why(&r.out, o.output, 0, why, sizeof why) < 0) {
+		if (why[0])
+			die("cannot open output '%s': %s", o.output, why);
 		die_errno("cannot open output '%s'", o.output ? o.output : "-");
+	}
 	/*
 	 * Events that are all there are written in runs of up to PIPE_BUF
 	 * bytes: a write to a pipe that small is atomic, so a reader that

@@ -49,7 +49,9 @@ usage(void)
 	fputs(usage_text, stdout);
 	fputs("\n"
 	    "append: journal the events read (one JSON object a line)\n"
-	    "  -i, --input SPEC       a file or unix:PATH (default stdin)\n"
+	    "  -i, --input SPEC       a file, unix:PATH or "
+	    "nats://HOST:PORT/SUBJECT\n"
+	    "                         (default stdin)\n"
 	    "  --sync DUR             make events durable this often "
 	    "(default 1s)\n"
 	    "  --frame-size BYTES     close a frame at this size (default 1M)\n"

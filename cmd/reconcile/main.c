@@ -56,8 +56,9 @@ usage(void)
 	    "  --page N           fills asked per request (default the "
 	    "venue's most)\n"
 	    "  --ca FILE          CA bundle for https\n"
-	    "  -o, --output SPEC  write to a file or unix:PATH "
-	    "(default stdout)\n"
+	    "  -o, --output SPEC  write to a file, unix:PATH or "
+	    "nats://HOST:PORT/SUBJECT\n"
+	    "                     (default stdout)\n"
 	    "  -h, --help         this text\n"
 	    "  --version          the version\n", stdout);
 	exit(0);
@@ -178,7 +179,7 @@ pick_venue(struct rc *rc, const char *spec)
 static void
 open_all(struct rc *rc)
 {
-	char err[512];
+	char err[512], why[OUT_WHY];
 	int limit;
 	long window;
 
@@ -191,8 +192,11 @@ open_all(struct rc *rc)
 	(void)venue_rest_budget(rc->m, &limit, &window);
 	if (rest_budget(rc->rest, rc->vt->host_key, limit, window, 1.0) < 0)
 		die_errno("cannot start the REST client");
-	if (out_open(&rc->out, rc->o->output, 0) < 0)
+	if (out_open_why(&rc->out, rc->o->output, 0, why, sizeof why) < 0) {
+		if (why[0])
+			die("cannot open '%s': %s", rc->o->output, why);
 		die_errno("cannot open '%s'", rc->o->output);
+	}
 	buf_init(&rc->ob, 1 << 20);
 }
 
