@@ -110,7 +110,7 @@ FEED=
 LAST=$(last)
 echo "# the stream's last sequence: $LAST"
 
-acked_to() { tail -n 1 "$T/ack.$APPS" | grep -q "\"stream_seq\":$1,"; }
+acked_to() { tail -n 1 "$T/ack.$APPS" 2>/dev/null | grep -q "\"stream_seq\":$1,"; }
 check "the appender makes the whole stream durable" wait_for acked_to "$LAST"
 kill -TERM "$APP"
 wait "$APP"
