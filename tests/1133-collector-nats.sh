@@ -32,23 +32,8 @@ UNIT=$TOP/systemd/mkt-collect@.service
 
 # The unit's defaults as shell assignments, and its command with
 # systemd's $$ made $ and the programs those of this build.
-python3 - "$UNIT" "$MKT_BIN" "$T/unit.env" "$T/unit.cmd" <<'PY'
-import shlex, sys
-unit, bindir, envout, cmdout = sys.argv[1:]
-env, cmd = [], None
-for line in open(unit):
-    line = line.strip()
-    if line.startswith("Environment="):
-        env += shlex.split(line.split("=", 1)[1])
-    elif line.startswith("ExecStart=/bin/sh -c '"):
-        cmd = line[len("ExecStart=/bin/sh -c '"):-1]
-with open(envout, "w") as f:
-    for a in env:
-        k, v = a.split("=", 1)
-        f.write("%s=%s\n" % (k, shlex.quote(v)))
-with open(cmdout, "w") as f:
-    f.write(cmd.replace("$$", "$").replace("/usr/local/bin/", bindir + "/"))
-PY
+python3 "$TOP/tests/tools/unit-cmd.py" "$UNIT" "$MKT_BIN" "$T/unit.env" \
+    "$T/unit.cmd"
 check "the unit's command reads MKT_INPUT and MKT_OUTPUT" sh -c \
     "grep -q 'MKT_INPUT' '$T/unit.cmd' && grep -q 'MKT_OUTPUT' '$T/unit.cmd'"
 
