@@ -297,6 +297,22 @@ fetcher(void *arg)
 	return NULL;
 }
 
+/*
+ * start= in the nanoseconds JetStream takes.  libnats 3.4.1 writes the
+ * fraction of a second without its leading zeros (.050 goes out as
+ * .5, half a second late), so a time less than 100 ms into its second
+ * is taken from the whole second: a few messages early, none missed.
+ */
+static int64_t
+start_ns(int64_t ms)
+{
+	int64_t frac = ((ms % 1000) + 1000) % 1000;
+
+	if (frac < 100)
+		ms -= frac;
+	return ms * 1000000;
+}
+
 /* Make the consumer anew, starting after stream sequence `after` (0:
  * the spec's start=, or the stream's first message). */
 static int
@@ -326,7 +342,7 @@ consumer_renew(struct nats_sub *s, uint64_t after, char *why, size_t whylen)
 		cc.OptStartSeq = after + 1;
 	} else if (s->ns.has_start) {
 		cc.DeliverPolicy = js_DeliverByStartTime;
-		cc.OptStartTime = s->ns.start_ms * 1000000;
+		cc.OptStartTime = start_ns(s->ns.start_ms);
 	} else {
 		cc.DeliverPolicy = js_DeliverAll;
 	}
