@@ -79,13 +79,14 @@ name_ok(const char *s)
 	return 1;
 }
 
-/* A subject: dot-separated tokens of printable bytes, none empty. */
+/* A subject: dot-separated tokens of printable bytes, none empty, at
+ * most NSPEC_SUBJECT_MAX bytes (an event's tokens are added to it). */
 static int
 subject_ok(const char *s)
 {
 	int tok = 0;
 
-	if (!*s)
+	if (!*s || strlen(s) > NSPEC_SUBJECT_MAX)
 		return 0;
 	for (; *s; s++) {
 		if (*s <= ' ' || *s == 0x7f)
@@ -257,7 +258,8 @@ nspec_parse(struct nspec *ns, const char *spec, char *why, size_t whylen)
 	if (!ns->subject)
 		return -1;
 	if (!subject_ok(ns->subject)) {
-		nats_why(why, whylen, "'%s': not a subject", ns->subject);
+		nats_why(why, whylen, "'%s': not a subject (tokens of printable bytes "
+		    "joined by dots, at most 200 bytes)", ns->subject);
 		errno = EINVAL;
 		return -1;
 	}

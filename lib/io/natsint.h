@@ -13,6 +13,7 @@
 
 #define NSPEC_SERVERS 8
 #define NATS_SUBJ_MAX 512	/* room for a subject */
+#define NSPEC_SUBJECT_MAX 200	/* the longest subject or template given */
 #define NATS_ID_MAX 320		/* room for a message id */
 
 /* A parsed nats:// spec; names point into q's store. */

@@ -396,6 +396,15 @@ add_id(char *dst, size_t cap, size_t *at, const struct json_obj *o,
 	return 1;
 }
 
+static int
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /*
  * The message id: the event's own ids where it is one the venue
  * numbered (depth and snapshot: first_id and last_id, plus Bybit's
@@ -428,7 +437,8 @@ make_id(const struct json_obj *o, const struct evkey *k, const char *line,
 			if (got && member(o, "agg"))
 				got = add_id(dst, cap, &at, o, "agg") >= 0;
 		}
-		if (got)
+		/* A header value holds no control character. */
+		if (got && printable(dst))
 			return;
 	}
 	if (!EVP_Digest(line, len, md, &mdlen, EVP_sha256(), NULL))
