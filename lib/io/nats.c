@@ -112,7 +112,8 @@ param_dur(const struct qs *q, const char *name, int64_t *ns, char *why,
 	if (!v)
 		return 0;
 	if (dur_parse(v, &ms) < 0 || ms <= 0) {
-		nats_why(why, whylen, "%s=%s: not a duration (2m, 7d)", name, v);
+		nats_why(why, whylen, "%s=%s: not a duration (2m, 7d)", name,
+		    v);
 		return -1;
 	}
 	*ns = ms * 1000000;
@@ -258,8 +259,9 @@ nspec_parse(struct nspec *ns, const char *spec, char *why, size_t whylen)
 	if (!ns->subject)
 		return -1;
 	if (!subject_ok(ns->subject)) {
-		nats_why(why, whylen, "'%s': not a subject (tokens of printable bytes "
-		    "joined by dots, at most 200 bytes)", ns->subject);
+		nats_why(why, whylen, "'%s': not a subject (tokens of "
+		    "printable bytes joined by dots, at most 200 bytes)",
+		    ns->subject);
 		errno = EINVAL;
 		return -1;
 	}
@@ -339,7 +341,8 @@ nconn_open(struct nconn *c, const struct nspec *ns, const char *name,
 	}
 	s = natsConnection_JetStream(&c->js, c->nc, (jsOptions *)jo);
 	if (s != NATS_OK) {
-		nats_why(why, whylen, "no JetStream: %s", natsStatus_GetText(s));
+		nats_why(why, whylen, "no JetStream: %s",
+		    natsStatus_GetText(s));
 		nconn_close(c);
 		errno = EPROTO;
 		return -1;
@@ -411,7 +414,8 @@ stream_differs(const struct nspec *ns, const jsStreamConfig *cf, char *why,
 {
 	if (ns->max_age && cf->MaxAge != ns->max_age) {
 		nats_why(why, whylen, "stream '%s' exists with max_age %llds, "
-		    "not %llds", ns->stream, (long long)(cf->MaxAge / 1000000000),
+		    "not %llds", ns->stream,
+		    (long long)(cf->MaxAge / 1000000000),
 		    (long long)(ns->max_age / 1000000000));
 		return 1;
 	}

@@ -429,7 +429,8 @@ make_id(const struct json_obj *o, const struct evkey *k, const char *line,
 		if (at < cap && (json_str_is(&k->type, "depth") ||
 		    json_str_is(&k->type, "snapshot"))) {
 			got = add_id(dst, cap, &at, o, "first_id");
-			got = got >= 0 && add_id(dst, cap, &at, o, "last_id") > 0;
+			got = got >= 0 &&
+			    add_id(dst, cap, &at, o, "last_id") > 0;
 			if (got && add_id(dst, cap, &at, o, "seq") < 0)
 				got = 0;
 		} else if (at < cap && json_str_is(&k->type, "trade")) {

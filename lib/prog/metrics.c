@@ -287,7 +287,8 @@ metrics_set_run(struct metrics *ms, const struct run *r)
 	    "Slow readers of a unix: output dropped.", NULL, NULL,
 	    (double)out_dropped(r->out));
 	if (out_nats_stats(r->out, &ns)) {
-		rc |= metrics_set(ms, METRIC_COUNTER, "mkt_nats_published_total",
+		rc |= metrics_set(ms, METRIC_COUNTER,
+		    "mkt_nats_published_total",
 		    "Events published to JetStream.", NULL, NULL,
 		    (double)ns.published);
 		rc |= metrics_set(ms, METRIC_COUNTER, "mkt_nats_stored_total",

@@ -40,8 +40,8 @@ check_subject(const char *s, int tmpl)
 			continue;
 		}
 		if (!tmpl)
-			check((unsigned char)*s > ' ' && *s != '*' && *s != '>' &&
-			    *s != 0x7f);
+			check((unsigned char)*s > ' ' && *s != '*' &&
+			    *s != '>' && *s != 0x7f);
 		tok++;
 	}
 }

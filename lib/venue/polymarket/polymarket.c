@@ -88,11 +88,13 @@ pm_level(struct pm *m, const char *key, size_t i, const struct json_span *v,
 
 	if (v->type != JSON_OBJECT ||
 	    json_parse_object(v->p, v->n, &o, &reason, &at) < 0)
-		return pm_fail(m, "%s[%zu]: not a {price, size} object", key, i);
+		return pm_fail(m, "%s[%zu]: not a {price, size} object", key,
+		    i);
 	p = json_get(&o, "price");
 	q = json_get(&o, "size");
 	if (!p || !q)
-		return pm_fail(m, "%s[%zu]: not a {price, size} object", key, i);
+		return pm_fail(m, "%s[%zu]: not a {price, size} object", key,
+		    i);
 	r = norm_decimal(p, &l->price);
 	if (r != FX_OK)
 		return pm_fail(m, "%s[%zu]: price: %s", key, i,
@@ -216,8 +218,9 @@ pm_check_hash(struct pm *m, const struct json_obj *o, int64_t time)
 	norm_key(&m->nm, "symbol");
 	buf_add_jstr(m->nm.out, m->sym, strlen(m->sym));
 	norm_put_int(&m->nm, "time", time);
-	buf_adds(m->nm.out, ",\"source\":\"mkt-feed\",\"state\":\"check_failed\","
-	    "\"reason\":\"hash_mismatch\",\"hash\":");
+	buf_adds(m->nm.out, ",\"source\":\"mkt-feed\","
+	    "\"state\":\"check_failed\",\"reason\":\"hash_mismatch\","
+	    "\"hash\":");
 	buf_add_jstr(m->nm.out, h->p, h->n);
 	buf_adds(m->nm.out, ",\"computed\":\"");
 	buf_add(m->nm.out, hex, 40);
@@ -397,7 +400,8 @@ pm_trade(struct pm *m, const struct json_obj *o)
 	if (!side)
 		return -1;
 	if (!json_str_is(side, "BUY") && !json_str_is(side, "SELL"))
-		return pm_fail(m, "field 'side' is neither \"BUY\" nor \"SELL\"");
+		return pm_fail(m,
+		    "field 'side' is neither \"BUY\" nor \"SELL\"");
 	pm_head(m, "trade", ts);
 	norm_key(&m->nm, "id");
 	tx = json_get(o, "transaction_hash");
@@ -524,7 +528,8 @@ pm_message(void *mv, const char *msg, size_t n)
 	all.type = JSON_ARRAY;
 	all.unchecked = 1;
 	if (json_check(&all, &reason, &at) < 0)
-		return pm_fail(m, "invalid JSON at byte %zu: %s", i + at, reason);
+		return pm_fail(m, "invalid JSON at byte %zu: %s", i + at,
+		    reason);
 	json_iter_init(&it, &all);
 	while (json_next(&it, &v)) {
 		m->nm.kind = NULL;

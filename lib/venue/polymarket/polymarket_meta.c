@@ -90,7 +90,8 @@ put_market(const struct json_span *v, char *why, size_t whylen)
 	toks = json_get(&o, "tokens");
 	if (!mos || (mos->type != JSON_STRING && mos->type != JSON_NUMBER) ||
 	    mos->n == 0 || mos->n >= sizeof m.mos || mos->escaped)
-		return fail(why, whylen, "a market has no 'minimum_order_size'");
+		return fail(why, whylen,
+		    "a market has no 'minimum_order_size'");
 	if (!nr || (nr->type != JSON_TRUE && nr->type != JSON_FALSE))
 		return fail(why, whylen, "a market has no boolean 'neg_risk'");
 	if (!toks || toks->type != JSON_ARRAY)
